@@ -1,0 +1,289 @@
+//! The condition language: tests on named properties, used by targeting and qualifying rules
+//! (and, later, segments). One definition, one parser, one evaluator.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::fields::FieldErrors;
+
+/// One test on one property: `city eq Mumbai`, `days_before_checkin gte 30`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub property: String,
+    #[serde(flatten)]
+    pub test: Test,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", content = "value", rename_all = "snake_case")]
+pub enum Test {
+    Eq(String),
+    Ne(String),
+    OneOf(Vec<String>),
+    Contains(String),
+    Exists,
+    Gt(f64),
+    Gte(f64),
+    Lt(f64),
+    Lte(f64),
+    Before(DateTime<Utc>),
+    After(DateTime<Utc>),
+}
+
+/// The operators, with the words a person reads.
+pub const OPERATORS: &[(&str, &str)] = &[
+    ("eq", "equals"),
+    ("ne", "does not equal"),
+    ("one_of", "is one of"),
+    ("contains", "contains"),
+    ("exists", "is set"),
+    ("gt", ">"),
+    ("gte", "≥"),
+    ("lt", "<"),
+    ("lte", "≤"),
+    ("before", "is before"),
+    ("after", "is after"),
+];
+
+/// A condition as a client sends it, before it is checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConditionInput {
+    #[serde(default)]
+    pub property: String,
+    #[serde(default)]
+    pub op: String,
+    #[serde(default)]
+    pub value: serde_json::Value,
+}
+
+const MAX_PROPERTY_LEN: usize = 64;
+const MAX_VALUE_LEN: usize = 256;
+const MAX_ONE_OF: usize = 1000;
+
+impl ConditionInput {
+    /// Checks one condition, reporting problems under `{path}.property`, `.op` and `.value`.
+    pub fn parse(&self, path: &str, errors: &mut FieldErrors) -> Option<Condition> {
+        let property = errors.check(format!("{path}.property"), parse_property(&self.property));
+        let test = match self.op.as_str() {
+            "" => {
+                errors.add(format!("{path}.op"), "choose an operator");
+                None
+            }
+            op => errors.check(format!("{path}.value"), parse_test(op, &self.value)),
+        };
+        Some(Condition { property: property?, test: test? })
+    }
+}
+
+fn parse_property(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("enter a property name".into());
+    }
+    if name.len() > MAX_PROPERTY_LEN {
+        return Err(format!("at most {MAX_PROPERTY_LEN} characters"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        return Err("use letters, digits, `_`, `.` or `-`".into());
+    }
+    Ok(name.to_string())
+}
+
+fn scalar_text(value: &serde_json::Value) -> Result<String, String> {
+    let text = match value {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        _ => return Err("enter a value".into()),
+    };
+    if text.is_empty() {
+        return Err("enter a value".into());
+    }
+    if text.len() > MAX_VALUE_LEN {
+        return Err(format!("at most {MAX_VALUE_LEN} characters"));
+    }
+    Ok(text)
+}
+
+fn number(value: &serde_json::Value) -> Result<f64, String> {
+    let n = match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    n.filter(|n| n.is_finite()).ok_or_else(|| "enter a number".to_string())
+}
+
+fn date(value: &serde_json::Value) -> Result<DateTime<Utc>, String> {
+    let text = value.as_str().map(str::trim).unwrap_or_default();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| "enter a date (YYYY-MM-DD) or an RFC 3339 date-time".to_string())
+}
+
+fn parse_test(op: &str, value: &serde_json::Value) -> Result<Test, String> {
+    Ok(match op {
+        "eq" => Test::Eq(scalar_text(value)?),
+        "ne" => Test::Ne(scalar_text(value)?),
+        "contains" => Test::Contains(scalar_text(value)?),
+        "one_of" => {
+            let items: Vec<String> = match value {
+                serde_json::Value::Array(items) => {
+                    items.iter().map(scalar_text).collect::<Result<_, _>>()?
+                }
+                serde_json::Value::String(s) => s
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if items.is_empty() {
+                return Err("enter one or more values, separated by commas".into());
+            }
+            if items.len() > MAX_ONE_OF {
+                return Err(format!("at most {MAX_ONE_OF} values"));
+            }
+            Test::OneOf(items)
+        }
+        "exists" => Test::Exists,
+        "gt" => Test::Gt(number(value)?),
+        "gte" => Test::Gte(number(value)?),
+        "lt" => Test::Lt(number(value)?),
+        "lte" => Test::Lte(number(value)?),
+        "before" => Test::Before(date(value)?),
+        "after" => Test::After(date(value)?),
+        other => return Err(format!("unknown operator `{other}`")),
+    })
+}
+
+impl Test {
+    pub fn op(&self) -> &'static str {
+        match self {
+            Test::Eq(_) => "eq",
+            Test::Ne(_) => "ne",
+            Test::OneOf(_) => "one_of",
+            Test::Contains(_) => "contains",
+            Test::Exists => "exists",
+            Test::Gt(_) => "gt",
+            Test::Gte(_) => "gte",
+            Test::Lt(_) => "lt",
+            Test::Lte(_) => "lte",
+            Test::Before(_) => "before",
+            Test::After(_) => "after",
+        }
+    }
+
+    fn value_json(&self) -> serde_json::Value {
+        use serde_json::Value as V;
+        match self {
+            Test::Eq(s) | Test::Ne(s) | Test::Contains(s) => V::String(s.clone()),
+            Test::OneOf(items) => V::Array(items.iter().cloned().map(V::String).collect()),
+            Test::Exists => V::Null,
+            Test::Gt(n) | Test::Gte(n) | Test::Lt(n) | Test::Lte(n) => serde_json::json!(n),
+            Test::Before(t) | Test::After(t) => V::String(t.to_rfc3339()),
+        }
+    }
+}
+
+impl From<&Condition> for ConditionInput {
+    fn from(c: &Condition) -> Self {
+        ConditionInput {
+            property: c.property.clone(),
+            op: c.test.op().to_string(),
+            value: c.test.value_json(),
+        }
+    }
+}
+
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.property;
+        match &self.test {
+            Test::Eq(v) => write!(f, "{p} is {v}"),
+            Test::Ne(v) => write!(f, "{p} is not {v}"),
+            Test::OneOf(vs) => write!(f, "{p} is one of {}", vs.join(", ")),
+            Test::Contains(v) => write!(f, "{p} contains {v}"),
+            Test::Exists => write!(f, "{p} is set"),
+            Test::Gt(n) => write!(f, "{p} > {n}"),
+            Test::Gte(n) => write!(f, "{p} ≥ {n}"),
+            Test::Lt(n) => write!(f, "{p} < {n}"),
+            Test::Lte(n) => write!(f, "{p} ≤ {n}"),
+            Test::Before(t) => write!(f, "{p} before {}", t.format("%Y-%m-%d")),
+            Test::After(t) => write!(f, "{p} after {}", t.format("%Y-%m-%d")),
+        }
+    }
+}
+
+/// Parses a list of conditions under `path[i]`.
+pub fn parse_all(inputs: &[ConditionInput], path: &str, errors: &mut FieldErrors) -> Vec<Condition> {
+    inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.parse(&format!("{path}[{i}]"), errors))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(property: &str, op: &str, value: serde_json::Value) -> Result<Condition, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let input = ConditionInput { property: property.into(), op: op.into(), value };
+        let parsed = input.parse("c", &mut errors);
+        match parsed {
+            Some(c) if errors.is_empty() => Ok(c),
+            _ => Err(errors),
+        }
+    }
+
+    #[test]
+    fn parses_every_operator() {
+        assert_eq!(parse("city", "eq", json!("Mumbai")).unwrap().test, Test::Eq("Mumbai".into()));
+        assert_eq!(
+            parse("lang", "one_of", json!("en, hi")).unwrap().test,
+            Test::OneOf(vec!["en".into(), "hi".into()])
+        );
+        assert_eq!(parse("days", "gte", json!(30)).unwrap().test, Test::Gte(30.0));
+        assert_eq!(parse("days", "lt", json!("7.5")).unwrap().test, Test::Lt(7.5));
+        assert_eq!(parse("vip", "exists", json!(null)).unwrap().test, Test::Exists);
+        assert!(matches!(parse("born", "before", json!("2000-01-01")).unwrap().test, Test::Before(_)));
+    }
+
+    #[test]
+    fn names_the_failing_part() {
+        let e = parse("", "eq", json!("x")).unwrap_err();
+        assert!(e.get("c.property").is_some());
+        let e = parse("days", "gte", json!("thirty")).unwrap_err();
+        assert_eq!(e.get("c.value"), Some("enter a number"));
+        let e = parse("city", "", json!("x")).unwrap_err();
+        assert!(e.get("c.op").is_some());
+        let e = parse("city", "like", json!("x")).unwrap_err();
+        assert!(e.get("c.value").unwrap().contains("unknown operator"));
+        let e = parse("city", "eq", json!("  ")).unwrap_err();
+        assert!(e.get("c.value").is_some());
+        let e = parse("city name", "eq", json!("x")).unwrap_err();
+        assert!(e.get("c.property").is_some());
+        assert!(parse("d", "after", json!("tomorrow")).is_err());
+        assert!(parse("d", "one_of", json!([])).is_err());
+    }
+
+    #[test]
+    fn round_trips_through_input() {
+        let c = parse("days", "gte", json!(30)).unwrap();
+        let back = ConditionInput::from(&c);
+        let mut errors = FieldErrors::default();
+        assert_eq!(back.parse("c", &mut errors), Some(c.clone()));
+        let stored = serde_json::to_value(&c).unwrap();
+        assert_eq!(stored, json!({"property": "days", "op": "gte", "value": 30.0}));
+        assert_eq!(serde_json::from_value::<Condition>(stored).unwrap(), c);
+    }
+}

@@ -1,0 +1,311 @@
+//! The coupon definition: every setting of a coupon, as a value that is valid by construction
+//! (built only by [`super::input::CouponInput::parse`], or read back from storage).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::conditions::Condition;
+use crate::money::Currency;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouponDefinition {
+    pub name: String,
+    pub description: String,
+    pub currency: Currency,
+    /// Zone of the schedule, the period caps and of date-times typed without an offset.
+    pub time_zone: Tz,
+    pub reward: Reward,
+    pub applies_to: AppliesTo,
+    pub qualifying: Qualifying,
+    pub audience: Audience,
+    pub distribution: Distribution,
+    pub activation: Activation,
+    pub expiry: Expiry,
+    pub limits: Limits,
+    pub window: Option<Window>,
+    pub schedule: Option<Schedule>,
+    pub visibility: Visibility,
+    pub targeting: Vec<Condition>,
+    pub stacking: Stacking,
+}
+
+/// A percentage from 1 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Percent(pub u8);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reward {
+    PercentOff { percent: Percent, max_discount: Option<i64> },
+    AmountOff { amount: i64 },
+    Cashback(Cashback),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Cashback {
+    Percent { percent: Percent, max_points: Option<i64> },
+    Fixed { points: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppliesTo {
+    /// The items subtotal.
+    Order,
+    /// Items matching any selector: a listed SKU, a listed category, or all the conditions.
+    Items { skus: Vec<String>, categories: Vec<String>, conditions: Vec<Condition> },
+    /// Named fees or custom order amounts the app sends (`shipping`, `platform_fee`, …).
+    Fees { names: Vec<String> },
+}
+
+/// Conditions that must all hold for a cart to qualify.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Qualifying {
+    /// On the user's properties.
+    pub user: Vec<Condition>,
+    /// On items' attributes: some item must match all of them.
+    pub items: Vec<Condition>,
+    /// On the cart: `subtotal`, `item_count`, `currency` or any cart property.
+    pub cart: Vec<Condition>,
+}
+
+impl Qualifying {
+    pub fn is_empty(&self) -> bool {
+        self.user.is_empty() && self.items.is_empty() && self.cart.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    AllUsers,
+    /// Only users holding an assignment (from a campaign or a trigger event).
+    Campaign,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Distribution {
+    /// One code shared by everyone.
+    Static { code: String },
+    /// Bulk unique codes, generated or uploaded, each usable once.
+    Unique,
+    /// Assigned when the user performs `event`; with `unique_codes`, the next free code too.
+    EventTriggered { event: String, unique_codes: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Activation {
+    /// From a date-time; `None` means as soon as the coupon is active.
+    Time { from: Option<DateTime<Utc>> },
+    /// Per user, from the first time they perform `event` after the coupon went live.
+    Event { event: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Expiry {
+    Never,
+    Fixed { at: DateTime<Utc> },
+    Relative { duration: Duration, relative_to: ExpiryAnchor },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duration {
+    pub value: u32,
+    pub unit: DurationUnit,
+}
+
+impl Duration {
+    pub fn seconds(&self) -> i64 {
+        i64::from(self.value) * self.unit.seconds()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationUnit {
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl DurationUnit {
+    pub fn seconds(self) -> i64 {
+        match self {
+            DurationUnit::Minutes => 60,
+            DurationUnit::Hours => 3_600,
+            DurationUnit::Days => 86_400,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryAnchor {
+    Activation,
+    Assignment,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub per_user: Option<u32>,
+    pub global: Option<u32>,
+    /// Most discount given in total, in minor units.
+    pub budget_discount: Option<i64>,
+    /// Most cashback points given in total.
+    pub budget_cashback: Option<i64>,
+    pub caps: Vec<Cap>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cap {
+    pub period: Period,
+    pub scope: CapScope,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapScope {
+    Global,
+    PerUser,
+}
+
+/// Redemption is refused outside `[start, end)`; an open side is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Weekly availability in the coupon's time zone. A listed day with no ranges is available all
+/// day; a day not listed is unavailable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub days: Vec<DaySchedule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaySchedule {
+    pub day: Day,
+    pub ranges: Vec<TimeRange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Day {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Day {
+    pub const ALL: [Day; 7] = [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri, Day::Sat, Day::Sun];
+
+    pub fn key(self) -> &'static str {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self as usize]
+    }
+
+    pub fn short_name(self) -> &'static str {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self as usize]
+    }
+
+    pub fn from_key(key: &str) -> Option<Day> {
+        Day::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    pub fn from_chrono(day: chrono::Weekday) -> Day {
+        Day::ALL[day.num_days_from_monday() as usize]
+    }
+}
+
+/// A time range within a day, in minutes from midnight; `end` may be 24:00.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    #[serde(with = "clock")]
+    pub start: u16,
+    #[serde(with = "clock")]
+    pub end: u16,
+}
+
+impl TimeRange {
+    pub fn contains(&self, minute_of_day: u16) -> bool {
+        (self.start..self.end).contains(&minute_of_day)
+    }
+}
+
+/// `HH:MM` text for minutes from midnight.
+pub mod clock {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn format(minutes: u16) -> String {
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// Parses `HH:MM` from 00:00 to 24:00.
+    pub fn parse(text: &str) -> Result<u16, String> {
+        let bad = || format!("`{text}` is not a time: use HH:MM, 00:00 to 24:00");
+        let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+        if h.len() != 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let h: u16 = h.parse().map_err(|_| bad())?;
+        let m: u16 = m.parse().map_err(|_| bad())?;
+        if m > 59 || h > 24 || (h == 24 && m != 0) {
+            return Err(bad());
+        }
+        Ok(h * 60 + m)
+    }
+
+    pub fn serialize<S: Serializer>(minutes: &u16, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(*minutes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Visible,
+    Hidden,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stacking {
+    /// Never combined with other coupons on one cart.
+    Exclusive,
+    Combinable,
+}
+
+impl CouponDefinition {
+    /// The static code, if this coupon has one.
+    pub fn static_code(&self) -> Option<&str> {
+        match &self.distribution {
+            Distribution::Static { code } => Some(code),
+            _ => None,
+        }
+    }
+}

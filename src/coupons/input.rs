@@ -1,0 +1,909 @@
+//! The coupon as a client sends it (builder page or API), and the one parser that turns it into
+//! a [`CouponDefinition`] or names every field that is wrong.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::definition::*;
+use crate::conditions::{self, ConditionInput};
+use crate::fields::FieldErrors;
+use crate::money::{Currency, MAX_MINOR};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CouponInput {
+    pub name: String,
+    pub description: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub reward: RewardInput,
+    pub applies_to: AppliesToInput,
+    pub qualifying: QualifyingInput,
+    pub audience: String,
+    pub distribution: DistributionInput,
+    pub activation: ActivationInput,
+    pub expiry: ExpiryInput,
+    pub limits: LimitsInput,
+    pub window: Option<WindowInput>,
+    pub schedule: Option<ScheduleInput>,
+    pub visibility: String,
+    pub targeting: Vec<ConditionInput>,
+    pub stacking: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RewardInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub percent: Option<i64>,
+    pub max_discount: Option<i64>,
+    pub amount: Option<i64>,
+    pub points: Option<i64>,
+    pub max_points: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppliesToInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub skus: Vec<String>,
+    pub categories: Vec<String>,
+    pub conditions: Vec<ConditionInput>,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualifyingInput {
+    pub user: Vec<ConditionInput>,
+    pub items: Vec<ConditionInput>,
+    pub cart: Vec<ConditionInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DistributionInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub code: Option<String>,
+    pub event: Option<String>,
+    pub unique_codes: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ActivationInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub from: Option<String>,
+    pub event: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExpiryInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: Option<String>,
+    pub duration: Option<DurationInput>,
+    pub relative_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DurationInput {
+    pub value: Option<i64>,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitsInput {
+    pub per_user: Option<i64>,
+    pub global: Option<i64>,
+    pub budget_discount: Option<i64>,
+    pub budget_cashback: Option<i64>,
+    pub caps: Vec<CapInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CapInput {
+    pub period: String,
+    pub scope: String,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WindowInput {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScheduleInput {
+    pub days: Vec<DayScheduleInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DayScheduleInput {
+    pub day: String,
+    pub ranges: Vec<TimeRangeInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimeRangeInput {
+    pub start: String,
+    pub end: String,
+}
+
+pub const MAX_NAME_LEN: usize = 120;
+pub const MAX_DESCRIPTION_LEN: usize = 2_000;
+const MAX_LIST: usize = 1_000;
+const MAX_CONDITIONS: usize = 50;
+const MAX_CAPS: usize = 20;
+/// Ten years, in minutes: longer relative expiries are almost certainly typos.
+const MAX_DURATION_MINUTES: i64 = 10 * 366 * 24 * 60;
+
+/// Blank optional text means "not given".
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+fn one_of<T: Copy>(text: &str, options: &[(&str, T)], what: &str) -> Result<T, String> {
+    options.iter().find(|(k, _)| *k == text.trim()).map(|(_, v)| *v).ok_or_else(|| {
+        if text.trim().is_empty() {
+            format!("choose {what}")
+        } else {
+            let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
+            format!("`{text}` is not one of {}", names.join(", "))
+        }
+    })
+}
+
+/// Text with a default when blank: settings most coupons leave as they are.
+fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
+    if text.trim().is_empty() {
+        default
+    } else {
+        text
+    }
+}
+
+fn money(value: Option<i64>, required: bool) -> Result<Option<i64>, String> {
+    match value {
+        None if required => Err("enter an amount".into()),
+        None => Ok(None),
+        Some(v) if v <= 0 => Err("must be more than zero".into()),
+        Some(v) if v > MAX_MINOR => Err("amount is too large".into()),
+        Some(v) => Ok(Some(v)),
+    }
+}
+
+/// A ceiling such as `max_discount`: zero is allowed (it disables the reward), negatives not.
+fn ceiling(value: Option<i64>) -> Result<Option<i64>, String> {
+    match value {
+        Some(v) if v < 0 => Err("cannot be negative".into()),
+        Some(v) if v > MAX_MINOR => Err("amount is too large".into()),
+        v => Ok(v),
+    }
+}
+
+fn percent(value: Option<i64>) -> Result<Percent, String> {
+    match value {
+        None => Err("enter a percentage".into()),
+        Some(p @ 1..=100) => Ok(Percent(p as u8)),
+        Some(_) => Err("must be from 1 to 100".into()),
+    }
+}
+
+fn count(value: Option<i64>) -> Result<Option<u32>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) if v <= 0 => Err("must be at least 1".into()),
+        Some(v) => u32::try_from(v).map(Some).map_err(|_| "is too large".into()),
+    }
+}
+
+/// Event names as apps send them: `app_installed`, `cart.abandoned`.
+pub fn parse_event_name(text: Option<&str>) -> Result<String, String> {
+    let name = text.map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        return Err("enter an event name".into());
+    }
+    if name.len() > 64 {
+        return Err("at most 64 characters".into());
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')) {
+        return Err("use letters, digits, `_`, `.`, `:` or `-`".into());
+    }
+    Ok(name.to_string())
+}
+
+pub fn parse_time_zone(text: &str) -> Result<Tz, String> {
+    or_default(text, "UTC")
+        .trim()
+        .parse::<Tz>()
+        .map_err(|_| format!("`{text}` is not an IANA time zone such as Asia/Kolkata"))
+}
+
+/// A date-time: RFC 3339 with an offset, or a wall-clock time (`2026-10-20T09:00`) read in the
+/// coupon's zone. A wall-clock time that a DST change skips is refused rather than guessed.
+pub fn parse_datetime(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| format!("`{text}` is not a date-time: use YYYY-MM-DDTHH:MM"))?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text} does not exist in {tz} (the clocks skip it)"))
+}
+
+fn texts(items: &[String], path: &str, max_len: usize, errors: &mut FieldErrors) -> Vec<String> {
+    if items.len() > MAX_LIST {
+        errors.add(path, format!("at most {MAX_LIST} entries"));
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let item = item.trim();
+        if item.is_empty() {
+            errors.add(format!("{path}[{i}]"), "cannot be empty");
+        } else if item.len() > max_len {
+            errors.add(format!("{path}[{i}]"), format!("at most {max_len} characters"));
+        } else if !out.iter().any(|o| o == item) {
+            out.push(item.to_string());
+        }
+    }
+    out
+}
+
+fn condition_list(
+    inputs: &[ConditionInput],
+    path: &str,
+    errors: &mut FieldErrors,
+) -> Vec<crate::conditions::Condition> {
+    if inputs.len() > MAX_CONDITIONS {
+        errors.add(path, format!("at most {MAX_CONDITIONS} conditions"));
+        return Vec::new();
+    }
+    conditions::parse_all(inputs, path, errors)
+}
+
+impl CouponInput {
+    /// Checks every setting and the rules between them. On failure, every problem is reported,
+    /// each under the path of its field.
+    pub fn parse(&self) -> Result<CouponDefinition, FieldErrors> {
+        let (partial, mut errors) = self.parse_partial();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        partial.complete().ok_or_else(|| {
+            errors.add("", "the coupon could not be read");
+            errors
+        })
+    }
+
+    /// Parses what can be parsed: each setting that is valid, and the errors of the others. The
+    /// builder's live summary describes the valid part while the rest is still being typed.
+    pub fn parse_partial(&self) -> (PartialDefinition, FieldErrors) {
+        let mut e = FieldErrors::default();
+        let name = e.check("name", {
+            let name = self.name.trim();
+            if name.is_empty() {
+                Err("enter a name".to_string())
+            } else if name.chars().count() > MAX_NAME_LEN {
+                Err(format!("at most {MAX_NAME_LEN} characters"))
+            } else {
+                Ok(name.to_string())
+            }
+        });
+        let description = e.check("description", {
+            let d = self.description.trim();
+            if d.chars().count() > MAX_DESCRIPTION_LEN {
+                Err(format!("at most {MAX_DESCRIPTION_LEN} characters"))
+            } else {
+                Ok(d.to_string())
+            }
+        });
+        let currency = e.check(
+            "currency",
+            if self.currency.trim().is_empty() {
+                Err("choose a currency".into())
+            } else {
+                Currency::parse(&self.currency)
+                    .ok_or_else(|| format!("`{}` is not a supported ISO 4217 currency", self.currency))
+            },
+        );
+        let time_zone = e.check("time_zone", parse_time_zone(&self.time_zone));
+        // Date-times typed without an offset are read in the coupon's zone; if the zone itself is
+        // wrong that error is already reported, so read them in UTC meanwhile.
+        let tz = time_zone.unwrap_or(Tz::UTC);
+
+        let p = PartialDefinition {
+            name,
+            description,
+            currency,
+            time_zone,
+            reward: self.parse_reward(&mut e),
+            applies_to: self.parse_applies_to(&mut e),
+            qualifying: Qualifying {
+                user: condition_list(&self.qualifying.user, "qualifying.user", &mut e),
+                items: condition_list(&self.qualifying.items, "qualifying.items", &mut e),
+                cart: condition_list(&self.qualifying.cart, "qualifying.cart", &mut e),
+            },
+            audience: e.check(
+                "audience",
+                one_of(
+                    or_default(&self.audience, "all_users"),
+                    &[("all_users", Audience::AllUsers), ("campaign", Audience::Campaign)],
+                    "an audience",
+                ),
+            ),
+            distribution: self.parse_distribution(&mut e),
+            activation: self.parse_activation(tz, &mut e),
+            expiry: self.parse_expiry(tz, &mut e),
+            limits: self.parse_limits(&mut e),
+            window: self.parse_window(tz, &mut e),
+            schedule: self.parse_schedule(&mut e),
+            visibility: e.check(
+                "visibility",
+                one_of(
+                    or_default(&self.visibility, "visible"),
+                    &[("visible", Visibility::Visible), ("hidden", Visibility::Hidden)],
+                    "a visibility",
+                ),
+            ),
+            targeting: condition_list(&self.targeting, "targeting", &mut e),
+            stacking: e.check(
+                "stacking",
+                one_of(
+                    or_default(&self.stacking, "exclusive"),
+                    &[("exclusive", Stacking::Exclusive), ("combinable", Stacking::Combinable)],
+                    "how it stacks",
+                ),
+            ),
+        };
+        p.check_rules_between_settings(&mut e);
+        (p, e)
+    }
+
+    fn parse_reward(&self, e: &mut FieldErrors) -> Option<Reward> {
+        let r = &self.reward;
+        let kind = e.check(
+            "reward.type",
+            one_of(&r.kind, &[("percent_off", 0), ("amount_off", 1), ("cashback", 2)], "a reward"),
+        )?;
+        match kind {
+            0 => {
+                let percent = e.check("reward.percent", percent(r.percent));
+                let max = e.check("reward.max_discount", ceiling(r.max_discount));
+                Some(Reward::PercentOff { percent: percent?, max_discount: max? })
+            }
+            1 => {
+                let amount = e.check("reward.amount", money(r.amount, true))?;
+                amount.map(|amount| Reward::AmountOff { amount })
+            }
+            _ => match (r.points, r.percent) {
+                (Some(_), Some(_)) => {
+                    e.add("reward.points", "give either fixed points or a percentage, not both");
+                    None
+                }
+                (None, Some(_)) => {
+                    let p = e.check("reward.percent", percent(r.percent));
+                    let max = e.check("reward.max_points", ceiling(r.max_points));
+                    Some(Reward::Cashback(Cashback::Percent { percent: p?, max_points: max? }))
+                }
+                (points, None) => {
+                    if r.max_points.is_some() {
+                        e.add("reward.max_points", "a maximum applies to percentage cashback only");
+                    }
+                    let points = e.check(
+                        "reward.points",
+                        if points.is_none() {
+                            Err("enter the points, or a percentage".into())
+                        } else {
+                            money(points, true)
+                        },
+                    )??;
+                    Some(Reward::Cashback(Cashback::Fixed { points }))
+                }
+            },
+        }
+    }
+
+    fn parse_applies_to(&self, e: &mut FieldErrors) -> Option<AppliesTo> {
+        let a = &self.applies_to;
+        let kind = e.check(
+            "applies_to.type",
+            one_of(or_default(&a.kind, "order"), &[("order", 0), ("items", 1), ("fees", 2)], "what it applies to"),
+        )?;
+        match kind {
+            0 => Some(AppliesTo::Order),
+            1 => {
+                let before = e.0.len();
+                let skus = texts(&a.skus, "applies_to.skus", 64, e);
+                let categories = texts(&a.categories, "applies_to.categories", 64, e);
+                let conditions = condition_list(&a.conditions, "applies_to.conditions", e);
+                if skus.is_empty() && categories.is_empty() && conditions.is_empty() && e.0.len() == before {
+                    e.add("applies_to.skus", "name at least one SKU, category or item condition");
+                }
+                Some(AppliesTo::Items { skus, categories, conditions })
+            }
+            _ => {
+                let before = e.0.len();
+                let names = texts(&a.names, "applies_to.names", 64, e);
+                if names.is_empty() && e.0.len() == before {
+                    e.add("applies_to.names", "name at least one fee, such as shipping");
+                }
+                for (i, n) in names.iter().enumerate() {
+                    if !n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+                        e.add(format!("applies_to.names[{i}]"), "use letters, digits, `_`, `.` or `-`");
+                    }
+                }
+                Some(AppliesTo::Fees { names })
+            }
+        }
+    }
+
+    fn parse_distribution(&self, e: &mut FieldErrors) -> Option<Distribution> {
+        let d = &self.distribution;
+        let kind = e.check(
+            "distribution.type",
+            one_of(&d.kind, &[("static", 0), ("unique", 1), ("event_triggered", 2)], "how codes are given out"),
+        )?;
+        match kind {
+            0 => {
+                let code = e.check(
+                    "distribution.code",
+                    crate::codes::normalize(d.code.as_deref().unwrap_or_default()),
+                )?;
+                Some(Distribution::Static { code })
+            }
+            1 => Some(Distribution::Unique),
+            _ => {
+                let event = e.check("distribution.event", parse_event_name(given(&d.event)))?;
+                Some(Distribution::EventTriggered { event, unique_codes: d.unique_codes })
+            }
+        }
+    }
+
+    fn parse_activation(&self, tz: Tz, e: &mut FieldErrors) -> Option<Activation> {
+        let a = &self.activation;
+        let kind = e.check(
+            "activation.type",
+            one_of(or_default(&a.kind, "time"), &[("time", 0), ("event", 1)], "how it activates"),
+        )?;
+        if kind == 0 {
+            let from = match given(&a.from) {
+                None => None,
+                Some(text) => Some(e.check("activation.from", parse_datetime(text, tz))?),
+            };
+            Some(Activation::Time { from })
+        } else {
+            let event = e.check("activation.event", parse_event_name(given(&a.event)))?;
+            Some(Activation::Event { event })
+        }
+    }
+
+    fn parse_expiry(&self, tz: Tz, e: &mut FieldErrors) -> Option<Expiry> {
+        let x = &self.expiry;
+        let kind = e.check(
+            "expiry.type",
+            one_of(or_default(&x.kind, "never"), &[("never", 0), ("fixed", 1), ("relative", 2)], "an expiry"),
+        )?;
+        match kind {
+            0 => Some(Expiry::Never),
+            1 => {
+                let at = e.check(
+                    "expiry.at",
+                    given(&x.at).ok_or_else(|| "enter the expiry date-time".to_string()).and_then(|t| parse_datetime(t, tz)),
+                )?;
+                Some(Expiry::Fixed { at })
+            }
+            _ => {
+                let d = x.duration.clone().unwrap_or_default();
+                let unit = e.check(
+                    "expiry.duration.unit",
+                    one_of(
+                        or_default(&d.unit, "days"),
+                        &[("minutes", DurationUnit::Minutes), ("hours", DurationUnit::Hours), ("days", DurationUnit::Days)],
+                        "a unit",
+                    ),
+                );
+                let value = e.check(
+                    "expiry.duration.value",
+                    match (d.value, unit) {
+                        (None, _) => Err("enter how long the coupon lasts".to_string()),
+                        (Some(v), _) if v <= 0 => Err("must be more than zero".to_string()),
+                        (Some(v), Some(u)) if v.saturating_mul(u.seconds() / 60) > MAX_DURATION_MINUTES => {
+                            Err("at most ten years".to_string())
+                        }
+                        (Some(v), _) => u32::try_from(v).map_err(|_| "at most ten years".to_string()),
+                    },
+                );
+                let anchor = e.check(
+                    "expiry.relative_to",
+                    one_of(
+                        or_default(x.relative_to.as_deref().unwrap_or_default(), "activation"),
+                        &[("activation", ExpiryAnchor::Activation), ("assignment", ExpiryAnchor::Assignment)],
+                        "what the duration counts from",
+                    ),
+                );
+                Some(Expiry::Relative { duration: Duration { value: value?, unit: unit? }, relative_to: anchor? })
+            }
+        }
+    }
+
+    fn parse_limits(&self, e: &mut FieldErrors) -> Option<Limits> {
+        let l = &self.limits;
+        let per_user = e.check("limits.per_user", count(l.per_user));
+        let global = e.check("limits.global", count(l.global));
+        let budget_discount = e.check("limits.budget_discount", money(l.budget_discount, false));
+        let budget_cashback = e.check("limits.budget_cashback", money(l.budget_cashback, false));
+        if l.caps.len() > MAX_CAPS {
+            e.add("limits.caps", format!("at most {MAX_CAPS} caps"));
+        }
+        let mut caps: Vec<Cap> = Vec::new();
+        for (i, c) in l.caps.iter().enumerate().take(MAX_CAPS) {
+            let path = format!("limits.caps[{i}]");
+            let period = e.check(
+                format!("{path}.period"),
+                one_of(
+                    &c.period,
+                    &[("day", Period::Day), ("week", Period::Week), ("month", Period::Month), ("year", Period::Year)],
+                    "a period",
+                ),
+            );
+            let scope = e.check(
+                format!("{path}.scope"),
+                one_of(
+                    or_default(&c.scope, "global"),
+                    &[("global", CapScope::Global), ("per_user", CapScope::PerUser)],
+                    "a scope",
+                ),
+            );
+            let limit = e.check(
+                format!("{path}.limit"),
+                count(c.limit).and_then(|l| l.ok_or_else(|| "enter a limit".to_string())),
+            );
+            if let (Some(period), Some(scope), Some(limit)) = (period, scope, limit) {
+                if caps.iter().any(|c| c.period == period && c.scope == scope) {
+                    e.add(format!("{path}.period"), "there is already a cap for this period and scope");
+                } else {
+                    caps.push(Cap { period, scope, limit });
+                }
+            }
+        }
+        Some(Limits {
+            per_user: per_user?,
+            global: global?,
+            budget_discount: budget_discount?,
+            budget_cashback: budget_cashback?,
+            caps,
+        })
+    }
+
+    fn parse_window(&self, tz: Tz, e: &mut FieldErrors) -> Option<Option<Window>> {
+        let Some(w) = &self.window else { return Some(None) };
+        let start = given(&w.start).map(|t| e.check("window.start", parse_datetime(t, tz)));
+        let end = given(&w.end).map(|t| e.check("window.end", parse_datetime(t, tz)));
+        let (start, end) = match (start, end) {
+            (None, None) => return Some(None),
+            (Some(None), _) | (_, Some(None)) => return None,
+            (s, e) => (s.flatten(), e.flatten()),
+        };
+        if let (Some(s), Some(en)) = (start, end) {
+            if en <= s {
+                e.add("window.end", "must be after the start");
+                return None;
+            }
+        }
+        Some(Some(Window { start, end }))
+    }
+
+    fn parse_schedule(&self, e: &mut FieldErrors) -> Option<Option<Schedule>> {
+        let Some(s) = &self.schedule else { return Some(None) };
+        if s.days.is_empty() {
+            return Some(None);
+        }
+        let before = e.0.len();
+        let mut days: Vec<DaySchedule> = Vec::new();
+        for (i, d) in s.days.iter().enumerate() {
+            let path = format!("schedule.days[{i}]");
+            let Some(day) = e.check(
+                format!("{path}.day"),
+                Day::from_key(d.day.trim()).ok_or_else(|| format!("`{}` is not a day: use mon … sun", d.day)),
+            ) else {
+                continue;
+            };
+            if days.iter().any(|x| x.day == day) {
+                e.add(format!("{path}.day"), "this day is listed twice");
+                continue;
+            }
+            let mut ranges: Vec<TimeRange> = Vec::new();
+            for (j, r) in d.ranges.iter().enumerate() {
+                let rpath = format!("{path}.ranges[{j}]");
+                let start = e.check(format!("{rpath}.start"), clock::parse(&r.start));
+                let end = e.check(format!("{rpath}.end"), clock::parse(&r.end));
+                let (Some(start), Some(end)) = (start, end) else { continue };
+                if end <= start {
+                    e.add(format!("{rpath}.end"), "must be after the start");
+                } else if ranges.iter().any(|o| start < o.end && o.start < end) {
+                    e.add(format!("{rpath}.start"), "overlaps another range on this day");
+                } else {
+                    ranges.push(TimeRange { start, end });
+                }
+            }
+            ranges.sort_by_key(|r| r.start);
+            days.push(DaySchedule { day, ranges });
+        }
+        if e.0.len() != before {
+            return None;
+        }
+        days.sort_by_key(|d| d.day);
+        Some(Some(Schedule { days }))
+    }
+}
+
+/// A definition whose settings are each present only if they parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartialDefinition {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub currency: Option<Currency>,
+    pub time_zone: Option<Tz>,
+    pub reward: Option<Reward>,
+    pub applies_to: Option<AppliesTo>,
+    pub qualifying: Qualifying,
+    pub audience: Option<Audience>,
+    pub distribution: Option<Distribution>,
+    pub activation: Option<Activation>,
+    pub expiry: Option<Expiry>,
+    pub limits: Option<Limits>,
+    pub window: Option<Option<Window>>,
+    pub schedule: Option<Option<Schedule>>,
+    pub visibility: Option<Visibility>,
+    pub targeting: Vec<crate::conditions::Condition>,
+    pub stacking: Option<Stacking>,
+}
+
+impl PartialDefinition {
+    fn check_rules_between_settings(&self, e: &mut FieldErrors) {
+        if let (Some(Expiry::Fixed { at }), Some(Activation::Time { from: Some(from) })) = (&self.expiry, &self.activation) {
+            if at <= from {
+                e.add("expiry.at", "must be after the activation time");
+            }
+        }
+        if let (Some(Expiry::Fixed { at }), Some(Some(Window { start: Some(start), .. }))) = (&self.expiry, &self.window) {
+            if at <= start {
+                e.add("expiry.at", "must be after the redemption window starts");
+            }
+        }
+        if let (Some(Expiry::Relative { relative_to: ExpiryAnchor::Assignment, .. }), Some(a), Some(d)) =
+            (&self.expiry, self.audience, &self.distribution)
+        {
+            if a != Audience::Campaign && !matches!(d, Distribution::EventTriggered { .. }) {
+                e.add(
+                    "expiry.relative_to",
+                    "only campaign or event-triggered coupons are assigned; count from activation instead",
+                );
+            }
+        }
+        match (&self.reward, &self.limits) {
+            (Some(Reward::AmountOff { .. } | Reward::PercentOff { .. }), Some(l)) if l.budget_cashback.is_some() => {
+                e.add("limits.budget_cashback", "a cashback budget needs a cashback reward");
+            }
+            (Some(Reward::Cashback(_)), Some(l)) if l.budget_discount.is_some() => {
+                e.add("limits.budget_discount", "a discount budget needs a discount reward");
+            }
+            _ => {}
+        }
+    }
+
+    /// The full definition, when every setting parsed.
+    pub fn complete(self) -> Option<CouponDefinition> {
+        Some(CouponDefinition {
+            name: self.name?,
+            description: self.description?,
+            currency: self.currency?,
+            time_zone: self.time_zone?,
+            reward: self.reward?,
+            applies_to: self.applies_to?,
+            qualifying: self.qualifying,
+            audience: self.audience?,
+            distribution: self.distribution?,
+            activation: self.activation?,
+            expiry: self.expiry?,
+            limits: self.limits?,
+            window: self.window?,
+            schedule: self.schedule?,
+            visibility: self.visibility?,
+            targeting: self.targeting,
+            stacking: self.stacking?,
+        })
+    }
+}
+
+impl From<CouponDefinition> for PartialDefinition {
+    fn from(d: CouponDefinition) -> Self {
+        PartialDefinition {
+            name: Some(d.name),
+            description: Some(d.description),
+            currency: Some(d.currency),
+            time_zone: Some(d.time_zone),
+            reward: Some(d.reward),
+            applies_to: Some(d.applies_to),
+            qualifying: d.qualifying,
+            audience: Some(d.audience),
+            distribution: Some(d.distribution),
+            activation: Some(d.activation),
+            expiry: Some(d.expiry),
+            limits: Some(d.limits),
+            window: Some(d.window),
+            schedule: Some(d.schedule),
+            visibility: Some(d.visibility),
+            targeting: d.targeting,
+            stacking: Some(d.stacking),
+        }
+    }
+}
+
+fn rfc3339_in(t: &DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).to_rfc3339()
+}
+
+impl From<&CouponDefinition> for CouponInput {
+    /// The input that parses back to this definition: what the builder edits and the API returns.
+    fn from(d: &CouponDefinition) -> Self {
+        let tz = d.time_zone;
+        let cond = |cs: &[crate::conditions::Condition]| cs.iter().map(ConditionInput::from).collect::<Vec<_>>();
+        let reward = match &d.reward {
+            Reward::PercentOff { percent, max_discount } => RewardInput {
+                kind: "percent_off".into(),
+                percent: Some(percent.0.into()),
+                max_discount: *max_discount,
+                ..Default::default()
+            },
+            Reward::AmountOff { amount } => {
+                RewardInput { kind: "amount_off".into(), amount: Some(*amount), ..Default::default() }
+            }
+            Reward::Cashback(Cashback::Fixed { points }) => {
+                RewardInput { kind: "cashback".into(), points: Some(*points), ..Default::default() }
+            }
+            Reward::Cashback(Cashback::Percent { percent, max_points }) => RewardInput {
+                kind: "cashback".into(),
+                percent: Some(percent.0.into()),
+                max_points: *max_points,
+                ..Default::default()
+            },
+        };
+        let applies_to = match &d.applies_to {
+            AppliesTo::Order => AppliesToInput { kind: "order".into(), ..Default::default() },
+            AppliesTo::Items { skus, categories, conditions } => AppliesToInput {
+                kind: "items".into(),
+                skus: skus.clone(),
+                categories: categories.clone(),
+                conditions: cond(conditions),
+                ..Default::default()
+            },
+            AppliesTo::Fees { names } => {
+                AppliesToInput { kind: "fees".into(), names: names.clone(), ..Default::default() }
+            }
+        };
+        let distribution = match &d.distribution {
+            Distribution::Static { code } => {
+                DistributionInput { kind: "static".into(), code: Some(code.clone()), ..Default::default() }
+            }
+            Distribution::Unique => DistributionInput { kind: "unique".into(), ..Default::default() },
+            Distribution::EventTriggered { event, unique_codes } => DistributionInput {
+                kind: "event_triggered".into(),
+                event: Some(event.clone()),
+                unique_codes: *unique_codes,
+                ..Default::default()
+            },
+        };
+        let activation = match &d.activation {
+            Activation::Time { from } => ActivationInput {
+                kind: "time".into(),
+                from: from.map(|t| rfc3339_in(&t, tz)),
+                ..Default::default()
+            },
+            Activation::Event { event } => {
+                ActivationInput { kind: "event".into(), event: Some(event.clone()), ..Default::default() }
+            }
+        };
+        let expiry = match &d.expiry {
+            Expiry::Never => ExpiryInput { kind: "never".into(), ..Default::default() },
+            Expiry::Fixed { at } => {
+                ExpiryInput { kind: "fixed".into(), at: Some(rfc3339_in(at, tz)), ..Default::default() }
+            }
+            Expiry::Relative { duration, relative_to } => ExpiryInput {
+                kind: "relative".into(),
+                duration: Some(DurationInput {
+                    value: Some(duration.value.into()),
+                    unit: serde_plain(&duration.unit),
+                }),
+                relative_to: Some(serde_plain(relative_to)),
+                ..Default::default()
+            },
+        };
+        CouponInput {
+            name: d.name.clone(),
+            description: d.description.clone(),
+            currency: d.currency.code().to_string(),
+            time_zone: tz.name().to_string(),
+            reward,
+            applies_to,
+            qualifying: QualifyingInput {
+                user: cond(&d.qualifying.user),
+                items: cond(&d.qualifying.items),
+                cart: cond(&d.qualifying.cart),
+            },
+            audience: serde_plain(&d.audience),
+            distribution,
+            activation,
+            expiry,
+            limits: LimitsInput {
+                per_user: d.limits.per_user.map(i64::from),
+                global: d.limits.global.map(i64::from),
+                budget_discount: d.limits.budget_discount,
+                budget_cashback: d.limits.budget_cashback,
+                caps: d
+                    .limits
+                    .caps
+                    .iter()
+                    .map(|c| CapInput {
+                        period: serde_plain(&c.period),
+                        scope: serde_plain(&c.scope),
+                        limit: Some(c.limit.into()),
+                    })
+                    .collect(),
+            },
+            window: d.window.map(|w| WindowInput {
+                start: w.start.map(|t| rfc3339_in(&t, tz)),
+                end: w.end.map(|t| rfc3339_in(&t, tz)),
+            }),
+            schedule: d.schedule.as_ref().map(|s| ScheduleInput {
+                days: s
+                    .days
+                    .iter()
+                    .map(|day| DayScheduleInput {
+                        day: day.day.key().to_string(),
+                        ranges: day
+                            .ranges
+                            .iter()
+                            .map(|r| TimeRangeInput { start: clock::format(r.start), end: clock::format(r.end) })
+                            .collect(),
+                    })
+                    .collect(),
+            }),
+            visibility: serde_plain(&d.visibility),
+            targeting: cond(&d.targeting),
+            stacking: serde_plain(&d.stacking),
+        }
+    }
+}
+
+/// The snake_case name serde gives a unit enum variant.
+fn serde_plain<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
