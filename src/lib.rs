@@ -1,7 +1,24 @@
 //! Couponry: a self-hosted coupon engine with a marketer dashboard.
 
+pub mod accounts;
+pub mod app;
 pub mod codes;
+pub mod components;
 pub mod conditions;
+#[cfg(feature = "ssr")]
+pub mod config;
 pub mod coupons;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod error;
 pub mod fields;
 pub mod money;
+#[cfg(feature = "ssr")]
+pub mod startup;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,47 @@
+//! Starts the Couponry server: config → database → router → serve.
+
+#[tokio::main]
+async fn main() {
+    use couponry::{config::Config, startup};
+    use leptos::prelude::get_configuration;
+
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+
+    let leptos_conf = match get_configuration(None) {
+        Ok(conf) => conf,
+        Err(e) => {
+            eprintln!("couponry: cannot read the Leptos configuration: {e}");
+            std::process::exit(1);
+        }
+    };
+    let options = leptos_conf.leptos_options;
+    let addr = options.site_addr;
+    let config = Config::from_env();
+    let (router, first_login) = match startup::build(config, options).await {
+        Ok(built) => built,
+        Err(e) => {
+            eprintln!("couponry: {e}");
+            std::process::exit(1);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("couponry: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("Couponry is running on http://{addr}");
+    if let Some(first) = first_login {
+        println!("First login — email: {}  password: {}", first.email, first.password);
+        println!("(this password is shown once; change accounts on the Accounts page)");
+    }
+    if let Err(e) = axum::serve(listener, router.into_make_service()).await {
+        eprintln!("couponry: server stopped: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,54 @@
+//! The HTML shell, the routes, and the dashboard layout.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
+use crate::components::layout::Dashboard;
+use crate::components::not_found::NotFound;
+use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Async SSR: pages wait for their data, so redirects and 404 statuses reach the response.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/couponry.css" />
+        <Title formatter=|page: String| format!("{page} · Couponry") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=Dashboard ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/coupons" /> } ssr=SsrMode::Async />
+                    <Route path=path!("coupons") view=CouponListPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/new") view=CouponBuilderPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/:id") view=CouponDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/:id/edit") view=CouponBuilderPage ssr=SsrMode::Async />
+                    <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+

@@ -1,0 +1,12 @@
+//! Shared UI pieces: the dashboard layout, form fields with their errors, the 404 page.
+
+pub mod fields;
+pub mod layout;
+pub mod not_found;
+
+/// Milliseconds since the epoch as `2026-11-24 21:47 UTC`.
+pub fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}

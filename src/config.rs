@@ -1,0 +1,27 @@
+//! Settings from the environment, with defaults that make a first start work.
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://…` (default: a file under `data/`) or `postgres://…`.
+    pub database_url: String,
+    pub max_connections: u32,
+    /// The first admin, created when there are no accounts yet.
+    pub admin_email: String,
+    /// When unset, a password is generated and printed once.
+    pub admin_password: Option<String>,
+    /// How long a dashboard session lasts, in hours.
+    pub session_hours: i64,
+}
+
+impl Config {
+    pub fn from_env() -> Config {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/couponry.db?mode=rwc".into()),
+            max_connections: var("COUPONRY_DB_CONNECTIONS").and_then(|v| v.parse().ok()).unwrap_or(16),
+            admin_email: var("COUPONRY_ADMIN_EMAIL").unwrap_or_else(|| "admin@couponry.local".into()),
+            admin_password: var("COUPONRY_ADMIN_PASSWORD"),
+            session_hours: var("COUPONRY_SESSION_HOURS").and_then(|v| v.parse().ok()).unwrap_or(12),
+        }
+    }
+}

@@ -1,0 +1,802 @@
+//! The coupon builder: one page, sections in the order of the settings table, only the fields
+//! the chosen options need, errors next to each field, and a live plain-language summary.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use super::editors::{CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor};
+use crate::components::fields::{options, Errors, Field, FieldMessage, SelectInput, TextInput};
+use crate::components::not_found::NotFound;
+use crate::coupons::input::*;
+use crate::coupons::server::{get_coupon, SaveCoupon};
+use crate::coupons::summary::describe;
+use crate::error::AppError;
+use crate::fields::FieldErrors;
+use crate::money::Currency;
+
+/// Zones offered in the time-zone list; any IANA name can be typed.
+const ZONES: &[&str] = &[
+    "UTC",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Africa/Lagos",
+];
+
+/// New, edit (`/coupons/:id/edit`) or duplicate (`/coupons/new?from=ID`).
+#[component]
+pub fn CouponBuilderPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let editing = move || params.read().get("id");
+    let from = move || query.read().get("from");
+    let source = Resource::new(
+        move || (editing(), from()),
+        |(editing, from)| async move {
+            let id = match editing.or(from) {
+                None => return Ok(None),
+                Some(text) => text.parse::<i64>().map_err(|_| AppError::NotFound)?,
+            };
+            get_coupon(id).await.map(Some)
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let is_edit = editing().is_some();
+                match source.await {
+                    Ok(None) => view! { <BuilderForm initial=new_coupon() id=None version=None /> }.into_any(),
+                    Ok(Some(v)) if is_edit => {
+                        if v.coupon.status.editable() {
+                            view! {
+                                <BuilderForm
+                                    initial=v.input.clone()
+                                    id=Some(v.coupon.id)
+                                    version=Some(v.coupon.version)
+                                />
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <p class="banner error">
+                                    "An archived coupon cannot be changed. Duplicate it to start a new one."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                    Ok(Some(v)) => {
+                        let mut input = v.input.clone();
+                        input.name = format!("Copy of {}", input.name);
+                        if input.distribution.kind == "static" {
+                            // Codes are unique system-wide: the copy needs its own.
+                            input.distribution.code = None;
+                        }
+                        view! { <BuilderForm initial=input id=None version=None /> }.into_any()
+                    }
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn new_coupon() -> CouponInput {
+    CouponInput {
+        currency: "USD".into(),
+        time_zone: "UTC".into(),
+        reward: RewardInput { kind: "percent_off".into(), ..Default::default() },
+        applies_to: AppliesToInput { kind: "order".into(), ..Default::default() },
+        audience: "all_users".into(),
+        distribution: DistributionInput { kind: "static".into(), ..Default::default() },
+        activation: ActivationInput { kind: "time".into(), ..Default::default() },
+        expiry: ExpiryInput { kind: "never".into(), ..Default::default() },
+        visibility: "visible".into(),
+        stacking: "exclusive".into(),
+        ..Default::default()
+    }
+}
+
+/// Date-times are edited as wall-clock times in the coupon's zone (`2026-10-20T09:00`).
+fn wall_clock(text: &mut Option<String>) {
+    if let Some(t) = text {
+        t.truncate(16);
+    }
+}
+
+fn for_editing(mut input: CouponInput) -> CouponInput {
+    wall_clock(&mut input.activation.from);
+    wall_clock(&mut input.expiry.at);
+    if let Some(w) = &mut input.window {
+        wall_clock(&mut w.start);
+        wall_clock(&mut w.end);
+    }
+    input
+}
+
+/// Reads and writes one part of the coupon input.
+macro_rules! bind {
+    ($input:ident, $($path:tt)+) => {
+        (
+            Signal::derive(move || $input.with(|i| i.$($path)+.clone())),
+            Callback::new(move |v| $input.update(|i| i.$($path)+ = v)),
+        )
+    };
+}
+
+#[component]
+fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> impl IntoView {
+    let input = RwSignal::new(for_editing(initial));
+    let text_errors: RwSignal<FieldErrors> = RwSignal::new(FieldErrors::default());
+    let server_errors: RwSignal<FieldErrors> = RwSignal::new(FieldErrors::default());
+    let tried = RwSignal::new(false);
+    let parsed = Memo::new(move |_| input.with(|i| i.parse_partial()));
+    let summary = Memo::new(move |_| parsed.with(|(p, _)| describe(p)));
+    // Errors appear once a save was tried, then follow the input live.
+    let errors: Errors = Signal::derive(move || {
+        let mut all = text_errors.get();
+        if tried.get() {
+            for e in parsed.with(|(_, e)| e.clone()).0.into_iter().chain(server_errors.get().0) {
+                if all.get(&e.field).is_none() {
+                    all.0.push(e);
+                }
+            }
+        }
+        all
+    });
+    let currency = Signal::derive(move || input.with(|i| Currency::parse(&i.currency)));
+    let save = ServerAction::<SaveCoupon>::new();
+    let banner = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(saved)) => navigate(&format!("/coupons/{saved}"), Default::default()),
+        Some(Err(AppError::Invalid(e))) => {
+            server_errors.set(e);
+            banner.set(Some("Please correct the highlighted fields.".into()));
+        }
+        Some(Err(e)) => banner.set(Some(e.to_string())),
+        None => {}
+    });
+    // A server error is about the input as it was sent: it goes once the input changes.
+    Effect::new(move |_| {
+        input.track();
+        server_errors.set(FieldErrors::default());
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        let problems = errors.with_untracked(|e| !e.is_empty());
+        if problems {
+            banner.set(Some("Please correct the highlighted fields.".into()));
+            return;
+        }
+        banner.set(None);
+        save.dispatch(SaveCoupon { id, version, input: input.get_untracked() });
+    };
+
+    let (name, set_name) = bind!(input, name);
+    let (description, set_description) = bind!(input, description);
+    let (currency_code, set_currency) = bind!(input, currency);
+    let (zone, set_zone) = bind!(input, time_zone);
+    let title = if id.is_some() { "Edit coupon" } else { "New coupon" };
+    let cancel = id.map(|i| format!("/coupons/{i}")).unwrap_or_else(|| "/coupons".into());
+
+    view! {
+        <Title text=title />
+        <div class="page-head">
+            <h1>{title}</h1>
+        </div>
+        <div class="builder">
+            <form class="builder-form" on:submit=submit novalidate>
+                <Section title="Basics">
+                    <Field label="Name" field="name" errors>
+                        <TextInput value=name on_change=set_name name="name" placeholder="Weekend shoes sale" />
+                    </Field>
+                    <Field label="Description" field="description" errors hint="For your team; shoppers do not see it.">
+                        <textarea
+                            name="description"
+                            prop:value=move || description.get()
+                            on:input=move |ev| set_description.run(event_target_value(&ev))
+                        ></textarea>
+                    </Field>
+                    <div class="row">
+                        <Field label="Currency" field="currency" errors>
+                            <SelectInput
+                                value=currency_code
+                                on_change=set_currency
+                                name="currency"
+                                options=Currency::all().map(|c| (c.code().to_string(), c.code().to_string())).collect()
+                            />
+                        </Field>
+                        <Field
+                            label="Time zone"
+                            field="time_zone"
+                            errors
+                            hint="Schedules, caps and the dates below are in this zone."
+                        >
+                            <input
+                                type="text"
+                                name="time_zone"
+                                list="zones"
+                                prop:value=move || zone.get()
+                                on:input=move |ev| set_zone.run(event_target_value(&ev))
+                            />
+                            <datalist id="zones">
+                                {ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
+                            </datalist>
+                        </Field>
+                    </div>
+                </Section>
+                <RewardSection input currency errors text_errors />
+                <AppliesToSection input errors />
+                <Section title="Qualifying rules">
+                    <p class="hint">"All must hold for a cart to qualify."</p>
+                    <Field label="User properties" field="qualifying.user" errors>
+                        <ConditionsEditor
+                            path="qualifying.user"
+                            value=bind!(input, qualifying.user).0
+                            on_change=bind!(input, qualifying.user).1
+                            errors
+                            property_hint="city"
+                        />
+                    </Field>
+                    <Field label="Some item has" field="qualifying.items" errors>
+                        <ConditionsEditor
+                            path="qualifying.items"
+                            value=bind!(input, qualifying.items).0
+                            on_change=bind!(input, qualifying.items).1
+                            errors
+                            property_hint="brand"
+                        />
+                    </Field>
+                    <Field
+                        label="Cart"
+                        field="qualifying.cart"
+                        errors
+                        hint="subtotal (minor units), item_count, currency, or any cart property"
+                    >
+                        <ConditionsEditor
+                            path="qualifying.cart"
+                            value=bind!(input, qualifying.cart).0
+                            on_change=bind!(input, qualifying.cart).1
+                            errors
+                            property_hint="subtotal"
+                        />
+                    </Field>
+                </Section>
+                <Section title="Audience">
+                    <Field label="Who may redeem" field="audience" errors>
+                        <SelectInput
+                            value=bind!(input, audience).0
+                            on_change=bind!(input, audience).1
+                            name="audience"
+                            options=options(
+                                &[
+                                    ("all_users", "All users (subject to the rules)"),
+                                    ("campaign", "Campaign users only (holding an assignment)"),
+                                ],
+                            )
+                        />
+                    </Field>
+                </Section>
+                <DistributionSection input errors />
+                <ActivationSection input errors />
+                <ExpirySection input errors text_errors />
+                <LimitsSection input currency errors text_errors />
+                <WindowSection input errors />
+                <ScheduleSection input errors />
+                <Section title="Visibility">
+                    <Field label="In the user's coupon tray" field="visibility" errors>
+                        <SelectInput
+                            value=bind!(input, visibility).0
+                            on_change=bind!(input, visibility).1
+                            name="visibility"
+                            options=options(
+                                &[
+                                    ("visible", "Visible: listed in the tray"),
+                                    ("hidden", "Hidden: redeemable by typing the code"),
+                                ],
+                            )
+                        />
+                    </Field>
+                </Section>
+                <Section title="Targeting">
+                    <Field label="Only users whose properties match" field="targeting" errors>
+                        <ConditionsEditor
+                            path="targeting"
+                            value=bind!(input, targeting).0
+                            on_change=bind!(input, targeting).1
+                            errors
+                            property_hint="language"
+                        />
+                    </Field>
+                </Section>
+                <Section title="Stacking">
+                    <Field label="With other coupons on one cart" field="stacking" errors>
+                        <SelectInput
+                            value=bind!(input, stacking).0
+                            on_change=bind!(input, stacking).1
+                            name="stacking"
+                            options=options(
+                                &[
+                                    ("exclusive", "Exclusive: never combined"),
+                                    ("combinable", "Combinable with other combinable coupons"),
+                                ],
+                            )
+                        />
+                    </Field>
+                </Section>
+                {move || banner.get().map(|b| view! { <p class="banner error">{b}</p> })}
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save coupon" }}
+                    </button>
+                    <a class="button secondary" href=cancel>
+                        "Cancel"
+                    </a>
+                </div>
+            </form>
+            <aside class="summary-card">
+                <h2>"Summary"</h2>
+                <p class="summary" data-testid="summary">
+                    {move || {
+                        let s = summary.get();
+                        if s.is_empty() { "Fill in the reward to see the summary.".to_string() } else { s }
+                    }}
+                </p>
+                <FieldMessage errors field="" />
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+fn Section(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    let id = title.to_lowercase().replace(' ', "-");
+    view! {
+        <section class="card" id=id>
+            <h2>{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+#[component]
+fn RewardSection(
+    input: RwSignal<CouponInput>,
+    currency: Signal<Option<Currency>>,
+    errors: Errors,
+    text_errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let kind = move || input.with(|i| i.reward.kind.clone());
+    let cashback_percent = RwSignal::new(input.with_untracked(|i| i.reward.percent.is_some()));
+    let (k, set_k) = bind!(input, reward.kind);
+    let (percent, set_percent) = bind!(input, reward.percent);
+    let (max_discount, set_max_discount) = bind!(input, reward.max_discount);
+    let (amount, set_amount) = bind!(input, reward.amount);
+    let (points, set_points) = bind!(input, reward.points);
+    let (max_points, set_max_points) = bind!(input, reward.max_points);
+    view! {
+        <Section title="Reward">
+            <Field label="Reward" field="reward.type" errors>
+                <SelectInput
+                    value=k
+                    on_change=set_k
+                    name="reward.type"
+                    options=options(
+                        &[("percent_off", "Percent off"), ("amount_off", "Amount off"), ("cashback", "Cashback points")],
+                    )
+                />
+            </Field>
+            <Show when=move || kind() == "percent_off">
+                <div class="row">
+                    <Field label="Percent" field="reward.percent" errors hint="1 to 100">
+                        <IntInput field="reward.percent" value=percent on_change=set_percent text_errors />
+                    </Field>
+                    <Field label="Maximum discount" field="reward.max_discount" errors hint="Optional">
+                        <MoneyInput
+                            field="reward.max_discount"
+                            value=max_discount
+                            on_change=set_max_discount
+                            currency
+                            text_errors
+                        />
+                    </Field>
+                </div>
+            </Show>
+            <Show when=move || kind() == "amount_off">
+                <Field label="Amount off" field="reward.amount" errors>
+                    <MoneyInput field="reward.amount" value=amount on_change=set_amount currency text_errors />
+                </Field>
+            </Show>
+            <Show when=move || kind() == "cashback">
+                <div class="row">
+                    <Field label="Cashback" field="reward.cashback" errors>
+                        <select
+                            name="reward.cashback"
+                            on:change=move |ev| {
+                                let pct = event_target_value(&ev) == "percent";
+                                cashback_percent.set(pct);
+                                input
+                                    .update(|i| {
+                                        if pct {
+                                            i.reward.points = None;
+                                        } else {
+                                            i.reward.percent = None;
+                                            i.reward.max_points = None;
+                                        }
+                                    });
+                            }
+                        >
+                            <option value="fixed" selected=move || !cashback_percent.get()>
+                                "Fixed points"
+                            </option>
+                            <option value="percent" selected=move || cashback_percent.get()>
+                                "Percent of the eligible amount"
+                            </option>
+                        </select>
+                    </Field>
+                    <Show
+                        when=move || cashback_percent.get()
+                        fallback=move || {
+                            view! {
+                                <Field label="Points" field="reward.points" errors>
+                                    <IntInput field="reward.points" value=points on_change=set_points text_errors />
+                                </Field>
+                            }
+                        }
+                    >
+                        <Field label="Percent" field="reward.percent" errors hint="1 to 100">
+                            <IntInput field="reward.percent" value=percent on_change=set_percent text_errors />
+                        </Field>
+                        <Field label="Maximum points" field="reward.max_points" errors hint="Optional">
+                            <IntInput field="reward.max_points" value=max_points on_change=set_max_points text_errors />
+                        </Field>
+                    </Show>
+                </div>
+            </Show>
+        </Section>
+    }
+}
+
+#[component]
+fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoView {
+    let kind = move || input.with(|i| i.applies_to.kind.clone());
+    view! {
+        <Section title="Applies to">
+            <Field label="Discount applies to" field="applies_to.type" errors>
+                <SelectInput
+                    value=bind!(input, applies_to.kind).0
+                    on_change=bind!(input, applies_to.kind).1
+                    name="applies_to.type"
+                    options=options(
+                        &[
+                            ("order", "The whole order (items subtotal)"),
+                            ("items", "Selected items"),
+                            ("fees", "Fees or custom order amounts"),
+                        ],
+                    )
+                />
+            </Field>
+            <Show when=move || kind() == "items">
+                <p class="hint">"An item is eligible if it matches any of these."</p>
+                <div class="row">
+                    <Field label="Categories" field="applies_to.categories" errors hint="Comma-separated">
+                        <ListInput
+                            value=bind!(input, applies_to.categories).0
+                            on_change=bind!(input, applies_to.categories).1
+                            placeholder="Shoes, Bags"
+                        />
+                    </Field>
+                    <Field label="SKUs" field="applies_to.skus" errors hint="Comma-separated">
+                        <ListInput
+                            value=bind!(input, applies_to.skus).0
+                            on_change=bind!(input, applies_to.skus).1
+                            placeholder="SKU-1, SKU-2"
+                        />
+                    </Field>
+                </div>
+                <Field label="Or items whose attributes match" field="applies_to.conditions" errors>
+                    <ConditionsEditor
+                        path="applies_to.conditions"
+                        value=bind!(input, applies_to.conditions).0
+                        on_change=bind!(input, applies_to.conditions).1
+                        errors
+                        property_hint="color"
+                    />
+                </Field>
+            </Show>
+            <Show when=move || kind() == "fees">
+                <Field label="Fee names" field="applies_to.names" errors hint="As the app sends them, comma-separated">
+                    <ListInput
+                        value=bind!(input, applies_to.names).0
+                        on_change=bind!(input, applies_to.names).1
+                        placeholder="shipping, platform_fee"
+                    />
+                </Field>
+            </Show>
+        </Section>
+    }
+}
+
+#[component]
+fn DistributionSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoView {
+    let kind = move || input.with(|i| i.distribution.kind.clone());
+    let (code, set_code) = bind!(input, distribution.code);
+    let (event, set_event) = bind!(input, distribution.event);
+    let (unique, set_unique) = bind!(input, distribution.unique_codes);
+    view! {
+        <Section title="Distribution">
+            <Field label="Codes" field="distribution.type" errors>
+                <SelectInput
+                    value=bind!(input, distribution.kind).0
+                    on_change=bind!(input, distribution.kind).1
+                    name="distribution.type"
+                    options=options(
+                        &[
+                            ("static", "One static code for everyone"),
+                            ("unique", "Unique codes (generated or uploaded)"),
+                            ("event_triggered", "Given when the user performs an event"),
+                        ],
+                    )
+                />
+            </Field>
+            <Show when=move || kind() == "static">
+                <Field label="Code" field="distribution.code" errors hint="3–64 characters: A–Z, 0–9, - and _">
+                    <TextInput
+                        value=Signal::derive(move || code.get().unwrap_or_default())
+                        on_change=Callback::new(move |t: String| set_code.run(Some(t)))
+                        name="distribution.code"
+                        placeholder="WEEKEND10"
+                    />
+                </Field>
+            </Show>
+            <Show when=move || kind() == "event_triggered">
+                <div class="row">
+                    <Field label="Trigger event" field="distribution.event" errors>
+                        <TextInput
+                            value=Signal::derive(move || event.get().unwrap_or_default())
+                            on_change=Callback::new(move |t: String| set_event.run(Some(t)))
+                            name="distribution.event"
+                            placeholder="cart_abandoned"
+                        />
+                    </Field>
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            name="distribution.unique_codes"
+                            prop:checked=move || unique.get()
+                            on:change=move |ev| set_unique.run(event_target_checked(&ev))
+                        />
+                        "Give each user the next free unique code"
+                    </label>
+                </div>
+            </Show>
+        </Section>
+    }
+}
+
+#[component]
+fn ActivationSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoView {
+    let kind = move || input.with(|i| i.activation.kind.clone());
+    let (event, set_event) = bind!(input, activation.event);
+    view! {
+        <Section title="Activation">
+            <Field label="Becomes usable" field="activation.type" errors>
+                <SelectInput
+                    value=bind!(input, activation.kind).0
+                    on_change=bind!(input, activation.kind).1
+                    name="activation.type"
+                    options=options(&[("time", "At a time"), ("event", "When the user performs an event")])
+                />
+            </Field>
+            <Show when=move || kind() == "time">
+                <Field label="From" field="activation.from" errors hint="Leave empty to start as soon as it is active">
+                    <DateTimeInput value=bind!(input, activation.from).0 on_change=bind!(input, activation.from).1 />
+                </Field>
+            </Show>
+            <Show when=move || kind() == "event">
+                <Field label="Activation event" field="activation.event" errors>
+                    <TextInput
+                        value=Signal::derive(move || event.get().unwrap_or_default())
+                        on_change=Callback::new(move |t: String| set_event.run(Some(t)))
+                        name="activation.event"
+                        placeholder="app_installed"
+                    />
+                </Field>
+            </Show>
+        </Section>
+    }
+}
+
+#[component]
+fn ExpirySection(input: RwSignal<CouponInput>, errors: Errors, text_errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let kind = move || input.with(|i| i.expiry.kind.clone());
+    let duration = move || input.with(|i| i.expiry.duration.clone().unwrap_or_default());
+    let set_duration = move |f: &dyn Fn(&mut DurationInput)| {
+        input.update(|i| {
+            let mut d = i.expiry.duration.clone().unwrap_or_default();
+            f(&mut d);
+            i.expiry.duration = Some(d);
+        })
+    };
+    view! {
+        <Section title="Expiry">
+            <Field label="Expires" field="expiry.type" errors>
+                <SelectInput
+                    value=bind!(input, expiry.kind).0
+                    on_change=bind!(input, expiry.kind).1
+                    name="expiry.type"
+                    options=options(
+                        &[("never", "Never"), ("fixed", "At a fixed date-time"), ("relative", "A while after each user gets it")],
+                    )
+                />
+            </Field>
+            <Show when=move || kind() == "fixed">
+                <Field label="Expires at" field="expiry.at" errors>
+                    <DateTimeInput value=bind!(input, expiry.at).0 on_change=bind!(input, expiry.at).1 />
+                </Field>
+            </Show>
+            <Show when=move || kind() == "relative">
+                <div class="row">
+                    <Field label="Lasts" field="expiry.duration.value" errors>
+                        <IntInput
+                            field="expiry.duration.value"
+                            value=Signal::derive(move || duration().value)
+                            on_change=Callback::new(move |v: Option<i64>| set_duration(&|d| d.value = v))
+                            text_errors
+                        />
+                    </Field>
+                    <Field label="Unit" field="expiry.duration.unit" errors>
+                        <SelectInput
+                            value=Signal::derive(move || {
+                                let u = duration().unit;
+                                if u.is_empty() { "days".to_string() } else { u }
+                            })
+                            on_change=Callback::new(move |u: String| set_duration(&|d| d.unit = u.clone()))
+                            options=options(&[("minutes", "minutes"), ("hours", "hours"), ("days", "days")])
+                        />
+                    </Field>
+                    <Field label="Counted from" field="expiry.relative_to" errors>
+                        <SelectInput
+                            value=Signal::derive(move || {
+                                input.with(|i| i.expiry.relative_to.clone().unwrap_or_else(|| "activation".into()))
+                            })
+                            on_change=Callback::new(move |v: String| input.update(|i| i.expiry.relative_to = Some(v)))
+                            options=options(&[("activation", "activation"), ("assignment", "assignment")])
+                        />
+                    </Field>
+                </div>
+            </Show>
+        </Section>
+    }
+}
+
+#[component]
+fn LimitsSection(
+    input: RwSignal<CouponInput>,
+    currency: Signal<Option<Currency>>,
+    errors: Errors,
+    text_errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let cashback = move || input.with(|i| i.reward.kind == "cashback");
+    let (per_user, set_per_user) = bind!(input, limits.per_user);
+    let (global, set_global) = bind!(input, limits.global);
+    let (budget_discount, set_budget_discount) = bind!(input, limits.budget_discount);
+    let (budget_cashback, set_budget_cashback) = bind!(input, limits.budget_cashback);
+    view! {
+        <Section title="Limits">
+            <div class="row">
+                <Field label="Uses per user" field="limits.per_user" errors hint="Empty: no limit">
+                    <IntInput field="limits.per_user" value=per_user on_change=set_per_user text_errors />
+                </Field>
+                <Field label="Uses in total" field="limits.global" errors hint="Empty: no limit">
+                    <IntInput field="limits.global" value=global on_change=set_global text_errors />
+                </Field>
+                <Show
+                    when=cashback
+                    fallback=move || {
+                        view! {
+                            <Field label="Discount budget" field="limits.budget_discount" errors hint="Empty: no budget">
+                                <MoneyInput
+                                    field="limits.budget_discount"
+                                    value=budget_discount
+                                    on_change=set_budget_discount
+                                    currency
+                                    text_errors
+                                />
+                            </Field>
+                        }
+                    }
+                >
+                    <Field label="Points budget" field="limits.budget_cashback" errors hint="Empty: no budget">
+                        <IntInput
+                            field="limits.budget_cashback"
+                            value=budget_cashback
+                            on_change=set_budget_cashback
+                            text_errors
+                        />
+                    </Field>
+                </Show>
+            </div>
+            <Field label="Caps per period" field="limits.caps" errors hint="Counted in the coupon's time zone">
+                <CapsEditor
+                    value=bind!(input, limits.caps).0
+                    on_change=bind!(input, limits.caps).1
+                    errors
+                    text_errors
+                />
+            </Field>
+        </Section>
+    }
+}
+
+#[component]
+fn WindowSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoView {
+    let part = move |end: bool| {
+        (
+            Signal::derive(move || {
+                input.with(|i| i.window.as_ref().and_then(|w| if end { w.end.clone() } else { w.start.clone() }))
+            }),
+            Callback::new(move |v: Option<String>| {
+                input.update(|i| {
+                    let w = i.window.get_or_insert_with(WindowInput::default);
+                    if end {
+                        w.end = v;
+                    } else {
+                        w.start = v;
+                    }
+                })
+            }),
+        )
+    };
+    let (start, set_start) = part(false);
+    let (end, set_end) = part(true);
+    view! {
+        <Section title="Redemption window">
+            <p class="hint">"Optional: redemption is refused outside these times."</p>
+            <div class="row">
+                <Field label="Starts" field="window.start" errors>
+                    <DateTimeInput value=start on_change=set_start />
+                </Field>
+                <Field label="Ends" field="window.end" errors>
+                    <DateTimeInput value=end on_change=set_end />
+                </Field>
+            </div>
+        </Section>
+    }
+}
+
+#[component]
+fn ScheduleSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoView {
+    let on = move || input.with(|i| i.schedule.as_ref().is_some_and(|s| !s.days.is_empty()));
+    let days = Signal::derive(move || input.with(|i| i.schedule.clone().unwrap_or_default().days));
+    let set_days = Callback::new(move |days: Vec<DayScheduleInput>| {
+        input.update(|i| i.schedule = if days.is_empty() { None } else { Some(ScheduleInput { days }) })
+    });
+    view! {
+        <Section title="Recurring schedule">
+            <p class="hint">
+                {move || {
+                    if on() {
+                        "Available only on the ticked days, in the coupon's time zone."
+                    } else {
+                        "Available at all times. Tick days to limit it to those days and hours."
+                    }
+                }}
+            </p>
+            <ScheduleEditor value=days on_change=set_days errors />
+        </Section>
+    }
+}

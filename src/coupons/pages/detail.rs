@@ -1,0 +1,348 @@
+//! A coupon's page: its summary, every setting, its status actions and its history.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::accounts::server::list_audit;
+use crate::components::format_ms;
+use crate::components::not_found::NotFound;
+use crate::conditions::Condition;
+use crate::coupons::definition::*;
+use crate::coupons::server::{get_coupon, ChangeStatus, CouponView};
+use crate::error::AppError;
+
+#[component]
+pub fn CouponDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let change = ServerAction::<ChangeStatus>::new();
+    let coupon = Resource::new(
+        move || (id(), change.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_coupon(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let history = Resource::new(
+        move || (id(), change.version().get()),
+        |(id, _)| async move { list_audit(id.map(|i| ("coupon".to_string(), i.to_string())), None).await },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match coupon.await {
+                    Ok(v) => view! { <Detail view=v change /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        {move || {
+            change
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .map(|e| view! { <p class="banner error">{e.to_string()}</p> })
+        }}
+        <section class="card">
+            <h2>"History"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(entries) => {
+                            view! {
+                                <ul class="history">
+                                    {entries
+                                        .into_iter()
+                                        .map(|e| {
+                                            view! {
+                                                <li>
+                                                    <span class="muted">{format_ms(e.at)}</span>
+                                                    " "
+                                                    <strong>{e.action}</strong>
+                                                    " by "
+                                                    {e.actor}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView {
+    let c = view.coupon.clone();
+    let d = c.definition.clone();
+    let id = c.id;
+    let money = move |m: i64| d.currency.format(m);
+    let next = c.status.next();
+    let can_edit = view.can_edit;
+    let editable = can_edit && c.status.editable();
+    view! {
+        <Title text=d.name.clone() />
+        <div class="page-head">
+            <div>
+                <h1>{d.name.clone()}</h1>
+                <span class=format!("badge {}", view.state.label()) data-testid="status">
+                    {view.state.label()}
+                </span>
+            </div>
+            <div class="head-actions">
+                <Show when=move || can_edit>
+                    {next
+                        .clone()
+                        .into_iter()
+                        .map(|s| {
+                            let status = s.as_str().to_string();
+                            let class = if s == crate::coupons::status::CouponStatus::Archived {
+                                "secondary danger"
+                            } else {
+                                "secondary"
+                            };
+                            view! {
+                                <ActionForm action=change>
+                                    <input type="hidden" name="id" value=id />
+                                    <input type="hidden" name="status" value=status />
+                                    <button type="submit" class=class>
+                                        {s.verb()}
+                                    </button>
+                                </ActionForm>
+                            }
+                        })
+                        .collect_view()}
+                    <a class="button secondary" href=format!("/coupons/new?from={id}")>
+                        "Duplicate"
+                    </a>
+                </Show>
+                <Show when=move || editable>
+                    <a class="button primary" href=format!("/coupons/{id}/edit")>
+                        "Edit"
+                    </a>
+                </Show>
+            </div>
+        </div>
+        <p class="summary big" data-testid="summary">
+            {view.summary.clone()}
+        </p>
+        <section class="card">
+            <h2>"Settings"</h2>
+            <dl class="settings">
+                <dt>"Description"</dt>
+                <dd>{if d.description.is_empty() { "—".to_string() } else { d.description.clone() }}</dd>
+                <dt>"Currency"</dt>
+                <dd>{d.currency.code()}</dd>
+                <dt>"Time zone"</dt>
+                <dd>{d.time_zone.name()}</dd>
+                <dt>"Reward"</dt>
+                <dd>{reward_text(&d.reward, &money)}</dd>
+                <dt>"Applies to"</dt>
+                <dd>{applies_text(&d.applies_to)}</dd>
+                <dt>"Qualifying rules"</dt>
+                <dd>
+                    {conditions_text("User", &d.qualifying.user)} {conditions_text("Some item", &d.qualifying.items)}
+                    {conditions_text("Cart", &d.qualifying.cart)}
+                    {d.qualifying.is_empty().then_some("none")}
+                </dd>
+                <dt>"Audience"</dt>
+                <dd>
+                    {match d.audience {
+                        Audience::AllUsers => "All users",
+                        Audience::Campaign => "Campaign users only",
+                    }}
+                </dd>
+                <dt>"Distribution"</dt>
+                <dd>
+                    {match &d.distribution {
+                        Distribution::Static { code } => format!("Static code {code}"),
+                        Distribution::Unique => "Unique codes".to_string(),
+                        Distribution::EventTriggered { event, unique_codes } => {
+                            format!(
+                                "On event {event}{}",
+                                if *unique_codes { ", with the next free unique code" } else { "" },
+                            )
+                        }
+                    }}
+                </dd>
+                <dt>"Activation"</dt>
+                <dd>
+                    {match &d.activation {
+                        Activation::Time { from: Some(t) } => format!("From {}", local(t, d.time_zone)),
+                        Activation::Time { from: None } => "As soon as it is active".to_string(),
+                        Activation::Event { event } => format!("When the user performs {event}"),
+                    }}
+                </dd>
+                <dt>"Expiry"</dt>
+                <dd>
+                    {match &d.expiry {
+                        Expiry::Never => "Never".to_string(),
+                        Expiry::Fixed { at } => format!("At {}", local(at, d.time_zone)),
+                        Expiry::Relative { duration, relative_to } => {
+                            format!(
+                                "{} {:?} after {:?}",
+                                duration.value,
+                                duration.unit,
+                                relative_to,
+                            )
+                                .to_lowercase()
+                        }
+                    }}
+                </dd>
+                <dt>"Limits"</dt>
+                <dd>{limits_text(&d.limits, &money, view.uses)}</dd>
+                <dt>"Redemption window"</dt>
+                <dd>
+                    {match d.window {
+                        None => "None".to_string(),
+                        Some(w) => {
+                            format!(
+                                "{} → {}",
+                                w.start.map(|t| local(&t, d.time_zone)).unwrap_or_else(|| "open".into()),
+                                w.end.map(|t| local(&t, d.time_zone)).unwrap_or_else(|| "open".into()),
+                            )
+                        }
+                    }}
+                </dd>
+                <dt>"Recurring schedule"</dt>
+                <dd>{schedule_text(d.schedule.as_ref())}</dd>
+                <dt>"Visibility"</dt>
+                <dd>
+                    {match d.visibility {
+                        Visibility::Visible => "Visible in the tray",
+                        Visibility::Hidden => "Hidden (typed code only)",
+                    }}
+                </dd>
+                <dt>"Targeting"</dt>
+                <dd>
+                    {if d.targeting.is_empty() {
+                        "Everyone".to_string()
+                    } else {
+                        d.targeting.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and ")
+                    }}
+                </dd>
+                <dt>"Stacking"</dt>
+                <dd>
+                    {match d.stacking {
+                        Stacking::Exclusive => "Exclusive",
+                        Stacking::Combinable => "Combinable",
+                    }}
+                </dd>
+                <dt>"Created"</dt>
+                <dd>{format_ms(c.created_at)}</dd>
+            </dl>
+        </section>
+    }
+}
+
+fn local(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
+    match r {
+        Reward::PercentOff { percent, max_discount } => format!(
+            "{}% off{}",
+            percent.0,
+            max_discount.map(|m| format!(", at most {}", money(m))).unwrap_or_default()
+        ),
+        Reward::AmountOff { amount } => format!("{} off", money(*amount)),
+        Reward::Cashback(Cashback::Fixed { points }) => format!("{points} cashback points"),
+        Reward::Cashback(Cashback::Percent { percent, max_points }) => format!(
+            "{}% cashback{}",
+            percent.0,
+            max_points.map(|m| format!(", at most {m} points")).unwrap_or_default()
+        ),
+    }
+}
+
+fn applies_text(a: &AppliesTo) -> String {
+    match a {
+        AppliesTo::Order => "The whole order".into(),
+        AppliesTo::Items { skus, categories, conditions } => {
+            let mut parts = Vec::new();
+            if !categories.is_empty() {
+                parts.push(format!("categories {}", categories.join(", ")));
+            }
+            if !skus.is_empty() {
+                parts.push(format!("SKUs {}", skus.join(", ")));
+            }
+            if !conditions.is_empty() {
+                parts.push(format!(
+                    "items where {}",
+                    conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and ")
+                ));
+            }
+            format!("Items: {}", parts.join("; or "))
+        }
+        AppliesTo::Fees { names } => format!("Fees: {}", names.join(", ")),
+    }
+}
+
+fn conditions_text(who: &str, cs: &[Condition]) -> Option<String> {
+    (!cs.is_empty()).then(|| {
+        format!("{who}: {}. ", cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and "))
+    })
+}
+
+fn limits_text(l: &Limits, money: &dyn Fn(i64) -> String, uses: i64) -> String {
+    let mut parts = vec![format!("{uses} used so far")];
+    if let Some(n) = l.per_user {
+        parts.push(format!("{n} per user"));
+    }
+    if let Some(n) = l.global {
+        parts.push(format!("{n} in total"));
+    }
+    if let Some(b) = l.budget_discount {
+        parts.push(format!("discount budget {}", money(b)));
+    }
+    if let Some(b) = l.budget_cashback {
+        parts.push(format!("points budget {b}"));
+    }
+    for c in &l.caps {
+        parts.push(format!(
+            "{} per {:?}{}",
+            c.limit,
+            c.period,
+            if c.scope == CapScope::PerUser { " per user" } else { "" }
+        )
+        .to_lowercase());
+    }
+    parts.join(" · ")
+}
+
+fn schedule_text(s: Option<&Schedule>) -> String {
+    match s {
+        None => "Any time".into(),
+        Some(s) => s
+            .days
+            .iter()
+            .map(|d| {
+                if d.ranges.is_empty() {
+                    format!("{} all day", d.day.short_name())
+                } else {
+                    format!(
+                        "{} {}",
+                        d.day.short_name(),
+                        d.ranges
+                            .iter()
+                            .map(|r| format!("{}–{}", clock::format(r.start), clock::format(r.end)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}

@@ -1,0 +1,124 @@
+//! The coupon list: filter by status, search by name or code, sort.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::Permission;
+use crate::components::format_ms;
+use crate::components::layout::allowed;
+use crate::coupons::server::list_coupons;
+use crate::coupons::status::CouponStatus;
+use crate::coupons::ListQuery;
+
+#[component]
+pub fn CouponListPage() -> impl IntoView {
+    let query = use_query_map();
+    let filters = move || {
+        query.with(|q| ListQuery {
+            status: q.get("status").unwrap_or_default(),
+            search: q.get("q").unwrap_or_default(),
+            sort: q.get("sort").unwrap_or_default(),
+        })
+    };
+    let coupons = Resource::new(filters, list_coupons);
+    let can_edit = allowed(Permission::EditCoupons);
+    view! {
+        <Title text="Coupons" />
+        <div class="page-head">
+            <h1>"Coupons"</h1>
+            <Show when=move || can_edit>
+                <a class="button primary" href="/coupons/new">
+                    "New coupon"
+                </a>
+            </Show>
+        </div>
+        <Form method="GET" action="/coupons" attr:class="filters">
+            <input
+                type="search"
+                name="q"
+                placeholder="Search by name or code"
+                prop:value=move || filters().search
+            />
+            <select name="status" prop:value=move || filters().status>
+                <option value="">"All statuses"</option>
+                {CouponStatus::ALL
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s.as_str() selected=move || filters().status == s.as_str()>
+                                {s.as_str()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <select name="sort" prop:value=move || filters().sort>
+                {[("updated", "Recently changed"), ("created", "Newest"), ("name", "Name"), ("status", "Status")]
+                    .into_iter()
+                    .map(|(v, l)| view! { <option value=v selected=move || filters().sort == v>{l}</option> })
+                    .collect_view()}
+            </select>
+            <button type="submit" class="secondary">
+                "Apply"
+            </button>
+        </Form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match coupons.await {
+                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => {
+                        view! {
+                            <div class="empty-state">
+                                <p>"No coupons match."</p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        view! {
+                            <table class="table coupons">
+                                <thead>
+                                    <tr>
+                                        <th>"Name"</th>
+                                        <th>"Status"</th>
+                                        <th>"Code"</th>
+                                        <th>"Summary"</th>
+                                        <th class="num">"Uses"</th>
+                                        <th>"Changed"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        <a href=format!("/coupons/{}", c.id)>{c.name}</a>
+                                                    </td>
+                                                    <td>
+                                                        <span class=format!(
+                                                            "badge {}",
+                                                            c.state.label(),
+                                                        )>{c.state.label()}</span>
+                                                    </td>
+                                                    <td class="mono">{c.code.unwrap_or_else(|| "—".into())}</td>
+                                                    <td class="summary-cell">{c.summary}</td>
+                                                    <td class="num">{crate::coupons::summary::group(c.uses)}</td>
+                                                    <td class="muted">{format_ms(c.updated_at)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

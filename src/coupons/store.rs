@@ -1,0 +1,329 @@
+//! Coupon rows: the definition as JSON plus the columns other modules query by, kept in step in
+//! one transaction with the static code and the audit log.
+
+use super::definition::*;
+use super::status::CouponStatus;
+use super::{Coupon, CouponListItem, ListQuery};
+use crate::accounts::audit::{self, Actor};
+use crate::db::{now_ms, Db, Tx};
+use crate::error::AppError;
+
+#[derive(Debug, sqlx::FromRow)]
+struct CouponRow {
+    id: i64,
+    status: String,
+    definition: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    live_since: Option<i64>,
+}
+
+impl TryFrom<CouponRow> for Coupon {
+    type Error = AppError;
+    fn try_from(r: CouponRow) -> Result<Self, AppError> {
+        let definition: CouponDefinition = serde_json::from_str(&r.definition).map_err(|e| {
+            tracing::error!(coupon = r.id, error = %e, "stored definition does not read back");
+            AppError::Internal
+        })?;
+        Ok(Coupon {
+            id: r.id,
+            status: CouponStatus::parse(&r.status).ok_or(AppError::Internal)?,
+            definition,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            live_since: r.live_since,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, status, definition, version, created_at, updated_at, live_since";
+
+/// The columns derived from the definition, for queries that must not parse JSON.
+struct Derived {
+    json: String,
+    reward_type: &'static str,
+    distribution: &'static str,
+    audience: &'static str,
+    visibility: &'static str,
+    trigger_event: Option<String>,
+    activation_event: Option<String>,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+}
+
+fn derive(d: &CouponDefinition) -> Result<Derived, AppError> {
+    let ms = |t: &chrono::DateTime<chrono::Utc>| t.timestamp_millis();
+    let activation_from = match &d.activation {
+        Activation::Time { from } => from.as_ref().map(ms),
+        Activation::Event { .. } => None,
+    };
+    let window_start = d.window.and_then(|w| w.start).as_ref().map(ms);
+    let window_end = d.window.and_then(|w| w.end).as_ref().map(ms);
+    let fixed_expiry = match &d.expiry {
+        Expiry::Fixed { at } => Some(ms(at)),
+        _ => None,
+    };
+    Ok(Derived {
+        json: serde_json::to_string(d).map_err(|_| AppError::Internal)?,
+        reward_type: match d.reward {
+            Reward::PercentOff { .. } => "percent_off",
+            Reward::AmountOff { .. } => "amount_off",
+            Reward::Cashback(_) => "cashback",
+        },
+        distribution: match d.distribution {
+            Distribution::Static { .. } => "static",
+            Distribution::Unique => "unique",
+            Distribution::EventTriggered { .. } => "event_triggered",
+        },
+        audience: match d.audience {
+            Audience::AllUsers => "all_users",
+            Audience::Campaign => "campaign",
+        },
+        visibility: match d.visibility {
+            Visibility::Visible => "visible",
+            Visibility::Hidden => "hidden",
+        },
+        trigger_event: match &d.distribution {
+            Distribution::EventTriggered { event, .. } => Some(event.clone()),
+            _ => None,
+        },
+        activation_event: match &d.activation {
+            Activation::Event { event } => Some(event.clone()),
+            _ => None,
+        },
+        starts_at: activation_from.max(window_start),
+        ends_at: match (fixed_expiry, window_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+    })
+}
+
+/// Makes the coupon's static code match its definition: a code no longer used is voided (kept,
+/// so old redemptions still name it and it is never handed to another coupon); the new one is
+/// claimed, unless another coupon holds it.
+async fn sync_static_code(tx: &mut Tx, coupon_id: i64, d: &CouponDefinition) -> Result<(), AppError> {
+    let code = d.static_code().unwrap_or_default();
+    sqlx::query("UPDATE codes SET status = 'void' WHERE coupon_id = $1 AND kind = 'static' AND code <> $2 AND status <> 'void'")
+        .bind(coupon_id)
+        .bind(code)
+        .execute(&mut **tx)
+        .await?;
+    if code.is_empty() {
+        return Ok(());
+    }
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO codes (code, coupon_id, kind, status) VALUES ($1, $2, 'static', 'available')
+         ON CONFLICT (code) DO UPDATE SET status = 'available'
+         WHERE codes.coupon_id = excluded.coupon_id AND codes.kind = 'static'
+         RETURNING id",
+    )
+    .bind(code)
+    .bind(coupon_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match claimed {
+        Some(_) => Ok(()),
+        None => Err(AppError::field("distribution.code", format!("{code} is already a code of another coupon"))),
+    }
+}
+
+pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coupon, AppError> {
+    let x = derive(d)?;
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query_as::<_, CouponRow>(&format!(
+        "INSERT INTO coupons (name, status, definition, currency, time_zone, reward_type, distribution, audience,
+             visibility, trigger_event, activation_event, starts_at, ends_at, per_user_limit, global_limit,
+             budget_discount, budget_cashback, version, created_by, created_at, updated_at)
+         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18)
+         RETURNING {COLUMNS}"
+    ))
+    .bind(&d.name)
+    .bind(&x.json)
+    .bind(d.currency.code())
+    .bind(d.time_zone.name())
+    .bind(x.reward_type)
+    .bind(x.distribution)
+    .bind(x.audience)
+    .bind(x.visibility)
+    .bind(&x.trigger_event)
+    .bind(&x.activation_event)
+    .bind(x.starts_at)
+    .bind(x.ends_at)
+    .bind(d.limits.per_user.map(i64::from))
+    .bind(d.limits.global.map(i64::from))
+    .bind(d.limits.budget_discount)
+    .bind(d.limits.budget_cashback)
+    .bind(actor.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let coupon = Coupon::try_from(row)?;
+    sync_static_code(&mut tx, coupon.id, d).await?;
+    audit::record(&mut tx, actor, "coupon.create", ("coupon", coupon.id.to_string()), None::<&()>, Some(&coupon))
+        .await?;
+    tx.commit().await?;
+    Ok(coupon)
+}
+
+async fn get_in(tx: &mut Tx, id: i64) -> Result<Coupon, AppError> {
+    sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)
+        .and_then(Coupon::try_from)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Coupon, AppError> {
+    sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(AppError::NotFound)
+        .and_then(Coupon::try_from)
+}
+
+/// Replaces a coupon's definition. `expected_version` guards against overwriting an edit made
+/// meanwhile by someone else.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    expected_version: Option<i64>,
+    d: &CouponDefinition,
+) -> Result<Coupon, AppError> {
+    let x = derive(d)?;
+    let mut tx = db.begin_write().await?;
+    let before = get_in(&mut tx, id).await?;
+    if !before.status.editable() {
+        return Err(AppError::Conflict("an archived coupon cannot be changed; duplicate it instead".into()));
+    }
+    if expected_version.is_some_and(|v| v != before.version) {
+        return Err(AppError::Conflict(
+            "someone else changed this coupon since you opened it: reload to see their version".into(),
+        ));
+    }
+    let row = sqlx::query_as::<_, CouponRow>(&format!(
+        "UPDATE coupons SET name = $1, definition = $2, currency = $3, time_zone = $4, reward_type = $5,
+             distribution = $6, audience = $7, visibility = $8, trigger_event = $9, activation_event = $10,
+             starts_at = $11, ends_at = $12, per_user_limit = $13, global_limit = $14, budget_discount = $15,
+             budget_cashback = $16, version = version + 1, updated_at = $17
+         WHERE id = $18 RETURNING {COLUMNS}"
+    ))
+    .bind(&d.name)
+    .bind(&x.json)
+    .bind(d.currency.code())
+    .bind(d.time_zone.name())
+    .bind(x.reward_type)
+    .bind(x.distribution)
+    .bind(x.audience)
+    .bind(x.visibility)
+    .bind(&x.trigger_event)
+    .bind(&x.activation_event)
+    .bind(x.starts_at)
+    .bind(x.ends_at)
+    .bind(d.limits.per_user.map(i64::from))
+    .bind(d.limits.global.map(i64::from))
+    .bind(d.limits.budget_discount)
+    .bind(d.limits.budget_cashback)
+    .bind(now_ms())
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let after = Coupon::try_from(row)?;
+    sync_static_code(&mut tx, id, d).await?;
+    audit::record(&mut tx, actor, "coupon.update", ("coupon", id.to_string()), Some(&before), Some(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Moves a coupon along its lifecycle, refusing moves the lifecycle does not allow. The write is
+/// conditional on the status read, so two people clicking at once cannot skip a step.
+pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> Result<Coupon, AppError> {
+    let mut tx = db.begin_write().await?;
+    let before = get_in(&mut tx, id).await?;
+    if !before.status.can_become(next) {
+        return Err(AppError::Conflict(format!("a {} coupon cannot become {next}", before.status)));
+    }
+    let now = now_ms();
+    let row = sqlx::query_as::<_, CouponRow>(&format!(
+        "UPDATE coupons SET status = $1, updated_at = $2, version = version + 1,
+             live_since = CASE WHEN $1 = 'active' AND live_since IS NULL THEN $2 ELSE live_since END
+         WHERE id = $3 AND status = $4 RETURNING {COLUMNS}"
+    ))
+    .bind(next.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(before.status.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::Conflict("the status changed meanwhile: reload".into()))?;
+    let after = Coupon::try_from(row)?;
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("coupon.{}", next.as_str()),
+        ("coupon", id.to_string()),
+        Some(&serde_json::json!({"status": before.status})),
+        Some(&serde_json::json!({"status": after.status})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct ListRow {
+    #[sqlx(flatten)]
+    coupon: CouponRow,
+    code: Option<String>,
+    uses: Option<i64>,
+}
+
+pub async fn list(db: &Db, q: &ListQuery) -> Result<Vec<CouponListItem>, AppError> {
+    let order = match q.sort.as_str() {
+        "name" => "LOWER(c.name) ASC, c.id ASC",
+        "created" => "c.created_at DESC, c.id DESC",
+        "status" => "c.status ASC, c.updated_at DESC",
+        _ => "c.updated_at DESC, c.id DESC",
+    };
+    let search = q.search.trim();
+    let rows = sqlx::query_as::<_, ListRow>(&format!(
+        "SELECT c.id, c.status, c.definition, c.version, c.created_at, c.updated_at, c.live_since,
+                (SELECT code FROM codes k WHERE k.coupon_id = c.id AND k.kind = 'static' AND k.status <> 'void' LIMIT 1) AS code,
+                u.uses
+         FROM coupons c
+         LEFT JOIN usage_counters u ON u.coupon_id = c.id AND u.user_id = '' AND u.period = 'all' AND u.period_key = 0
+         WHERE ($1 = '' OR c.status = $1)
+           AND ($2 = '' OR LOWER(c.name) LIKE $3 OR c.id IN (SELECT coupon_id FROM codes WHERE code LIKE $4))
+         ORDER BY {order} LIMIT 500"
+    ))
+    .bind(q.status.as_str())
+    .bind(search)
+    .bind(format!("%{}%", search.to_lowercase().replace(['%', '_'], "")))
+    .bind(format!("{}%", search.to_uppercase().replace(['%', '_'], "")))
+    .fetch_all(db.pool())
+    .await?;
+    let now = now_ms();
+    rows.into_iter()
+        .map(|r| {
+            let coupon = Coupon::try_from(r.coupon)?;
+            Ok(CouponListItem::new(coupon, r.code, r.uses.unwrap_or(0), now))
+        })
+        .collect()
+}
+
+/// Uses counted against the global limit so far.
+pub async fn global_uses(db: &Db, id: i64) -> Result<i64, AppError> {
+    let uses: Option<i64> = sqlx::query_scalar(
+        "SELECT uses FROM usage_counters WHERE coupon_id = $1 AND user_id = '' AND period = 'all' AND period_key = 0",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(uses.unwrap_or(0))
+}

@@ -1,0 +1,57 @@
+//! The error of the dashboard's server functions: what a page can show.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::fields::FieldErrors;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("please log in")]
+    Unauthenticated,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("please correct the highlighted fields")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("something went wrong on the server; it has been logged")]
+    Internal,
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// One field error, for checks that are about a single field.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        AppError::Invalid(errors)
+    }
+
+    pub fn field_errors(&self) -> FieldErrors {
+        match self {
+            AppError::Invalid(e) => e.clone(),
+            _ => FieldErrors::default(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        AppError::Internal
+    }
+}

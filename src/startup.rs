@@ -1,0 +1,118 @@
+//! Builds the whole application from a config: used by `main` and by the integration tests,
+//! so tests run the server exactly as production does.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::accounts::auth;
+use crate::app::{shell, App};
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot create the first admin: {0}")]
+    Bootstrap(crate::error::AppError),
+}
+
+/// The first admin's login, when this start created it.
+pub struct FirstLogin {
+    pub email: String,
+    pub password: String,
+}
+
+pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<(Router, Option<FirstLogin>), StartupError> {
+    let db = Db::connect(&config.database_url, config.max_connections).await?;
+    let first = crate::accounts::store::bootstrap_admin(&db, &config.admin_email, config.admin_password.as_deref())
+        .await
+        .map_err(StartupError::Bootstrap)?
+        .map(|(email, password)| FirstLogin { email, password });
+    let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
+    let routes = generate_route_list(App);
+    let router = Router::new()
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), login_wall))
+        .layer(middleware::from_fn(same_origin_writes))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    Ok((router, first))
+}
+
+/// CSRF defence for the dashboard: besides SameSite cookies, a state-changing request must come
+/// from our own pages (browsers send `Origin` and `Sec-Fetch-Site` on every POST).
+async fn same_origin_writes(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !req.uri().path().starts_with("/api/v1/") {
+        let headers = req.headers();
+        let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+        if text("sec-fetch-site").is_some_and(|s| s == "cross-site" || s == "same-site") {
+            return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+        }
+        if let (Some(origin), Some(host)) = (text("origin"), text("host")) {
+            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+            if origin_host != host {
+                return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Pages need a session: without one, a page request is sent to the login page (and back after).
+async fn login_wall(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let public = path == "/login"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path.contains('.')
+        || req.method() != Method::GET;
+    if public {
+        return next.run(req).await;
+    }
+    let signed_in = match auth::session_token(req.headers()) {
+        Some(token) => matches!(auth::account_for_token(&state, &token).await, Ok(Some(_))),
+        None => false,
+    };
+    if signed_in {
+        next.run(req).await
+    } else {
+        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = format!("/login?next={}", urlencode(next_path));
+        Redirect::to(&target).into_response()
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
