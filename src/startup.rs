@@ -15,6 +15,7 @@ use crate::accounts::auth;
 use crate::app::{shell, App};
 use crate::config::Config;
 use crate::db::Db;
+use crate::error::AppError;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -57,6 +58,7 @@ pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<(Rou
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn_with_state(state.clone(), login_wall))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -82,6 +84,25 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// Server functions answer every error with 500; give each the status that fits it, so a
+/// refused role is a 403 and a bad field a 422, never a 500.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "error body too large").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Pages need a session: without one, a page request is sent to the login page (and back after).

@@ -5,9 +5,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::server::{list_accounts, list_audit, CreateAccount, Login, UpdateAccount};
-use super::Role;
+use super::{Permission, Role};
+use crate::components::layout::allowed;
 use crate::components::fields::{Field, FieldMessage};
 use crate::components::format_ms;
+use crate::components::problem::Problem;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
@@ -51,6 +53,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
+    let is_admin = allowed(Permission::ManageAccounts);
     let create = ServerAction::<CreateAccount>::new();
     let update = ServerAction::<UpdateAccount>::new();
     let accounts = Resource::new(move || (create.version().get(), update.version().get()), |_| list_accounts());
@@ -68,10 +71,7 @@ pub fn AccountsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match accounts.await {
-                    Err(AppError::Forbidden) => {
-                        view! { <p class="banner error">"Only admins manage accounts."</p> }.into_any()
-                    }
-                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
                     Ok(list) => {
                         view! {
                             <table class="table">
@@ -136,6 +136,7 @@ pub fn AccountsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <Show when=move || is_admin>
         <section class="card narrow">
             <h2>"Add an account"</h2>
             <ActionForm action=create>
@@ -166,6 +167,7 @@ pub fn AccountsPage() -> impl IntoView {
                 </button>
             </ActionForm>
         </section>
+        </Show>
     }
 }
 
@@ -180,10 +182,7 @@ pub fn AuditPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match entries.await {
-                    Err(AppError::Forbidden) => {
-                        view! { <p class="banner error">"Only admins read the audit log."</p> }.into_any()
-                    }
-                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
                     Ok(list) => {
                         view! {
                             <table class="table audit">

@@ -3,6 +3,7 @@
 pub mod fields;
 pub mod layout;
 pub mod not_found;
+pub mod problem;
 
 /// Milliseconds since the epoch as `2026-11-24 21:47 UTC`.
 pub fn format_ms(ms: i64) -> String {

@@ -1,7 +1,7 @@
 //! The coupon as a client sends it (builder page or API), and the one parser that turns it into
 //! a [`CouponDefinition`] or names every field that is wrong.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -764,8 +764,16 @@ impl From<CouponDefinition> for PartialDefinition {
     }
 }
 
+/// A stored instant as the builder shows it: wall-clock time in the coupon's zone. Only in the
+/// hour a DST change repeats is the offset kept, since there the wall clock alone is ambiguous.
 fn rfc3339_in(t: &DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).to_rfc3339()
+    let local = t.with_timezone(&tz);
+    let naive = local.naive_local();
+    let format = if naive.second() == 0 { "%Y-%m-%dT%H:%M" } else { "%Y-%m-%dT%H:%M:%S" };
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(_) => naive.format(format).to_string(),
+        _ => local.to_rfc3339(),
+    }
 }
 
 impl From<&CouponDefinition> for CouponInput {

@@ -7,7 +7,9 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::editors::{CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor};
 use crate::components::fields::{options, Errors, Field, FieldMessage, SelectInput, TextInput};
-use crate::components::not_found::NotFound;
+use crate::accounts::Permission;
+use crate::components::layout::allowed;
+use crate::components::problem::Problem;
 use crate::coupons::input::*;
 use crate::coupons::server::{get_coupon, SaveCoupon};
 use crate::coupons::summary::describe;
@@ -40,6 +42,7 @@ pub fn CouponBuilderPage() -> impl IntoView {
     let query = use_query_map();
     let editing = move || params.read().get("id");
     let from = move || query.read().get("from");
+    let may_edit = allowed(Permission::EditCoupons);
     let source = Resource::new(
         move || (editing(), from()),
         |(editing, from)| async move {
@@ -54,6 +57,9 @@ pub fn CouponBuilderPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let is_edit = editing().is_some();
+                if !may_edit {
+                    return view! { <Problem error=AppError::Forbidden /> }.into_any();
+                }
                 match source.await {
                     Ok(None) => view! { <BuilderForm initial=new_coupon() id=None version=None /> }.into_any(),
                     Ok(Some(v)) if is_edit => {
@@ -84,8 +90,7 @@ pub fn CouponBuilderPage() -> impl IntoView {
                         }
                         view! { <BuilderForm initial=input id=None version=None /> }.into_any()
                     }
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::accounts::server::list_audit;
 use crate::components::format_ms;
-use crate::components::not_found::NotFound;
+use crate::components::problem::Problem;
 use crate::conditions::Condition;
 use crate::coupons::definition::*;
 use crate::coupons::server::{get_coupon, ChangeStatus, CouponView};
@@ -35,8 +35,7 @@ pub fn CouponDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match coupon.await {
                     Ok(v) => view! { <Detail view=v change /> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -143,7 +143,8 @@ pub fn DateTimeInput(
     view! {
         <input
             type="datetime-local"
-            prop:value=move || value.get().unwrap_or_default()
+            // The control shows wall-clock minutes; a stored offset (DST's repeated hour) is dropped.
+            prop:value=move || value.get().map(|v| v.chars().take(16).collect::<String>()).unwrap_or_default()
             on:input=move |ev| {
                 let t = event_target_value(&ev);
                 on_change.run(if t.trim().is_empty() { None } else { Some(t) });

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::Permission;
 use crate::components::format_ms;
+use crate::components::problem::Problem;
 use crate::components::layout::allowed;
 use crate::coupons::server::list_coupons;
 use crate::coupons::status::CouponStatus;
@@ -67,7 +68,7 @@ pub fn CouponListPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match coupons.await {
-                    Err(e) => view! { <p class="banner error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => {
                         view! {
                             <div class="empty-state">

@@ -1,0 +1,230 @@
+//! Runs the real application (the same `startup::build` as `main`) on a free port, against a
+//! fresh SQLite file or a fresh PostgreSQL database, and talks to it over HTTP.
+#![allow(dead_code)]
+
+use couponry::config::Config;
+use couponry::db::Db;
+use couponry::startup;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Flavor {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async scenario on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $scenario:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = common::TestApp::spawn(common::Flavor::Sqlite).await;
+                ($scenario)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = common::TestApp::spawn(common::Flavor::Postgres).await;
+                ($scenario)(app).await;
+            }
+        }
+    };
+}
+
+/// Removes the test's database when the test ends, passed or failed.
+enum Cleanup {
+    Folder(std::path::PathBuf),
+    PgDatabase { server: String, name: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Folder(path) => {
+                let _ = std::fs::remove_dir_all(path);
+            }
+            Cleanup::PgDatabase { server, name } => {
+                let (server, name) = (server.clone(), name.clone());
+                // Drop cannot await; a thread with its own runtime can.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    rt.block_on(async {
+                        use sqlx::Connection;
+                        let mut conn = sqlx::PgConnection::connect(&server).await.ok()?;
+                        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await
+                            .ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    /// A client with its own cookie jar: one browser.
+    pub client: reqwest::Client,
+    /// A pool of its own on the same database, for checking what was stored.
+    pub db: Db,
+    pub database_url: String,
+    _cleanup: Cleanup,
+}
+
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The PostgreSQL server the tests use: the test script exports it; a developer's machine
+/// with a local server works without it.
+pub fn postgres_server() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn fresh_database(flavor: Flavor) -> (String, Cleanup) {
+    match flavor {
+        Flavor::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("couponry-test-{}", unique_suffix()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            (format!("sqlite://{}/test.db?mode=rwc", dir.display()), Cleanup::Folder(dir))
+        }
+        Flavor::Postgres => {
+            use sqlx::Connection;
+            let server = postgres_server();
+            let name = format!("couponry_t_{}", unique_suffix());
+            let mut conn = sqlx::PgConnection::connect(&server)
+                .await
+                .unwrap_or_else(|e| panic!("no PostgreSQL at {server} ({e}); run the test script, which starts one"));
+            sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+            let (base, _) = server.rsplit_once('/').expect("server URL has a database path");
+            (format!("{base}/{name}"), Cleanup::PgDatabase { server, name })
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(flavor: Flavor) -> TestApp {
+        let (database_url, cleanup) = fresh_database(flavor).await;
+        let config = Config {
+            database_url: database_url.clone(),
+            max_connections: 8,
+            admin_email: ADMIN_EMAIL.into(),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            session_hours: 12,
+        };
+        let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
+        let (router, _) = startup::build(config, options).await.expect("the app starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let addr = listener.local_addr().expect("bound address");
+        tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await });
+        let db = Db::connect(&database_url, 2).await.expect("a second pool");
+        TestApp {
+            base: format!("http://{addr}"),
+            client: new_client(),
+            db,
+            database_url,
+            _cleanup: cleanup,
+        }
+    }
+
+    /// Another browser on the same server (its own cookies).
+    pub fn new_browser(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            client: new_client(),
+            db: self.db.clone(),
+            database_url: self.database_url.clone(),
+            _cleanup: Cleanup::Folder(std::path::PathBuf::new()),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = res.status();
+        (status, res.text().await.unwrap_or_default())
+    }
+
+    /// Calls a URL-encoded server function (the default encoding, what `ActionForm` sends).
+    pub async fn call_form<F: ServerFn>(&self, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let res = self.client.post(format!("{}{}", self.base, F::PATH)).form(fields).send().await.expect("POST");
+        read(res).await
+    }
+
+    /// Calls a JSON-encoded server function.
+    pub async fn call_json<F: ServerFn>(&self, body: &Value) -> (StatusCode, Value) {
+        let res = self.client.post(format!("{}{}", self.base, F::PATH)).json(body).send().await.expect("POST");
+        read(res).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> StatusCode {
+        use couponry::accounts::server::Login;
+        self.call_form::<Login>(&[("email", email), ("password", password)]).await.0
+    }
+
+    pub async fn login_admin(&self) {
+        assert!(self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.is_success(), "admin logs in");
+    }
+
+    /// Creates an account as the logged-in admin and returns a browser logged in as it.
+    pub async fn browser_as(&self, role: &str) -> TestApp {
+        use couponry::accounts::server::CreateAccount;
+        let email = format!("{role}-{}@example.com", unique_suffix());
+        let (status, body) = self
+            .call_form::<CreateAccount>(&[
+                ("email", &email),
+                ("name", role),
+                ("password", "a-long-password"),
+                ("role", role),
+            ])
+            .await;
+        assert_eq!(status, StatusCode::OK, "create {role}: {body}");
+        let other = self.new_browser();
+        assert!(other.login(&email, "a-long-password").await.is_success());
+        other
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.db.pool())
+            .await
+            .expect("count")
+    }
+}
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn read(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// The message for `field` in a server function's error body
+/// (`{"Invalid": [{"field": …, "message": …}]}`).
+pub fn field_error(body: &Value, field: &str) -> Option<String> {
+    body.get("Invalid")?
+        .as_array()?
+        .iter()
+        .find(|e| e.get("field").and_then(Value::as_str) == Some(field))
+        .and_then(|e| e.get("message")?.as_str().map(str::to_string))
+}
