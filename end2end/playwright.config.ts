@@ -36,7 +36,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: process.env.COUPONRY_BIN ?? "../target/debug/couponry",
+    command: process.env.COUPONRY_BIN ?? "target/debug/couponry",
     cwd: "..",
     url: `${baseURL}/login`,
     timeout: 60_000,

@@ -1,27 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration on SQLite and on PostgreSQL, and the Playwright journeys
 # in Debian's Chromium. Installs whatever is missing first.
-set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-bash scripts/setup.sh
-export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
-export RUSTC_BOOTSTRAP=1
-
-say() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 pg_find_or_start
 trap pg_stop_own EXIT
 
-say "unit and integration tests (SQLite and PostgreSQL at ${TEST_DATABASE_URL%%@*}@…)"
+say "unit and integration tests (SQLite, and PostgreSQL at ${TEST_DATABASE_URL##*@})"
 cargo test --features ssr --no-fail-fast
 
 say "building the app for the browser journeys"
 cargo leptos build
 
 say "Playwright journeys in Debian's Chromium"
+mkdir -p end2end/screenshots
 (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)
 say "all tests passed"

@@ -51,4 +51,3 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
-

@@ -105,6 +105,15 @@ fn scalar_text(value: &serde_json::Value) -> Result<String, String> {
     Ok(text)
 }
 
+/// Whole numbers read back as they were typed (`50000`, not `50000.0`).
+fn number_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::json!(n as i64)
+    } else {
+        serde_json::json!(n)
+    }
+}
+
 fn number(value: &serde_json::Value) -> Result<f64, String> {
     let n = match value {
         serde_json::Value::Number(n) => n.as_f64(),
@@ -133,15 +142,10 @@ fn parse_test(op: &str, value: &serde_json::Value) -> Result<Test, String> {
         "contains" => Test::Contains(scalar_text(value)?),
         "one_of" => {
             let items: Vec<String> = match value {
-                serde_json::Value::Array(items) => {
-                    items.iter().map(scalar_text).collect::<Result<_, _>>()?
+                serde_json::Value::Array(items) => items.iter().map(scalar_text).collect::<Result<_, _>>()?,
+                serde_json::Value::String(s) => {
+                    s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
                 }
-                serde_json::Value::String(s) => s
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
                 _ => Vec::new(),
             };
             if items.is_empty() {
@@ -186,7 +190,7 @@ impl Test {
             Test::Eq(s) | Test::Ne(s) | Test::Contains(s) => V::String(s.clone()),
             Test::OneOf(items) => V::Array(items.iter().cloned().map(V::String).collect()),
             Test::Exists => V::Null,
-            Test::Gt(n) | Test::Gte(n) | Test::Lt(n) | Test::Lte(n) => serde_json::json!(n),
+            Test::Gt(n) | Test::Gte(n) | Test::Lt(n) | Test::Lte(n) => number_json(*n),
             Test::Before(t) | Test::After(t) => V::String(t.to_rfc3339()),
         }
     }
@@ -194,11 +198,7 @@ impl Test {
 
 impl From<&Condition> for ConditionInput {
     fn from(c: &Condition) -> Self {
-        ConditionInput {
-            property: c.property.clone(),
-            op: c.test.op().to_string(),
-            value: c.test.value_json(),
-        }
+        ConditionInput { property: c.property.clone(), op: c.test.op().to_string(), value: c.test.value_json() }
     }
 }
 
@@ -223,11 +223,7 @@ impl std::fmt::Display for Condition {
 
 /// Parses a list of conditions under `path[i]`.
 pub fn parse_all(inputs: &[ConditionInput], path: &str, errors: &mut FieldErrors) -> Vec<Condition> {
-    inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.parse(&format!("{path}[{i}]"), errors))
-        .collect()
+    inputs.iter().enumerate().filter_map(|(i, c)| c.parse(&format!("{path}[{i}]"), errors)).collect()
 }
 
 #[cfg(test)]
@@ -248,10 +244,7 @@ mod tests {
     #[test]
     fn parses_every_operator() {
         assert_eq!(parse("city", "eq", json!("Mumbai")).unwrap().test, Test::Eq("Mumbai".into()));
-        assert_eq!(
-            parse("lang", "one_of", json!("en, hi")).unwrap().test,
-            Test::OneOf(vec!["en".into(), "hi".into()])
-        );
+        assert_eq!(parse("lang", "one_of", json!("en, hi")).unwrap().test, Test::OneOf(vec!["en".into(), "hi".into()]));
         assert_eq!(parse("days", "gte", json!(30)).unwrap().test, Test::Gte(30.0));
         assert_eq!(parse("days", "lt", json!("7.5")).unwrap().test, Test::Lt(7.5));
         assert_eq!(parse("vip", "exists", json!(null)).unwrap().test, Test::Exists);

@@ -1,8 +1,8 @@
 //! The error of the dashboard's server functions: what a page can show.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 use crate::fields::FieldErrors;
 

@@ -72,16 +72,15 @@ impl Currency {
     /// Looks a currency up by its ISO 4217 code (case-insensitive).
     pub fn parse(code: &str) -> Option<Currency> {
         let code = code.trim();
-        CURRENCIES
-            .iter()
-            .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
-            .map(|&(code, exponent, symbol)| Currency { code, exponent, symbol })
+        CURRENCIES.iter().find(|(c, _, _)| c.eq_ignore_ascii_case(code)).map(|&(code, exponent, symbol)| Currency {
+            code,
+            exponent,
+            symbol,
+        })
     }
 
     pub fn all() -> impl Iterator<Item = Currency> {
-        CURRENCIES
-            .iter()
-            .map(|&(code, exponent, symbol)| Currency { code, exponent, symbol })
+        CURRENCIES.iter().map(|&(code, exponent, symbol)| Currency { code, exponent, symbol })
     }
 
     pub fn code(&self) -> &'static str {

@@ -44,7 +44,10 @@ pub struct FirstLogin {
     pub password: String,
 }
 
-pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<(Router, Option<FirstLogin>), StartupError> {
+pub async fn build(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<(Router, Option<FirstLogin>), StartupError> {
     let db = Db::connect(&config.database_url, config.max_connections).await?;
     let first = crate::accounts::store::bootstrap_admin(&db, &config.admin_email, config.admin_password.as_deref())
         .await

@@ -106,7 +106,10 @@ on_both!(a_full_coupon_round_trips, |app: TestApp| async move {
     assert_eq!(status, StatusCode::OK, "{view}");
     let input = &view["input"];
     assert_eq!(input["distribution"]["code"], "WEEKEND10", "codes are normalized");
-    assert_eq!(input["reward"], json!({"type": "percent_off", "percent": 10, "max_discount": 20000, "amount": null, "points": null, "max_points": null}));
+    assert_eq!(
+        input["reward"],
+        json!({"type": "percent_off", "percent": 10, "max_discount": 20000, "amount": null, "points": null, "max_points": null})
+    );
     assert_eq!(input["limits"]["caps"].as_array().unwrap().len(), 2);
     assert_eq!(input["schedule"]["days"].as_array().unwrap().len(), 2);
     assert_eq!(input["activation"]["from"], "2026-10-20T09:00");
@@ -118,9 +121,7 @@ on_both!(a_full_coupon_round_trips, |app: TestApp| async move {
     assert!(summary.contains("1,000 in total"), "{summary}");
 
     // The list finds it by name and by code, and filters by status.
-    let list = |search: &str, status: &str| {
-        json!({"query": {"search": search, "status": status, "sort": "name"}})
-    };
+    let list = |search: &str, status: &str| json!({"query": {"search": search, "status": status, "sort": "name"}});
     let (_, found) = app.call_json::<ListCoupons>(&list("weekend", "")).await;
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     let (_, found) = app.call_json::<ListCoupons>(&list("WEEKEND1", "")).await;
@@ -196,9 +197,11 @@ on_both!(static_codes_are_unique_system_wide, |app: TestApp| async move {
     assert_eq!(save(&app, None, None, full_coupon("SAME-CODE")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = save(&app, Some(first), None, full_coupon("SAME-CODE")).await;
     assert_eq!(status, StatusCode::OK, "taken back");
-    let (_, found) = app.call_json::<ListCoupons>(&json!({"query": {"search": "OTHER-CODE", "status": "", "sort": ""}})).await;
+    let (_, found) =
+        app.call_json::<ListCoupons>(&json!({"query": {"search": "OTHER-CODE", "status": "", "sort": ""}})).await;
     assert_eq!(found.as_array().unwrap().len(), 1, "a void code still finds its coupon");
-    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE status <> 'void'").fetch_one(app.db.pool()).await.unwrap();
+    let live: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE status <> 'void'").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(live, 1);
     assert_eq!(app.count("coupons").await, 1);
 });
@@ -221,7 +224,8 @@ on_both!(lifecycle_moves_and_audit, |app: TestApp| async move {
     let (status, _) = save(&app, Some(id), None, full_coupon("LIFE1")).await;
     assert_eq!(status, StatusCode::CONFLICT, "an archived coupon cannot be edited");
 
-    let (status, log) = app.call_json::<ListAudit>(&json!({"entity": ["coupon", id.to_string()], "before_id": null})).await;
+    let (status, log) =
+        app.call_json::<ListAudit>(&json!({"entity": ["coupon", id.to_string()], "before_id": null})).await;
     assert_eq!(status, StatusCode::OK);
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
@@ -246,7 +250,10 @@ on_both!(roles_are_checked_on_the_server, |app: TestApp| async move {
     assert_eq!(save(&analyst, None, None, full_coupon("ROLE2")).await.0, StatusCode::FORBIDDEN);
     assert_eq!(status_to(&analyst, id, "active").await.0, StatusCode::FORBIDDEN);
     assert_eq!(analyst.call_form::<ListAccounts>(&[]).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(analyst.call_json::<ListAudit>(&json!({"entity": null, "before_id": null})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        analyst.call_json::<ListAudit>(&json!({"entity": null, "before_id": null})).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (status, _) = analyst.get("/coupons/new").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the builder page refuses analysts too");
     let (status, _) = analyst.get("/accounts").await;
@@ -285,7 +292,8 @@ on_both!(admins_manage_accounts, |app: TestApp| async move {
     let ann_browser = app.new_browser();
     assert!(ann_browser.login("ann@example.com", "a-long-password").await.is_success());
     let ann_id = ann["id"].as_i64().unwrap().to_string();
-    let (status, _) = app.call_form::<UpdateAccount>(&[("id", &ann_id), ("role", "analyst"), ("disabled", "true")]).await;
+    let (status, _) =
+        app.call_form::<UpdateAccount>(&[("id", &ann_id), ("role", "analyst"), ("disabled", "true")]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ann_browser.call_form::<Me>(&[]).await.1, Value::Null);
     assert_eq!(ann_browser.login("ann@example.com", "a-long-password").await, StatusCode::UNPROCESSABLE_ENTITY);
@@ -293,9 +301,11 @@ on_both!(admins_manage_accounts, |app: TestApp| async move {
     // The last admin cannot be demoted or disabled.
     let (_, me) = app.call_form::<Me>(&[]).await;
     let my_id = me["id"].as_i64().unwrap().to_string();
-    let (status, body) = app.call_form::<UpdateAccount>(&[("id", &my_id), ("role", "marketer"), ("disabled", "false")]).await;
+    let (status, body) =
+        app.call_form::<UpdateAccount>(&[("id", &my_id), ("role", "marketer"), ("disabled", "false")]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (status, _) = app.call_form::<UpdateAccount>(&[("id", "999999"), ("role", "marketer"), ("disabled", "false")]).await;
+    let (status, _) =
+        app.call_form::<UpdateAccount>(&[("id", "999999"), ("role", "marketer"), ("disabled", "false")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let (_, log) = app.call_json::<ListAudit>(&json!({"entity": null, "before_id": null})).await;

@@ -40,10 +40,7 @@ pub async fn start_session(state: &AppState, account_id: i64) -> Result<String, 
         .bind(now + ttl_ms)
         .execute(state.db.pool())
         .await?;
-    Ok(format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        ttl_ms / 1000
-    ))
+    Ok(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", ttl_ms / 1000))
 }
 
 pub fn clear_cookie() -> String {
@@ -63,10 +60,7 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 pub async fn end_session(state: &AppState, token: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(hash_token(token))
-        .execute(state.db.pool())
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_token(token)).execute(state.db.pool()).await?;
     Ok(())
 }
 

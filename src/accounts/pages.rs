@@ -6,14 +6,16 @@ use leptos_router::hooks::use_query_map;
 
 use super::server::{list_accounts, list_audit, CreateAccount, Login, UpdateAccount};
 use super::{Permission, Role};
-use crate::components::layout::allowed;
 use crate::components::fields::{Field, FieldMessage};
 use crate::components::format_ms;
+use crate::components::layout::allowed;
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
-fn errors_of<T: 'static>(value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static) -> Signal<FieldErrors> {
+fn errors_of<T: 'static>(
+    value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+) -> Signal<FieldErrors> {
     Signal::derive(move || match value() {
         Some(Err(e)) => e.field_errors(),
         _ => FieldErrors::default(),

@@ -64,7 +64,9 @@ pub async fn logout() -> Result<(), AppError> {
             auth::end_session(&state, &token).await?;
         }
     }
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&auth::clear_cookie())) {
+    if let (Some(response), Ok(value)) =
+        (use_context::<ResponseOptions>(), HeaderValue::from_str(&auth::clear_cookie()))
+    {
         response.insert_header(header::SET_COOKIE, value);
     }
     leptos_axum::redirect("/login");
@@ -113,22 +115,14 @@ pub struct AuditEntry {
 /// The audit log, newest first: all of it for admins, or one coupon's history for anyone who
 /// can see coupons.
 #[server(input = Json)]
-pub async fn list_audit(
-    entity: Option<(String, String)>,
-    before_id: Option<i64>,
-) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn list_audit(entity: Option<(String, String)>, before_id: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
     use ssr::*;
     match &entity {
         Some((kind, _)) if kind == "coupon" => require(Permission::ViewCoupons).await?,
         _ => require(Permission::ViewAudit).await?,
     };
-    let rows = audit::list(
-        &state()?.db,
-        entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
-        before_id,
-        100,
-    )
-    .await?;
+    let rows =
+        audit::list(&state()?.db, entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), before_id, 100).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEntry {

@@ -177,8 +177,14 @@ pub async fn bootstrap_admin(
     }
     let generated = password.is_none();
     let password = password.map(str::to_string).unwrap_or_else(passwords::generate);
-    let email = parse_email(email).map_err(|_| AppError::Conflict(format!("COUPONRY_ADMIN_EMAIL `{email}` is not an email")))?;
-    let new = NewAccount { email: email.clone(), name: "Administrator".into(), password: password.clone(), role: Role::Admin };
+    let email = parse_email(email)
+        .map_err(|_| AppError::Conflict(format!("COUPONRY_ADMIN_EMAIL `{email}` is not an email")))?;
+    let new = NewAccount {
+        email: email.clone(),
+        name: "Administrator".into(),
+        password: password.clone(),
+        role: Role::Admin,
+    };
     match create(db, &Actor::system(), new).await {
         Ok(_) => Ok(Some((email, if generated { password } else { "(from COUPONRY_ADMIN_PASSWORD)".into() }))),
         // Another server made it first.

@@ -17,7 +17,8 @@ pub fn normalize(text: &str) -> Result<String, String> {
     if len > MAX_CODE_LEN {
         return Err(format!("at most {MAX_CODE_LEN} characters"));
     }
-    if let Some(bad) = code.chars().find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-' || *c == '_')) {
+    if let Some(bad) = code.chars().find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
+    {
         return Err(format!("`{bad}` is not allowed: use A–Z, 0–9, `-` and `_`"));
     }
     Ok(code)

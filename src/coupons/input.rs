@@ -244,9 +244,7 @@ pub fn parse_datetime(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
+        .or_else(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
         .ok_or_else(|| format!("`{text}` is not a date-time: use YYYY-MM-DDTHH:MM"))?;
     tz.from_local_datetime(&naive)
         .earliest()
@@ -469,10 +467,8 @@ impl CouponInput {
         )?;
         match kind {
             0 => {
-                let code = e.check(
-                    "distribution.code",
-                    crate::codes::normalize(d.code.as_deref().unwrap_or_default()),
-                )?;
+                let code =
+                    e.check("distribution.code", crate::codes::normalize(d.code.as_deref().unwrap_or_default()))?;
                 Some(Distribution::Static { code })
             }
             1 => Some(Distribution::Unique),
@@ -512,7 +508,9 @@ impl CouponInput {
             1 => {
                 let at = e.check(
                     "expiry.at",
-                    given(&x.at).ok_or_else(|| "enter the expiry date-time".to_string()).and_then(|t| parse_datetime(t, tz)),
+                    given(&x.at)
+                        .ok_or_else(|| "enter the expiry date-time".to_string())
+                        .and_then(|t| parse_datetime(t, tz)),
                 )?;
                 Some(Expiry::Fixed { at })
             }
@@ -522,7 +520,11 @@ impl CouponInput {
                     "expiry.duration.unit",
                     one_of(
                         or_default(&d.unit, "days"),
-                        &[("minutes", DurationUnit::Minutes), ("hours", DurationUnit::Hours), ("days", DurationUnit::Days)],
+                        &[
+                            ("minutes", DurationUnit::Minutes),
+                            ("hours", DurationUnit::Hours),
+                            ("days", DurationUnit::Days),
+                        ],
                         "a unit",
                     ),
                 );
@@ -685,12 +687,16 @@ pub struct PartialDefinition {
 
 impl PartialDefinition {
     fn check_rules_between_settings(&self, e: &mut FieldErrors) {
-        if let (Some(Expiry::Fixed { at }), Some(Activation::Time { from: Some(from) })) = (&self.expiry, &self.activation) {
+        if let (Some(Expiry::Fixed { at }), Some(Activation::Time { from: Some(from) })) =
+            (&self.expiry, &self.activation)
+        {
             if at <= from {
                 e.add("expiry.at", "must be after the activation time");
             }
         }
-        if let (Some(Expiry::Fixed { at }), Some(Some(Window { start: Some(start), .. }))) = (&self.expiry, &self.window) {
+        if let (Some(Expiry::Fixed { at }), Some(Some(Window { start: Some(start), .. }))) =
+            (&self.expiry, &self.window)
+        {
             if at <= start {
                 e.add("expiry.at", "must be after the redemption window starts");
             }
@@ -827,11 +833,9 @@ impl From<&CouponDefinition> for CouponInput {
             },
         };
         let activation = match &d.activation {
-            Activation::Time { from } => ActivationInput {
-                kind: "time".into(),
-                from: from.map(|t| rfc3339_in(&t, tz)),
-                ..Default::default()
-            },
+            Activation::Time { from } => {
+                ActivationInput { kind: "time".into(), from: from.map(|t| rfc3339_in(&t, tz)), ..Default::default() }
+            }
             Activation::Event { event } => {
                 ActivationInput { kind: "event".into(), event: Some(event.clone()), ..Default::default() }
             }
@@ -843,10 +847,7 @@ impl From<&CouponDefinition> for CouponInput {
             }
             Expiry::Relative { duration, relative_to } => ExpiryInput {
                 kind: "relative".into(),
-                duration: Some(DurationInput {
-                    value: Some(duration.value.into()),
-                    unit: serde_plain(&duration.unit),
-                }),
+                duration: Some(DurationInput { value: Some(duration.value.into()), unit: serde_plain(&duration.unit) }),
                 relative_to: Some(serde_plain(relative_to)),
                 ..Default::default()
             },

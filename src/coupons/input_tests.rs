@@ -211,10 +211,7 @@ fn reward_type_must_be_known() {
 fn selected_items_need_a_selector() {
     let items = |v| with(&["applies_to"], v);
     assert!(error_at(items(json!({"type": "items"})), "applies_to.skus").contains("at least one"));
-    assert_eq!(
-        error_at(items(json!({"type": "items", "skus": ["A", " "]})), "applies_to.skus[1]"),
-        "cannot be empty"
-    );
+    assert_eq!(error_at(items(json!({"type": "items", "skus": ["A", " "]})), "applies_to.skus[1]"), "cannot be empty");
     assert!(error_at(
         items(json!({"type": "items", "conditions": [{"property": "color", "op": "gt", "value": "red"}]})),
         "applies_to.conditions[0].value"
@@ -235,9 +232,19 @@ fn fees_need_valid_names() {
 fn conditions_are_checked_where_they_are() {
     let bad = json!([{"property": "", "op": "eq", "value": "x"}]);
     assert!(error_at(with(&["qualifying", "user"], bad.clone()), "qualifying.user[0].property").contains("property"));
-    assert!(error_at(with(&["qualifying", "cart"], json!([{"property": "subtotal", "op": "gte", "value": "lots"}])), "qualifying.cart[0].value").contains("number"));
-    assert!(error_at(with(&["qualifying", "items"], json!([{"property": "brand", "op": "nope"}])), "qualifying.items[0].value").contains("unknown operator"));
-    assert!(error_at(with(&["targeting"], json!([{"property": "city", "op": ""}])), "targeting[0].op").contains("operator"));
+    assert!(error_at(
+        with(&["qualifying", "cart"], json!([{"property": "subtotal", "op": "gte", "value": "lots"}])),
+        "qualifying.cart[0].value"
+    )
+    .contains("number"));
+    assert!(error_at(
+        with(&["qualifying", "items"], json!([{"property": "brand", "op": "nope"}])),
+        "qualifying.items[0].value"
+    )
+    .contains("unknown operator"));
+    assert!(
+        error_at(with(&["targeting"], json!([{"property": "city", "op": ""}])), "targeting[0].op").contains("operator")
+    );
     let many: Vec<_> = (0..51).map(|_| json!({"property": "a", "op": "exists"})).collect();
     assert!(error_at(with(&["targeting"], json!(many)), "targeting").contains("50"));
 }
@@ -262,7 +269,8 @@ fn static_code_is_3_to_64_allowed_characters() {
 fn event_triggered_needs_an_event_name() {
     let dist = |v| with(&["distribution"], v);
     assert_eq!(error_at(dist(json!({"type": "event_triggered"})), "distribution.event"), "enter an event name");
-    assert!(error_at(dist(json!({"type": "event_triggered", "event": "cart abandoned"})), "distribution.event").contains("letters"));
+    assert!(error_at(dist(json!({"type": "event_triggered", "event": "cart abandoned"})), "distribution.event")
+        .contains("letters"));
     let d = dist(json!({"type": "event_triggered", "event": "cart_abandoned", "unique_codes": true})).parse().unwrap();
     assert_eq!(d.distribution, Distribution::EventTriggered { event: "cart_abandoned".into(), unique_codes: true });
 }
@@ -303,8 +311,16 @@ fn relative_expiry_is_positive_and_counted_from_something_real() {
         "must be more than zero"
     );
     assert!(error_at(rel(json!({"type": "relative"})), "expiry.duration.value").contains("how long"));
-    assert!(error_at(rel(json!({"type": "relative", "duration": {"value": 9999, "unit": "days"}})), "expiry.duration.value").contains("ten years"));
-    assert!(error_at(rel(json!({"type": "relative", "duration": {"value": 2, "unit": "fortnights"}})), "expiry.duration.unit").contains("not one of"));
+    assert!(error_at(
+        rel(json!({"type": "relative", "duration": {"value": 9999, "unit": "days"}})),
+        "expiry.duration.value"
+    )
+    .contains("ten years"));
+    assert!(error_at(
+        rel(json!({"type": "relative", "duration": {"value": 2, "unit": "fortnights"}})),
+        "expiry.duration.unit"
+    )
+    .contains("not one of"));
     // A coupon that is never assigned cannot count from assignment.
     assert!(error_at(
         rel(json!({"type": "relative", "duration": {"value": 48, "unit": "hours"}, "relative_to": "assignment"})),
@@ -322,12 +338,16 @@ fn limits_and_caps_are_positive() {
     assert_eq!(error_at(with(&["limits", "per_user"], json!(0)), "limits.per_user"), "must be at least 1");
     assert_eq!(error_at(with(&["limits", "global"], json!(-3)), "limits.global"), "must be at least 1");
     assert_eq!(error_at(with(&["limits", "global"], json!(1u64 << 40)), "limits.global"), "is too large");
-    assert_eq!(error_at(with(&["limits", "budget_discount"], json!(0)), "limits.budget_discount"), "must be more than zero");
+    assert_eq!(
+        error_at(with(&["limits", "budget_discount"], json!(0)), "limits.budget_discount"),
+        "must be more than zero"
+    );
     let caps = |v| with(&["limits", "caps"], v);
     assert_eq!(error_at(caps(json!([{"period": "day", "limit": 0}])), "limits.caps[0].limit"), "must be at least 1");
     assert_eq!(error_at(caps(json!([{"period": "day"}])), "limits.caps[0].limit"), "enter a limit");
     assert!(error_at(caps(json!([{"period": "hour", "limit": 5}])), "limits.caps[0].period").contains("not one of"));
-    assert!(error_at(caps(json!([{"period": "day", "scope": "team", "limit": 5}])), "limits.caps[0].scope").contains("not one of"));
+    assert!(error_at(caps(json!([{"period": "day", "scope": "team", "limit": 5}])), "limits.caps[0].scope")
+        .contains("not one of"));
     assert!(error_at(
         caps(json!([{"period": "day", "limit": 5}, {"period": "day", "scope": "global", "limit": 9}])),
         "limits.caps[1].period"
@@ -337,7 +357,8 @@ fn limits_and_caps_are_positive() {
 
 #[test]
 fn budgets_match_the_reward() {
-    assert!(error_at(with(&["limits", "budget_cashback"], json!(100)), "limits.budget_cashback").contains("cashback reward"));
+    assert!(error_at(with(&["limits", "budget_cashback"], json!(100)), "limits.budget_cashback")
+        .contains("cashback reward"));
 }
 
 #[test]
@@ -351,17 +372,26 @@ fn window_end_comes_after_start() {
 #[test]
 fn schedule_ranges_are_well_formed() {
     let day = |ranges| with(&["schedule", "days"], json!([{"day": "mon", "ranges": ranges}]));
-    assert!(error_at(day(json!([{"start": "25:00", "end": "26:00"}])), "schedule.days[0].ranges[0].start").contains("HH:MM"));
-    assert!(error_at(day(json!([{"start": "9:00", "end": "10:00"}])), "schedule.days[0].ranges[0].start").contains("HH:MM"));
-    assert_eq!(error_at(day(json!([{"start": "17:00", "end": "14:00"}])), "schedule.days[0].ranges[0].end"), "must be after the start");
+    assert!(error_at(day(json!([{"start": "25:00", "end": "26:00"}])), "schedule.days[0].ranges[0].start")
+        .contains("HH:MM"));
+    assert!(
+        error_at(day(json!([{"start": "9:00", "end": "10:00"}])), "schedule.days[0].ranges[0].start").contains("HH:MM")
+    );
+    assert_eq!(
+        error_at(day(json!([{"start": "17:00", "end": "14:00"}])), "schedule.days[0].ranges[0].end"),
+        "must be after the start"
+    );
     assert!(error_at(
         day(json!([{"start": "10:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}])),
         "schedule.days[0].ranges[1].start"
     )
     .contains("overlaps"));
     assert!(day(json!([{"start": "17:00", "end": "24:00"}])).parse().is_ok());
-    assert!(error_at(with(&["schedule", "days"], json!([{"day": "funday"}])), "schedule.days[0].day").contains("not a day"));
-    assert!(error_at(with(&["schedule", "days"], json!([{"day": "mon"}, {"day": "mon"}])), "schedule.days[1].day").contains("twice"));
+    assert!(
+        error_at(with(&["schedule", "days"], json!([{"day": "funday"}])), "schedule.days[0].day").contains("not a day")
+    );
+    assert!(error_at(with(&["schedule", "days"], json!([{"day": "mon"}, {"day": "mon"}])), "schedule.days[1].day")
+        .contains("twice"));
 }
 
 #[test]
@@ -371,5 +401,14 @@ fn every_problem_is_reported_at_once() {
     v["reward"]["percent"] = json!(0);
     v["limits"]["global"] = json!(0);
     let errors = input(v).parse().unwrap_err();
-    assert!(errors.get("name").is_some() && errors.get("reward.percent").is_some() && errors.get("limits.global").is_some());
+    assert!(
+        errors.get("name").is_some() && errors.get("reward.percent").is_some() && errors.get("limits.global").is_some()
+    );
+}
+
+#[test]
+fn whole_numbers_in_conditions_read_back_as_typed() {
+    let d = input(full()).parse().expect("valid");
+    let back = CouponInput::from(&d);
+    assert_eq!(back.qualifying.cart[0].value, json!(50000));
 }

@@ -101,16 +101,40 @@ fn derive(d: &CouponDefinition) -> Result<Derived, AppError> {
     })
 }
 
+type RowQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Any, CouponRow, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `$1`–`$16`: the definition's columns, in the order INSERT and UPDATE both list them.
+fn bind_columns<'q>(q: RowQuery<'q>, d: &'q CouponDefinition, x: &'q Derived) -> RowQuery<'q> {
+    q.bind(&d.name)
+        .bind(&x.json)
+        .bind(d.currency.code())
+        .bind(d.time_zone.name())
+        .bind(x.reward_type)
+        .bind(x.distribution)
+        .bind(x.audience)
+        .bind(x.visibility)
+        .bind(&x.trigger_event)
+        .bind(&x.activation_event)
+        .bind(x.starts_at)
+        .bind(x.ends_at)
+        .bind(d.limits.per_user.map(i64::from))
+        .bind(d.limits.global.map(i64::from))
+        .bind(d.limits.budget_discount)
+        .bind(d.limits.budget_cashback)
+}
+
 /// Makes the coupon's static code match its definition: a code no longer used is voided (kept,
 /// so old redemptions still name it and it is never handed to another coupon); the new one is
 /// claimed, unless another coupon holds it.
 async fn sync_static_code(tx: &mut Tx, coupon_id: i64, d: &CouponDefinition) -> Result<(), AppError> {
     let code = d.static_code().unwrap_or_default();
-    sqlx::query("UPDATE codes SET status = 'void' WHERE coupon_id = $1 AND kind = 'static' AND code <> $2 AND status <> 'void'")
-        .bind(coupon_id)
-        .bind(code)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE codes SET status = 'void' WHERE coupon_id = $1 AND kind = 'static' AND code <> $2 AND status <> 'void'",
+    )
+    .bind(coupon_id)
+    .bind(code)
+    .execute(&mut **tx)
+    .await?;
     if code.is_empty() {
         return Ok(());
     }
@@ -134,33 +158,14 @@ pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coup
     let x = derive(d)?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let row = sqlx::query_as::<_, CouponRow>(&format!(
+    let sql = format!(
         "INSERT INTO coupons (name, status, definition, currency, time_zone, reward_type, distribution, audience,
              visibility, trigger_event, activation_event, starts_at, ends_at, per_user_limit, global_limit,
              budget_discount, budget_cashback, version, created_by, created_at, updated_at)
          VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18)
          RETURNING {COLUMNS}"
-    ))
-    .bind(&d.name)
-    .bind(&x.json)
-    .bind(d.currency.code())
-    .bind(d.time_zone.name())
-    .bind(x.reward_type)
-    .bind(x.distribution)
-    .bind(x.audience)
-    .bind(x.visibility)
-    .bind(&x.trigger_event)
-    .bind(&x.activation_event)
-    .bind(x.starts_at)
-    .bind(x.ends_at)
-    .bind(d.limits.per_user.map(i64::from))
-    .bind(d.limits.global.map(i64::from))
-    .bind(d.limits.budget_discount)
-    .bind(d.limits.budget_cashback)
-    .bind(actor.id)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    );
+    let row = bind_columns(sqlx::query_as(&sql), d, &x).bind(actor.id).bind(now).fetch_one(&mut *tx).await?;
     let coupon = Coupon::try_from(row)?;
     sync_static_code(&mut tx, coupon.id, d).await?;
     audit::record(&mut tx, actor, "coupon.create", ("coupon", coupon.id.to_string()), None::<&()>, Some(&coupon))
@@ -207,33 +212,14 @@ pub async fn update(
             "someone else changed this coupon since you opened it: reload to see their version".into(),
         ));
     }
-    let row = sqlx::query_as::<_, CouponRow>(&format!(
+    let sql = format!(
         "UPDATE coupons SET name = $1, definition = $2, currency = $3, time_zone = $4, reward_type = $5,
              distribution = $6, audience = $7, visibility = $8, trigger_event = $9, activation_event = $10,
              starts_at = $11, ends_at = $12, per_user_limit = $13, global_limit = $14, budget_discount = $15,
              budget_cashback = $16, version = version + 1, updated_at = $17
          WHERE id = $18 RETURNING {COLUMNS}"
-    ))
-    .bind(&d.name)
-    .bind(&x.json)
-    .bind(d.currency.code())
-    .bind(d.time_zone.name())
-    .bind(x.reward_type)
-    .bind(x.distribution)
-    .bind(x.audience)
-    .bind(x.visibility)
-    .bind(&x.trigger_event)
-    .bind(&x.activation_event)
-    .bind(x.starts_at)
-    .bind(x.ends_at)
-    .bind(d.limits.per_user.map(i64::from))
-    .bind(d.limits.global.map(i64::from))
-    .bind(d.limits.budget_discount)
-    .bind(d.limits.budget_cashback)
-    .bind(now_ms())
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    );
+    let row = bind_columns(sqlx::query_as(&sql), d, &x).bind(now_ms()).bind(id).fetch_one(&mut *tx).await?;
     let after = Coupon::try_from(row)?;
     sync_static_code(&mut tx, id, d).await?;
     audit::record(&mut tx, actor, "coupon.update", ("coupon", id.to_string()), Some(&before), Some(&after)).await?;

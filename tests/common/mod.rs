@@ -131,13 +131,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("bound address");
         tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await });
         let db = Db::connect(&database_url, 2).await.expect("a second pool");
-        TestApp {
-            base: format!("http://{addr}"),
-            client: new_client(),
-            db,
-            database_url,
-            _cleanup: cleanup,
-        }
+        TestApp { base: format!("http://{addr}"), client: new_client(), db, database_url, _cleanup: cleanup }
     }
 
     /// Another browser on the same server (its own cookies).
@@ -205,11 +199,7 @@ impl TestApp {
 }
 
 fn new_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 async fn read(res: reqwest::Response) -> (StatusCode, Value) {

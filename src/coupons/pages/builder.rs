@@ -6,10 +6,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::editors::{CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor};
-use crate::components::fields::{options, Errors, Field, FieldMessage, SelectInput, TextInput};
 use crate::accounts::Permission;
+use crate::components::fields::{options, Errors, Field, FieldMessage, SelectInput, TextInput};
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::conditions::ConditionInput;
 use crate::coupons::input::*;
 use crate::coupons::server::{get_coupon, SaveCoupon};
 use crate::coupons::summary::describe;
@@ -247,38 +248,28 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                 <AppliesToSection input errors />
                 <Section title="Qualifying rules">
                     <p class="hint">"All must hold for a cart to qualify."</p>
-                    <Field label="User properties" field="qualifying.user" errors>
-                        <ConditionsEditor
-                            path="qualifying.user"
-                            value=bind!(input, qualifying.user).0
-                            on_change=bind!(input, qualifying.user).1
-                            errors
-                            property_hint="city"
-                        />
-                    </Field>
-                    <Field label="Some item has" field="qualifying.items" errors>
-                        <ConditionsEditor
-                            path="qualifying.items"
-                            value=bind!(input, qualifying.items).0
-                            on_change=bind!(input, qualifying.items).1
-                            errors
-                            property_hint="brand"
-                        />
-                    </Field>
-                    <Field
-                        label="Cart"
-                        field="qualifying.cart"
+                    <ConditionsField
+                        label="User properties"
+                        path="qualifying.user"
+                        binding=bind!(input, qualifying.user)
                         errors
+                        property_hint="city"
+                    />
+                    <ConditionsField
+                        label="Some item has"
+                        path="qualifying.items"
+                        binding=bind!(input, qualifying.items)
+                        errors
+                        property_hint="brand"
+                    />
+                    <ConditionsField
+                        label="Cart"
+                        path="qualifying.cart"
+                        binding=bind!(input, qualifying.cart)
+                        errors
+                        property_hint="subtotal"
                         hint="subtotal (minor units), item_count, currency, or any cart property"
-                    >
-                        <ConditionsEditor
-                            path="qualifying.cart"
-                            value=bind!(input, qualifying.cart).0
-                            on_change=bind!(input, qualifying.cart).1
-                            errors
-                            property_hint="subtotal"
-                        />
-                    </Field>
+                    />
                 </Section>
                 <Section title="Audience">
                     <Field label="Who may redeem" field="audience" errors>
@@ -317,15 +308,13 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                     </Field>
                 </Section>
                 <Section title="Targeting">
-                    <Field label="Only users whose properties match" field="targeting" errors>
-                        <ConditionsEditor
-                            path="targeting"
-                            value=bind!(input, targeting).0
-                            on_change=bind!(input, targeting).1
-                            errors
-                            property_hint="language"
-                        />
-                    </Field>
+                    <ConditionsField
+                        label="Only users whose properties match"
+                        path="targeting"
+                        binding=bind!(input, targeting)
+                        errors
+                        property_hint="language"
+                    />
                 </Section>
                 <Section title="Stacking">
                     <Field label="With other coupons on one cart" field="stacking" errors>
@@ -363,6 +352,25 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                 <FieldMessage errors field="" />
             </aside>
         </div>
+    }
+}
+
+/// A list of conditions as one builder field.
+#[component]
+fn ConditionsField(
+    #[prop(into)] label: String,
+    #[prop(into)] path: String,
+    binding: (Signal<Vec<ConditionInput>>, Callback<Vec<ConditionInput>>),
+    errors: Errors,
+    #[prop(into)] property_hint: String,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let (value, on_change) = binding;
+    view! {
+        <Field label field=path.clone() errors>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <ConditionsEditor path value on_change errors property_hint />
+        </Field>
     }
 }
 
@@ -512,15 +520,13 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVi
                         />
                     </Field>
                 </div>
-                <Field label="Or items whose attributes match" field="applies_to.conditions" errors>
-                    <ConditionsEditor
-                        path="applies_to.conditions"
-                        value=bind!(input, applies_to.conditions).0
-                        on_change=bind!(input, applies_to.conditions).1
-                        errors
-                        property_hint="color"
-                    />
-                </Field>
+                <ConditionsField
+                    label="Or items whose attributes match"
+                    path="applies_to.conditions"
+                    binding=bind!(input, applies_to.conditions)
+                    errors
+                    property_hint="color"
+                />
             </Show>
             <Show when=move || kind() == "fees">
                 <Field label="Fee names" field="applies_to.names" errors hint="As the app sends them, comma-separated">

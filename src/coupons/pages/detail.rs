@@ -250,11 +250,9 @@ fn local(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
 
 fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
     match r {
-        Reward::PercentOff { percent, max_discount } => format!(
-            "{}% off{}",
-            percent.0,
-            max_discount.map(|m| format!(", at most {}", money(m))).unwrap_or_default()
-        ),
+        Reward::PercentOff { percent, max_discount } => {
+            format!("{}% off{}", percent.0, max_discount.map(|m| format!(", at most {}", money(m))).unwrap_or_default())
+        }
         Reward::AmountOff { amount } => format!("{} off", money(*amount)),
         Reward::Cashback(Cashback::Fixed { points }) => format!("{points} cashback points"),
         Reward::Cashback(Cashback::Percent { percent, max_points }) => format!(
@@ -289,9 +287,7 @@ fn applies_text(a: &AppliesTo) -> String {
 }
 
 fn conditions_text(who: &str, cs: &[Condition]) -> Option<String> {
-    (!cs.is_empty()).then(|| {
-        format!("{who}: {}. ", cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and "))
-    })
+    (!cs.is_empty()).then(|| format!("{who}: {}. ", cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and ")))
 }
 
 fn limits_text(l: &Limits, money: &dyn Fn(i64) -> String, uses: i64) -> String {
@@ -309,13 +305,10 @@ fn limits_text(l: &Limits, money: &dyn Fn(i64) -> String, uses: i64) -> String {
         parts.push(format!("points budget {b}"));
     }
     for c in &l.caps {
-        parts.push(format!(
-            "{} per {:?}{}",
-            c.limit,
-            c.period,
-            if c.scope == CapScope::PerUser { " per user" } else { "" }
-        )
-        .to_lowercase());
+        parts.push(
+            format!("{} per {:?}{}", c.limit, c.period, if c.scope == CapScope::PerUser { " per user" } else { "" })
+                .to_lowercase(),
+        );
     }
     parts.join(" · ")
 }

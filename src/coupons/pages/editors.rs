@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::components::fields::{options, Errors, FieldMessage, SelectInput};
 use crate::conditions::{ConditionInput, OPERATORS};
-use crate::coupons::input::{CapInput, DayScheduleInput, TimeRangeInput};
 use crate::coupons::definition::Day;
+use crate::coupons::input::{CapInput, DayScheduleInput, TimeRangeInput};
 use crate::fields::FieldErrors;
 use crate::money::Currency;
 
@@ -22,6 +22,25 @@ fn set_text_error(errors: TextErrors, field: &str, message: Option<String>) {
     });
 }
 
+/// The × that removes one row of a list editor.
+#[component]
+fn RemoveButton(on_click: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <button type="button" class="icon" title="Remove" on:click=move |_| on_click()>
+            "×"
+        </button>
+    }
+}
+
+/// Removes row `i` of a list held in a signal.
+fn remove_at<T: Clone + Send + Sync + 'static>(value: Signal<Vec<T>>, on_change: Callback<Vec<T>>, i: usize) {
+    let mut list = value.get_untracked();
+    if i < list.len() {
+        list.remove(i);
+    }
+    on_change.run(list);
+}
+
 /// An optional whole number typed as text. Blank is `None`.
 #[component]
 pub fn IntInput(
@@ -32,6 +51,13 @@ pub fn IntInput(
     #[prop(optional, into)] placeholder: String,
 ) -> impl IntoView {
     let text = RwSignal::new(value.get_untracked().map(|v| v.to_string()).unwrap_or_default());
+    // Follow changes made elsewhere (a row above removed), but never rewrite what is being typed.
+    Effect::new(move |_| {
+        let v = value.get();
+        if parse_int(&text.get_untracked()).ok().flatten() != v {
+            text.set(v.map(|v| v.to_string()).unwrap_or_default());
+        }
+    });
     view! {
         <input
             type="text"
@@ -41,24 +67,24 @@ pub fn IntInput(
             on:input=move |ev| {
                 let t = event_target_value(&ev);
                 text.set(t.clone());
-                let t = t.trim().replace([',', '_'], "");
-                if t.is_empty() {
-                    set_text_error(text_errors, &field, None);
-                    on_change.run(None);
-                } else {
-                    match t.parse::<i64>() {
-                        Ok(n) => {
-                            set_text_error(text_errors, &field, None);
-                            on_change.run(Some(n));
-                        }
-                        Err(_) => {
-                            set_text_error(text_errors, &field, Some("enter a whole number".into()));
-                            on_change.run(None);
-                        }
-                    }
-                }
+                let (number, error) = match parse_int(&t) {
+                    Ok(n) => (n, None),
+                    Err(()) => (None, Some("enter a whole number".to_string())),
+                };
+                set_text_error(text_errors, &field, error);
+                on_change.run(number);
             }
         />
+    }
+}
+
+/// `""` is no number; `1,000` and `1_000` are a thousand.
+fn parse_int(text: &str) -> Result<Option<i64>, ()> {
+    let t = text.trim().replace([',', '_'], "");
+    if t.is_empty() {
+        Ok(None)
+    } else {
+        t.parse::<i64>().map(Some).map_err(|_| ())
     }
 }
 
@@ -157,14 +183,15 @@ fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => {
-            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
-        }
+        serde_json::Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
     }
 }
 
 /// Conditions that must all hold, one row each.
+///
+/// Rows are keyed by position and read their values reactively, so editing a row never rebuilds
+/// it (a rebuilt input would lose focus and swallow the click that blurred it).
 #[component]
 pub fn ConditionsEditor(
     #[prop(into)] path: String,
@@ -180,77 +207,53 @@ pub fn ConditionsEditor(
         }
         on_change.run(list);
     };
+    let at = move |i: usize| move || value.with(|l| l.get(i).cloned().unwrap_or_default());
     let list_path = path.clone();
-    let rows = move || {
-        let path = path.clone();
-        let hint = property_hint.clone();
-        value
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(move |(i, c)| {
-                let p = format!("{path}[{i}]");
-                let is_exists = c.op == "exists";
-                view! {
-                    <div class="condition-row" data-row=p.clone()>
-                        <input
-                            type="text"
-                            class="property"
-                            placeholder=hint.clone()
-                            prop:value=c.property.clone()
-                            on:change=move |ev| {
-                                let t = event_target_value(&ev);
-                                update(i, &|c| c.property = t.clone())
-                            }
-                        />
-                        <SelectInput
-                            value=Signal::derive({
-                                let op = c.op.clone();
-                                move || op.clone()
-                            })
-                            on_change=Callback::new(move |op: String| update(i, &|c| c.op = op.clone()))
-                            options=options(OPERATORS)
-                        />
-                        <input
-                            type="text"
-                            class="value"
-                            placeholder=if c.op == "one_of" { "a, b, c" } else { "value" }
-                            disabled=is_exists
-                            prop:value=value_text(&c.value)
-                            on:change=move |ev| {
-                                let t = event_target_value(&ev);
-                                update(i, &|c| c.value = serde_json::Value::String(t.clone()))
-                            }
-                        />
-                        <button
-                            type="button"
-                            class="icon"
-                            title="Remove"
-                            on:click=move |_| {
-                                let mut list = value.get_untracked();
-                                if i < list.len() {
-                                    list.remove(i);
-                                }
-                                on_change.run(list);
-                            }
-                        >
-                            "×"
-                        </button>
-                        <FieldMessage errors field=format!("{p}.property") />
-                        <FieldMessage errors field=format!("{p}.op") />
-                        <FieldMessage errors field=format!("{p}.value") />
-                    </div>
-                }
-            })
-            .collect_view()
+    let row = move |i: usize| {
+        let p = format!("{path}[{i}]");
+        let c = at(i);
+        view! {
+            <div class="condition-row" data-row=p.clone()>
+                <input
+                    type="text"
+                    class="property"
+                    placeholder=property_hint.clone()
+                    prop:value=move || c().property
+                    on:change=move |ev| {
+                        let t = event_target_value(&ev);
+                        update(i, &|c| c.property = t.clone())
+                    }
+                />
+                <SelectInput
+                    value=Signal::derive(move || c().op)
+                    on_change=Callback::new(move |op: String| update(i, &|c| c.op = op.clone()))
+                    options=options(OPERATORS)
+                />
+                <input
+                    type="text"
+                    class="value"
+                    placeholder=move || if c().op == "one_of" { "a, b, c" } else { "value" }
+                    disabled=move || c().op == "exists"
+                    prop:value=move || value_text(&c().value)
+                    on:change=move |ev| {
+                        let t = event_target_value(&ev);
+                        update(i, &|c| c.value = serde_json::Value::String(t.clone()))
+                    }
+                />
+                <RemoveButton on_click=move || remove_at(value, on_change, i) />
+                <FieldMessage errors field=format!("{p}.property") />
+                <FieldMessage errors field=format!("{p}.op") />
+                <FieldMessage errors field=format!("{p}.value") />
+            </div>
+        }
     };
     view! {
         <div class="conditions">
-            {rows}
+            <For each=move || 0..value.with(Vec::len) key=|i| *i children=row />
             <FieldMessage errors field=list_path />
             <button
                 type="button"
-                class="secondary small"
+                class="secondary small add"
                 on:click=move |_| {
                     let mut list = value.get_untracked();
                     list.push(ConditionInput { op: "eq".into(), ..Default::default() });
@@ -263,7 +266,7 @@ pub fn ConditionsEditor(
     }
 }
 
-/// Period caps: any number of `{period, scope, limit}` rows.
+/// Period caps: any number of `{period, scope, limit}` rows, keyed by position like conditions.
 #[component]
 pub fn CapsEditor(
     #[prop(into)] value: Signal<Vec<CapInput>>,
@@ -278,71 +281,43 @@ pub fn CapsEditor(
         }
         on_change.run(list);
     };
-    let rows = move || {
-        value
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(move |(i, c)| {
-                let p = format!("limits.caps[{i}]");
-                view! {
-                    <div class="cap-row" data-row=p.clone()>
-                        <IntInput
-                            field=format!("{p}.limit")
-                            value=Signal::derive({
-                                let l = c.limit;
-                                move || l
-                            })
-                            on_change=Callback::new(move |l: Option<i64>| update(i, &|c| c.limit = l))
-                            text_errors
-                            placeholder="limit"
-                        />
-                        <span>"uses per"</span>
-                        <SelectInput
-                            value=Signal::derive({
-                                let v = c.period.clone();
-                                move || v.clone()
-                            })
-                            on_change=Callback::new(move |v: String| update(i, &|c| c.period = v.clone()))
-                            options=options(&[("day", "day"), ("week", "week (Mon–Sun)"), ("month", "month"), ("year", "year")])
-                        />
-                        <SelectInput
-                            value=Signal::derive({
-                                let v = c.scope.clone();
-                                move || v.clone()
-                            })
-                            on_change=Callback::new(move |v: String| update(i, &|c| c.scope = v.clone()))
-                            options=options(&[("global", "across all users"), ("per_user", "for each user")])
-                        />
-                        <button
-                            type="button"
-                            class="icon"
-                            title="Remove"
-                            on:click=move |_| {
-                                let mut list = value.get_untracked();
-                                if i < list.len() {
-                                    list.remove(i);
-                                }
-                                on_change.run(list);
-                            }
-                        >
-                            "×"
-                        </button>
-                        <FieldMessage errors field=format!("{p}.limit") />
-                        <FieldMessage errors field=format!("{p}.period") />
-                        <FieldMessage errors field=format!("{p}.scope") />
-                    </div>
-                }
-            })
-            .collect_view()
+    let at = move |i: usize| move || value.with(|l| l.get(i).cloned().unwrap_or_default());
+    let row = move |i: usize| {
+        let p = format!("limits.caps[{i}]");
+        let c = at(i);
+        view! {
+            <div class="cap-row" data-row=p.clone()>
+                <IntInput
+                    field=format!("{p}.limit")
+                    value=Signal::derive(move || c().limit)
+                    on_change=Callback::new(move |l: Option<i64>| update(i, &|c| c.limit = l))
+                    text_errors
+                    placeholder="limit"
+                />
+                <SelectInput
+                    value=Signal::derive(move || c().period)
+                    on_change=Callback::new(move |v: String| update(i, &|c| c.period = v.clone()))
+                    options=options(&[("day", "uses per day"), ("week", "uses per week (Mon–Sun)"), ("month", "uses per month"), ("year", "uses per year")])
+                />
+                <SelectInput
+                    value=Signal::derive(move || c().scope)
+                    on_change=Callback::new(move |v: String| update(i, &|c| c.scope = v.clone()))
+                    options=options(&[("global", "across all users"), ("per_user", "for each user")])
+                />
+                <RemoveButton on_click=move || remove_at(value, on_change, i) />
+                <FieldMessage errors field=format!("{p}.limit") />
+                <FieldMessage errors field=format!("{p}.period") />
+                <FieldMessage errors field=format!("{p}.scope") />
+            </div>
+        }
     };
     view! {
         <div class="caps">
-            {rows}
+            <For each=move || 0..value.with(Vec::len) key=|i| *i children=row />
             <FieldMessage errors field="limits.caps" />
             <button
                 type="button"
-                class="secondary small"
+                class="secondary small add"
                 on:click=move |_| {
                     let mut list = value.get_untracked();
                     list.push(CapInput { period: "day".into(), scope: "global".into(), limit: None });
@@ -362,124 +337,113 @@ pub fn ScheduleEditor(
     #[prop(into)] on_change: Callback<Vec<DayScheduleInput>>,
     errors: Errors,
 ) -> impl IntoView {
-    let index_of = move |day: Day| value.with(|days| days.iter().position(|d| d.day == day.key()));
-    let edit_day = move |day: Day, f: &dyn Fn(&mut DayScheduleInput)| {
+    view! {
+        <div class="schedule">
+            {Day::ALL.into_iter().map(|day| view! { <DayEditor day value on_change errors /> }).collect_view()}
+        </div>
+    }
+}
+
+/// One day of the schedule: its tick box and its time ranges, keyed by position.
+#[component]
+fn DayEditor(
+    day: Day,
+    value: Signal<Vec<DayScheduleInput>>,
+    on_change: Callback<Vec<DayScheduleInput>>,
+    errors: Errors,
+) -> impl IntoView {
+    let position = move || value.with(|days| days.iter().position(|d| d.day == day.key()));
+    let ranges = move || value.with(|days| days.iter().find(|d| d.day == day.key()).map(|d| d.ranges.clone()));
+    let edit = move |f: &dyn Fn(&mut DayScheduleInput)| {
         let mut days = value.get_untracked();
         if let Some(d) = days.iter_mut().find(|d| d.day == day.key()) {
             f(d);
         }
         on_change.run(days);
     };
-    view! {
-        <div class="schedule">
-            {Day::ALL
-                .into_iter()
-                .map(|day| {
-                    let on = move || index_of(day).is_some();
-                    let ranges = move || {
-                        value.with(|days| {
-                            days.iter().find(|d| d.day == day.key()).map(|d| d.ranges.clone()).unwrap_or_default()
-                        })
-                    };
-                    view! {
-                        <div class="schedule-day" data-day=day.key()>
-                            <label class="check">
-                                <input
-                                    type="checkbox"
-                                    name=format!("day-{}", day.key())
-                                    prop:checked=on
-                                    on:change=move |ev| {
-                                        let checked = event_target_checked(&ev);
-                                        let mut days = value.get_untracked();
-                                        days.retain(|d| d.day != day.key());
-                                        if checked {
-                                            days.push(DayScheduleInput { day: day.key().into(), ranges: vec![] });
-                                            days.sort_by_key(|d| Day::from_key(&d.day));
-                                        }
-                                        on_change.run(days);
-                                    }
-                                />
-                                {day.short_name()}
-                            </label>
-                            <Show when=on>
-                                <div class="ranges">
-                                    {move || {
-                                        let list = ranges();
-                                        if list.is_empty() {
-                                            view! { <span class="muted">"all day"</span> }.into_any()
-                                        } else {
-                                            list.into_iter()
-                                                .enumerate()
-                                                .map(|(j, r)| {
-                                                    let pos = index_of(day).unwrap_or(0);
-                                                    let p = format!("schedule.days[{pos}].ranges[{j}]");
-                                                    view! {
-                                                        <span class="range">
-                                                            <input
-                                                                type="time"
-                                                                prop:value=r.start.clone()
-                                                                on:change=move |ev| {
-                                                                    let t = event_target_value(&ev);
-                                                                    edit_day(day, &|d| {
-                                                                        if let Some(r) = d.ranges.get_mut(j) {
-                                                                            r.start = t.clone();
-                                                                        }
-                                                                    })
-                                                                }
-                                                            />
-                                                            "–"
-                                                            <input
-                                                                type="time"
-                                                                prop:value=r.end.clone()
-                                                                on:change=move |ev| {
-                                                                    let t = event_target_value(&ev);
-                                                                    edit_day(day, &|d| {
-                                                                        if let Some(r) = d.ranges.get_mut(j) {
-                                                                            r.end = t.clone();
-                                                                        }
-                                                                    })
-                                                                }
-                                                            />
-                                                            <button
-                                                                type="button"
-                                                                class="icon"
-                                                                title="Remove"
-                                                                on:click=move |_| {
-                                                                    edit_day(day, &|d| {
-                                                                        if j < d.ranges.len() {
-                                                                            d.ranges.remove(j);
-                                                                        }
-                                                                    })
-                                                                }
-                                                            >
-                                                                "×"
-                                                            </button>
-                                                            <FieldMessage errors field=format!("{p}.start") />
-                                                            <FieldMessage errors field=format!("{p}.end") />
-                                                        </span>
-                                                    }
-                                                })
-                                                .collect_view()
-                                                .into_any()
-                                        }
-                                    }}
-                                    <button
-                                        type="button"
-                                        class="secondary small"
-                                        on:click=move |_| {
-                                            edit_day(day, &|d| {
-                                                d.ranges.push(TimeRangeInput { start: "09:00".into(), end: "17:00".into() })
-                                            })
-                                        }
-                                    >
-                                        "+ Time range"
-                                    </button>
-                                </div>
-                            </Show>
-                        </div>
+    let edit_range = move |j: usize, f: &dyn Fn(&mut TimeRangeInput)| {
+        edit(&|d| {
+            if let Some(r) = d.ranges.get_mut(j) {
+                f(r);
+            }
+        })
+    };
+    let range = move |j: usize| {
+        let r = move || ranges().and_then(|list| list.get(j).cloned()).unwrap_or_default();
+        let p = move || format!("schedule.days[{}].ranges[{j}]", position().unwrap_or(0));
+        view! {
+            <span class="range">
+                <input
+                    type="time"
+                    prop:value=move || r().start
+                    on:change=move |ev| {
+                        let t = event_target_value(&ev);
+                        edit_range(j, &|r| r.start = t.clone())
                     }
-                })
-                .collect_view()}
+                />
+                "–"
+                <input
+                    type="time"
+                    prop:value=move || r().end
+                    on:change=move |ev| {
+                        let t = event_target_value(&ev);
+                        edit_range(j, &|r| r.end = t.clone())
+                    }
+                />
+                <RemoveButton on_click=move || {
+                    edit(&|d| {
+                        if j < d.ranges.len() {
+                            d.ranges.remove(j);
+                        }
+                    })
+                } />
+                {move || view! { <FieldMessage errors field=format!("{}.start", p()) /> }}
+                {move || view! { <FieldMessage errors field=format!("{}.end", p()) /> }}
+            </span>
+        }
+    };
+    let count = move || ranges().map(|r| r.len()).unwrap_or(0);
+    view! {
+        <div class="schedule-day" data-day=day.key()>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    name=format!("day-{}", day.key())
+                    prop:checked=move || position().is_some()
+                    on:change=move |ev| {
+                        let checked = event_target_checked(&ev);
+                        let mut days = value.get_untracked();
+                        days.retain(|d| d.day != day.key());
+                        if checked {
+                            days.push(DayScheduleInput { day: day.key().into(), ranges: vec![] });
+                            days.sort_by_key(|d| Day::from_key(&d.day));
+                        }
+                        on_change.run(days);
+                    }
+                />
+                {day.short_name()}
+            </label>
+            <Show when=move || position().is_some()>
+                <div class="ranges">
+                    <Show when=move || count() == 0>
+                        <span class="muted">"all day"</span>
+                    </Show>
+                    <For each=move || 0..count() key=|j| *j children=range />
+                    <button
+                        type="button"
+                        class="secondary small add"
+                        on:click=move |_| {
+                            edit(&|d| d.ranges.push(TimeRangeInput { start: "09:00".into(), end: "17:00".into() }))
+                        }
+                    >
+                        "+ Time range"
+                    </button>
+                    {move || {
+                        position()
+                            .map(|i| view! { <FieldMessage errors field=format!("schedule.days[{i}].day") /> })
+                    }}
+                </div>
+            </Show>
         </div>
     }
 }

@@ -7,8 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::Permission;
 use crate::components::format_ms;
-use crate::components::problem::Problem;
 use crate::components::layout::allowed;
+use crate::components::problem::Problem;
 use crate::coupons::server::list_coupons;
 use crate::coupons::status::CouponStatus;
 use crate::coupons::ListQuery;
