@@ -120,7 +120,7 @@ impl Currency {
         let sign = if minor < 0 { "-" } else { "" };
         let abs = minor.unsigned_abs();
         let scale = scale.unsigned_abs();
-        if abs % scale == 0 {
+        if abs.is_multiple_of(scale) {
             format!("{sign}{}", abs / scale)
         } else {
             format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
@@ -166,7 +166,7 @@ pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
