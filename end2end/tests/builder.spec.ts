@@ -174,4 +174,8 @@ test("a coupon with every section, checked after reload, through its lifecycle a
   await expect(rows.nth(2)).toContainText("coupon.active");
   await expect(rows.nth(3)).toContainText("coupon.create");
   await shot(page, "audit-log");
+  await page.click('nav a:has-text("Coupons")');
+  await expect(page.locator("table.coupons tbody tr")).toHaveCount(1);
+  await expect(page.locator("table.coupons")).toContainText("WEEKEND10");
+  await shot(page, "coupons-list");
 });

@@ -272,19 +272,13 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                     />
                 </Section>
                 <Section title="Audience">
-                    <Field label="Who may redeem" field="audience" errors>
-                        <SelectInput
-                            value=bind!(input, audience).0
-                            on_change=bind!(input, audience).1
-                            name="audience"
-                            options=options(
-                                &[
-                                    ("all_users", "All users (subject to the rules)"),
-                                    ("campaign", "Campaign users only (holding an assignment)"),
-                                ],
-                            )
-                        />
-                    </Field>
+                    <ChoiceField
+                        label="Who may redeem"
+                        field="audience"
+                        binding=bind!(input, audience)
+                        choices=&[("all_users", "All users (subject to the rules)"), ("campaign", "Campaign users only (holding an assignment)")]
+                        errors
+                    />
                 </Section>
                 <DistributionSection input errors />
                 <ActivationSection input errors />
@@ -293,19 +287,13 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                 <WindowSection input errors />
                 <ScheduleSection input errors />
                 <Section title="Visibility">
-                    <Field label="In the user's coupon tray" field="visibility" errors>
-                        <SelectInput
-                            value=bind!(input, visibility).0
-                            on_change=bind!(input, visibility).1
-                            name="visibility"
-                            options=options(
-                                &[
-                                    ("visible", "Visible: listed in the tray"),
-                                    ("hidden", "Hidden: redeemable by typing the code"),
-                                ],
-                            )
-                        />
-                    </Field>
+                    <ChoiceField
+                        label="In the user's coupon tray"
+                        field="visibility"
+                        binding=bind!(input, visibility)
+                        choices=&[("visible", "Visible: listed in the tray"), ("hidden", "Hidden: redeemable by typing the code")]
+                        errors
+                    />
                 </Section>
                 <Section title="Targeting">
                     <ConditionsField
@@ -317,19 +305,13 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                     />
                 </Section>
                 <Section title="Stacking">
-                    <Field label="With other coupons on one cart" field="stacking" errors>
-                        <SelectInput
-                            value=bind!(input, stacking).0
-                            on_change=bind!(input, stacking).1
-                            name="stacking"
-                            options=options(
-                                &[
-                                    ("exclusive", "Exclusive: never combined"),
-                                    ("combinable", "Combinable with other combinable coupons"),
-                                ],
-                            )
-                        />
-                    </Field>
+                    <ChoiceField
+                        label="With other coupons on one cart"
+                        field="stacking"
+                        binding=bind!(input, stacking)
+                        choices=&[("exclusive", "Exclusive: never combined"), ("combinable", "Combinable with other combinable coupons")]
+                        errors
+                    />
                 </Section>
                 {move || banner.get().map(|b| view! { <p class="banner error">{b}</p> })}
                 <div class="actions">
@@ -352,6 +334,23 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                 <FieldMessage errors field="" />
             </aside>
         </div>
+    }
+}
+
+/// A field choosing one of a few options.
+#[component]
+fn ChoiceField(
+    #[prop(into)] label: String,
+    field: &'static str,
+    binding: (Signal<String>, Callback<String>),
+    choices: &'static [(&'static str, &'static str)],
+    errors: Errors,
+) -> impl IntoView {
+    let (value, on_change) = binding;
+    view! {
+        <Field label field errors>
+            <SelectInput value on_change name=field options=options(choices) />
+        </Field>
     }
 }
 
@@ -488,20 +487,13 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVi
     let kind = move || input.with(|i| i.applies_to.kind.clone());
     view! {
         <Section title="Applies to">
-            <Field label="Discount applies to" field="applies_to.type" errors>
-                <SelectInput
-                    value=bind!(input, applies_to.kind).0
-                    on_change=bind!(input, applies_to.kind).1
-                    name="applies_to.type"
-                    options=options(
-                        &[
-                            ("order", "The whole order (items subtotal)"),
-                            ("items", "Selected items"),
-                            ("fees", "Fees or custom order amounts"),
-                        ],
-                    )
-                />
-            </Field>
+            <ChoiceField
+                label="Discount applies to"
+                field="applies_to.type"
+                binding=bind!(input, applies_to.kind)
+                choices=&[("order", "The whole order (items subtotal)"), ("items", "Selected items"), ("fees", "Fees or custom order amounts")]
+                errors
+            />
             <Show when=move || kind() == "items">
                 <p class="hint">"An item is eligible if it matches any of these."</p>
                 <div class="row">
@@ -549,20 +541,13 @@ fn DistributionSection(input: RwSignal<CouponInput>, errors: Errors) -> impl Int
     let (unique, set_unique) = bind!(input, distribution.unique_codes);
     view! {
         <Section title="Distribution">
-            <Field label="Codes" field="distribution.type" errors>
-                <SelectInput
-                    value=bind!(input, distribution.kind).0
-                    on_change=bind!(input, distribution.kind).1
-                    name="distribution.type"
-                    options=options(
-                        &[
-                            ("static", "One static code for everyone"),
-                            ("unique", "Unique codes (generated or uploaded)"),
-                            ("event_triggered", "Given when the user performs an event"),
-                        ],
-                    )
-                />
-            </Field>
+            <ChoiceField
+                label="Codes"
+                field="distribution.type"
+                binding=bind!(input, distribution.kind)
+                choices=&[("static", "One static code for everyone"), ("unique", "Unique codes (generated or uploaded)"), ("event_triggered", "Given when the user performs an event")]
+                errors
+            />
             <Show when=move || kind() == "static">
                 <Field label="Code" field="distribution.code" errors hint="3–64 characters: A–Z, 0–9, - and _">
                     <TextInput
@@ -604,14 +589,13 @@ fn ActivationSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoV
     let (event, set_event) = bind!(input, activation.event);
     view! {
         <Section title="Activation">
-            <Field label="Becomes usable" field="activation.type" errors>
-                <SelectInput
-                    value=bind!(input, activation.kind).0
-                    on_change=bind!(input, activation.kind).1
-                    name="activation.type"
-                    options=options(&[("time", "At a time"), ("event", "When the user performs an event")])
-                />
-            </Field>
+            <ChoiceField
+                label="Becomes usable"
+                field="activation.type"
+                binding=bind!(input, activation.kind)
+                choices=&[("time", "At a time"), ("event", "When the user performs an event")]
+                errors
+            />
             <Show when=move || kind() == "time">
                 <Field label="From" field="activation.from" errors hint="Leave empty to start as soon as it is active">
                     <DateTimeInput value=bind!(input, activation.from).0 on_change=bind!(input, activation.from).1 />
@@ -644,16 +628,13 @@ fn ExpirySection(input: RwSignal<CouponInput>, errors: Errors, text_errors: RwSi
     };
     view! {
         <Section title="Expiry">
-            <Field label="Expires" field="expiry.type" errors>
-                <SelectInput
-                    value=bind!(input, expiry.kind).0
-                    on_change=bind!(input, expiry.kind).1
-                    name="expiry.type"
-                    options=options(
-                        &[("never", "Never"), ("fixed", "At a fixed date-time"), ("relative", "A while after each user gets it")],
-                    )
-                />
-            </Field>
+            <ChoiceField
+                label="Expires"
+                field="expiry.type"
+                binding=bind!(input, expiry.kind)
+                choices=&[("never", "Never"), ("fixed", "At a fixed date-time"), ("relative", "A while after each user gets it")]
+                errors
+            />
             <Show when=move || kind() == "fixed">
                 <Field label="Expires at" field="expiry.at" errors>
                     <DateTimeInput value=bind!(input, expiry.at).0 on_change=bind!(input, expiry.at).1 />

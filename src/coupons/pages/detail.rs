@@ -11,6 +11,7 @@ use crate::conditions::Condition;
 use crate::coupons::definition::*;
 use crate::coupons::server::{get_coupon, ChangeStatus, CouponView};
 use crate::error::AppError;
+use crate::money::group_thousands;
 
 #[component]
 pub fn CouponDetailPage() -> impl IntoView {
@@ -291,23 +292,29 @@ fn conditions_text(who: &str, cs: &[Condition]) -> Option<String> {
 }
 
 fn limits_text(l: &Limits, money: &dyn Fn(i64) -> String, uses: i64) -> String {
-    let mut parts = vec![format!("{uses} used so far")];
+    let count = |n: u64| group_thousands(n);
+    let mut parts = vec![format!("{} used so far", count(uses.max(0) as u64))];
     if let Some(n) = l.per_user {
-        parts.push(format!("{n} per user"));
+        parts.push(format!("{} per user", count(n.into())));
     }
     if let Some(n) = l.global {
-        parts.push(format!("{n} in total"));
+        parts.push(format!("{} in total", count(n.into())));
     }
     if let Some(b) = l.budget_discount {
         parts.push(format!("discount budget {}", money(b)));
     }
     if let Some(b) = l.budget_cashback {
-        parts.push(format!("points budget {b}"));
+        parts.push(format!("points budget {}", count(b.max(0) as u64)));
     }
     for c in &l.caps {
         parts.push(
-            format!("{} per {:?}{}", c.limit, c.period, if c.scope == CapScope::PerUser { " per user" } else { "" })
-                .to_lowercase(),
+            format!(
+                "{} per {:?}{}",
+                count(c.limit.into()),
+                c.period,
+                if c.scope == CapScope::PerUser { " per user" } else { "" }
+            )
+            .to_lowercase(),
         );
     }
     parts.join(" · ")
