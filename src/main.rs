@@ -37,8 +37,10 @@ async fn main() {
     };
     println!("Couponry is running on http://{addr}");
     if let Some(first) = first_login {
-        println!("First login — email: {}  password: {}", first.email, first.password);
-        println!("(this password is shown once; change accounts on the Accounts page)");
+        println!("First login at http://{addr}/login — email: {}  password: {}", first.email, first.password);
+        if !first.password.starts_with('(') {
+            println!("(this generated password is shown once: keep it, or add accounts on the Accounts page)");
+        }
     }
     if let Err(e) = axum::serve(listener, router.into_make_service()).await {
         eprintln!("couponry: server stopped: {e}");
