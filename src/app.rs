@@ -9,6 +9,8 @@ use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
 use crate::components::layout::Dashboard;
 use crate::components::not_found::NotFound;
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
+use crate::keys::pages::ApiKeysPage;
+use crate::users::page::UsersPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -47,6 +49,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("coupons/:id/edit") view=CouponBuilderPage ssr=SsrMode::Async />
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -221,6 +221,69 @@ impl std::fmt::Display for Condition {
     }
 }
 
+/// The properties a condition reads: a user's, an item's attributes, a cart's.
+pub type Properties = serde_json::Map<String, serde_json::Value>;
+
+impl Condition {
+    /// Whether the condition holds for these properties. Text compares ignoring ASCII case (as
+    /// the SQL form will); a missing property fails every test except `ne`.
+    pub fn holds(&self, properties: &Properties) -> bool {
+        self.test.holds(properties.get(&self.property).filter(|v| !v.is_null()))
+    }
+}
+
+/// Whether every condition holds.
+pub fn all_hold(conditions: &[Condition], properties: &Properties) -> bool {
+    conditions.iter().all(|c| c.holds(properties))
+}
+
+impl Test {
+    fn holds(&self, value: Option<&serde_json::Value>) -> bool {
+        let Some(value) = value else {
+            return matches!(self, Test::Ne(_));
+        };
+        match self {
+            Test::Eq(expected) => equals(value, expected),
+            Test::Ne(expected) => !equals(value, expected),
+            Test::OneOf(options) => options.iter().any(|o| equals(value, o)),
+            Test::Contains(part) => match value {
+                serde_json::Value::Array(items) => items.iter().any(|i| equals(i, part)),
+                other => value_text(other).is_some_and(|t| t.to_ascii_lowercase().contains(&part.to_ascii_lowercase())),
+            },
+            Test::Exists => true,
+            Test::Gt(n) => value_number(value).is_some_and(|v| v > *n),
+            Test::Gte(n) => value_number(value).is_some_and(|v| v >= *n),
+            Test::Lt(n) => value_number(value).is_some_and(|v| v < *n),
+            Test::Lte(n) => value_number(value).is_some_and(|v| v <= *n),
+            Test::Before(t) => date(value).is_ok_and(|v| v < *t),
+            Test::After(t) => date(value).is_ok_and(|v| v > *t),
+        }
+    }
+}
+
+fn value_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn value_number(value: &serde_json::Value) -> Option<f64> {
+    number(value).ok()
+}
+
+/// Text equality ignoring ASCII case; numbers equal by value (`30` equals `30.0`).
+fn equals(value: &serde_json::Value, expected: &str) -> bool {
+    if let (Some(v), Ok(e)) = (value_number(value), expected.trim().parse::<f64>()) {
+        if value.is_number() {
+            return v == e;
+        }
+    }
+    value_text(value).is_some_and(|t| t.eq_ignore_ascii_case(expected.trim()))
+}
+
 /// Parses a list of conditions under `path[i]`.
 pub fn parse_all(inputs: &[ConditionInput], path: &str, errors: &mut FieldErrors) -> Vec<Condition> {
     inputs.iter().enumerate().filter_map(|(i, c)| c.parse(&format!("{path}[{i}]"), errors)).collect()
@@ -267,6 +330,29 @@ mod tests {
         assert!(e.get("c.property").is_some());
         assert!(parse("d", "after", json!("tomorrow")).is_err());
         assert!(parse("d", "one_of", json!([])).is_err());
+    }
+
+    fn props(value: serde_json::Value) -> Properties {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn evaluates_against_properties() {
+        let p = props(json!({"city": "Mumbai", "days": 45, "tags": ["vip", "new"], "born": "1990-05-01", "n": "12"}));
+        let holds = |prop: &str, op: &str, value: serde_json::Value| parse(prop, op, value).unwrap().holds(&p);
+        assert!(holds("city", "eq", json!("mumbai")));
+        assert!(!holds("city", "ne", json!("MUMBAI")));
+        assert!(holds("town", "ne", json!("Pune")));
+        assert!(!holds("town", "eq", json!("Pune")));
+        assert!(holds("city", "one_of", json!("Delhi, Mumbai")));
+        assert!(holds("city", "contains", json!("umb")));
+        assert!(holds("tags", "contains", json!("VIP")));
+        assert!(holds("days", "gte", json!(45)) && !holds("days", "gt", json!(45)));
+        assert!(holds("days", "eq", json!("45.0")));
+        assert!(holds("n", "lt", json!(13)));
+        assert!(holds("born", "before", json!("2000-01-01")) && !holds("born", "after", json!("2000-01-01")));
+        assert!(holds("city", "exists", json!(null)) && !holds("town", "exists", json!(null)));
+        assert!(!holds("city", "gt", json!(1)));
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// How long a dashboard session lasts, in hours.
     pub session_hours: i64,
+    /// Validations allowed per API key per minute.
+    pub validate_per_key: u32,
+    /// Validations allowed per user per minute: guessing codes for one user stays slow.
+    pub validate_per_user: u32,
 }
 
 impl Config {
@@ -22,6 +26,8 @@ impl Config {
             admin_email: var("COUPONRY_ADMIN_EMAIL").unwrap_or_else(|| "admin@couponry.local".into()),
             admin_password: var("COUPONRY_ADMIN_PASSWORD"),
             session_hours: var("COUPONRY_SESSION_HOURS").and_then(|v| v.parse().ok()).unwrap_or(12),
+            validate_per_key: var("COUPONRY_VALIDATE_PER_KEY").and_then(|v| v.parse().ok()).unwrap_or(12_000),
+            validate_per_user: var("COUPONRY_VALIDATE_PER_USER").and_then(|v| v.parse().ok()).unwrap_or(30),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Couponry: a self-hosted coupon engine with a marketer dashboard.
 
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 pub mod codes;
 pub mod components;
@@ -11,10 +13,15 @@ pub mod coupons;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod fields;
+pub mod keys;
 pub mod money;
+pub mod redemption;
 #[cfg(feature = "ssr")]
 pub mod startup;
+pub mod users;
+pub mod wallet;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

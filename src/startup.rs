@@ -56,6 +56,7 @@ pub async fn build(
     let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
     let routes = generate_route_list(App);
     let router = Router::new()
+        .nest("/api/v1", crate::api::router())
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -23,6 +23,11 @@ impl Actor {
     pub fn system() -> Actor {
         Actor { kind: "system", id: None, label: "system".into() }
     }
+
+    /// The dashboard account behind the change, for `created_by` columns.
+    pub fn account_id(&self) -> Option<i64> {
+        (self.kind == "account").then_some(self.id).flatten()
+    }
 }
 
 /// Writes one audit row inside the transaction that makes the change, so the log and the

@@ -31,6 +31,8 @@ pub enum Permission {
     ViewCoupons,
     EditCoupons,
     ManageAccounts,
+    /// Create and revoke the API keys apps use.
+    ManageKeys,
     ViewAudit,
 }
 

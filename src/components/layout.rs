@@ -38,6 +38,7 @@ fn Frame(account: Account) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let admin = account.can(Permission::ManageAccounts);
     let audit = account.can(Permission::ViewAudit);
+    let keys = account.can(Permission::ManageKeys);
     view! {
         <div class="app">
             <header class="topbar">
@@ -47,8 +48,12 @@ fn Frame(account: Account) -> impl IntoView {
                 </a>
                 <nav>
                     <A href="/coupons">"Coupons"</A>
+                    <A href="/users">"Users"</A>
                     <Show when=move || admin>
                         <A href="/accounts">"Accounts"</A>
+                    </Show>
+                    <Show when=move || keys>
+                        <A href="/api-keys">"API keys"</A>
                     </Show>
                     <Show when=move || audit>
                         <A href="/audit">"Audit log"</A>

@@ -116,6 +116,7 @@ impl CouponListItem {
 
 /// Filters and order of the coupon list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ListQuery {
     /// A status name, or empty for all.
     pub status: String,

@@ -165,7 +165,7 @@ pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coup
          VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18, $18)
          RETURNING {COLUMNS}"
     );
-    let row = bind_columns(sqlx::query_as(&sql), d, &x).bind(actor.id).bind(now).fetch_one(&mut *tx).await?;
+    let row = bind_columns(sqlx::query_as(&sql), d, &x).bind(actor.account_id()).bind(now).fetch_one(&mut *tx).await?;
     let coupon = Coupon::try_from(row)?;
     sync_static_code(&mut tx, coupon.id, d).await?;
     audit::record(&mut tx, actor, "coupon.create", ("coupon", coupon.id.to_string()), None::<&()>, Some(&coupon))
@@ -174,22 +174,22 @@ pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coup
     Ok(coupon)
 }
 
-async fn get_in(tx: &mut Tx, id: i64) -> Result<Coupon, AppError> {
+/// Reads a coupon on any connection (a pool's, or a transaction's so it sees its own writes).
+pub async fn find(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<Coupon>, AppError> {
     sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(conn)
         .await?
-        .ok_or(AppError::NotFound)
-        .and_then(Coupon::try_from)
+        .map(Coupon::try_from)
+        .transpose()
+}
+
+async fn get_in(tx: &mut Tx, id: i64) -> Result<Coupon, AppError> {
+    find(tx, id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Coupon, AppError> {
-    sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(AppError::NotFound)
-        .and_then(Coupon::try_from)
+    find(&mut *db.pool().acquire().await?, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Replaces a coupon's definition. `expected_version` guards against overwriting an edit made

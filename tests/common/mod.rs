@@ -124,6 +124,8 @@ impl TestApp {
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(ADMIN_PASSWORD.into()),
             session_hours: 12,
+            validate_per_key: 100_000,
+            validate_per_user: 30,
         };
         let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
         let (router, _) = startup::build(config, options).await.expect("the app starts");
@@ -217,4 +219,133 @@ pub fn field_error(body: &Value, field: &str) -> Option<String> {
         .iter()
         .find(|e| e.get("field").and_then(Value::as_str) == Some(field))
         .and_then(|e| e.get("message")?.as_str().map(str::to_string))
+}
+
+/// The JSON API, as an app calls it.
+pub struct Api {
+    pub base: String,
+    pub key: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    pub fn with_key(&self, key: &str) -> Api {
+        Api { base: self.base.clone(), key: key.to_string(), client: self.client.clone() }
+    }
+
+    pub fn on(&self, base: &str) -> Api {
+        Api { base: base.to_string(), key: self.key.clone(), client: self.client.clone() }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotency: Option<&str>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut req = self.client.request(method, format!("{}/api/v1{path}", self.base)).bearer_auth(&self.key);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        if let Some(key) = idempotency {
+            req = req.header("Idempotency-Key", key);
+        }
+        let res = req.send().await.expect("API request");
+        let headers = res.headers().clone();
+        let (status, value) = read(res).await;
+        (status, value, headers)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let (s, v, _) = self.send(reqwest::Method::POST, path, Some(body), None).await;
+        (s, v)
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let (s, v, _) = self.send(reqwest::Method::PUT, path, Some(body), None).await;
+        (s, v)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (s, v, _) = self.send(reqwest::Method::GET, path, None, None).await;
+        (s, v)
+    }
+
+    /// Posts raw bytes, for bodies that are not JSON.
+    pub async fn post_raw(&self, path: &str, body: &str, content_type: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("API request");
+        read(res).await
+    }
+}
+
+impl TestApp {
+    /// An API key with every scope, and a client that sends it.
+    pub async fn api(&self) -> Api {
+        use couponry::keys::{store::create, Scope};
+        let (_, secret) =
+            create(&self.db, &couponry::accounts::audit::Actor::system(), "tests", &[Scope::Checkout, Scope::Manage])
+                .await
+                .expect("an API key");
+        Api { base: self.base.clone(), key: secret, client: reqwest::Client::new() }
+    }
+
+    /// Creates a coupon from builder input and makes it active; returns its id.
+    pub async fn live_coupon(&self, input: Value) -> i64 {
+        use couponry::accounts::audit::Actor;
+        use couponry::coupons::{input::CouponInput, status::CouponStatus, store};
+        let input: CouponInput = serde_json::from_value(input).expect("coupon input");
+        let definition = input.parse().unwrap_or_else(|e| panic!("test coupon is valid: {e}"));
+        let coupon = store::create(&self.db, &Actor::system(), &definition).await.expect("coupon created");
+        store::set_status(&self.db, &Actor::system(), coupon.id, CouponStatus::Active).await.expect("activated");
+        coupon.id
+    }
+}
+
+/// A real `couponry` server process, killed when dropped.
+pub struct ServerProcess {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    /// Starts the built binary on a free port against `database_url` and waits until it answers.
+    pub async fn start(database_url: &str) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_couponry"))
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "couponry")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("COUPONRY_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("COUPONRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the couponry binary starts");
+        let server = ServerProcess { base: format!("http://127.0.0.1:{port}"), child };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client.get(format!("{}/login", server.base)).send().await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the server on port {port} did not answer within 30 s");
+    }
 }

@@ -1,0 +1,126 @@
+//! `GET/POST /coupons`, `GET/PATCH /coupons/{id}`, `GET /coupons/{id}/stats`: the same definition
+//! type, parser and store as the builder, so the API and the dashboard cannot disagree.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::caller::Caller;
+use super::{parse_body, path_id, ApiError, ApiResult};
+use crate::coupons::input::CouponInput;
+use crate::coupons::status::CouponStatus;
+use crate::coupons::summary::describe_definition;
+use crate::coupons::{store, Coupon, DisplayState, ListQuery};
+use crate::db::now_ms;
+use crate::error::AppError;
+use crate::keys::Scope;
+use crate::startup::AppState;
+
+async fn view(state: &AppState, coupon: &Coupon) -> ApiResult<Value> {
+    let uses = store::global_uses(&state.db, coupon.id).await?;
+    Ok(json!({
+        "id": coupon.id,
+        "status": coupon.status,
+        "state": DisplayState::of(coupon, uses, now_ms()),
+        "version": coupon.version,
+        "summary": describe_definition(&coupon.definition),
+        "definition": CouponInput::from(&coupon.definition),
+        "created_at": coupon.created_at,
+        "updated_at": coupon.updated_at,
+    }))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(json!({ "coupons": store::list(&state.db, &query).await? })))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Scope::Manage)?;
+    let input: CouponInput = parse_body(&headers, &body)?;
+    let definition = input.parse().map_err(ApiError::invalid)?;
+    let coupon = store::create(&state.db, &caller.actor(), &definition).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &coupon).await?)))
+}
+
+pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    caller.require(Scope::Manage)?;
+    let coupon = store::get(&state.db, path_id(&id)?).await?;
+    Ok(Json(view(&state, &coupon).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Patch {
+    /// The version the change was made from; a newer stored version refuses it (409).
+    version: Option<i64>,
+    status: Option<String>,
+    /// Settings to change, merged into the stored definition (JSON merge patch).
+    definition: Option<Value>,
+}
+
+/// RFC 7396 merge: objects merge key by key, `null` removes, anything else replaces.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    let patch: Patch = parse_body(&headers, &body)?;
+    let actor = caller.actor();
+    let mut coupon = store::get(&state.db, id).await?;
+    if let Some(changes) = &patch.definition {
+        let mut current =
+            serde_json::to_value(CouponInput::from(&coupon.definition)).map_err(|_| AppError::Internal)?;
+        merge(&mut current, changes);
+        let input: CouponInput = serde_json::from_value(current).map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("the definition could not be read: {e}"))
+        })?;
+        let definition = input.parse().map_err(ApiError::invalid)?;
+        coupon = store::update(&state.db, &actor, id, patch.version.or(Some(coupon.version)), &definition).await?;
+    }
+    if let Some(status) = &patch.status {
+        let next = CouponStatus::parse(status).ok_or_else(|| AppError::field("status", "unknown status"))?;
+        if next != coupon.status {
+            coupon = store::set_status(&state.db, &actor, id, next).await?;
+        }
+    }
+    Ok(Json(view(&state, &coupon).await?))
+}
+
+pub async fn stats(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    store::get(&state.db, id).await?;
+    Ok(Json(json!(crate::redemption::store::stats(&state.db, id).await?)))
+}

@@ -1,0 +1,271 @@
+//! Events: what users do. Recording one runs event activation (a user's coupon becomes usable
+//! from the first trigger event after the coupon went live) and event-triggered distribution (the
+//! user is assigned the coupon and, for unique-code coupons, the next free code).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::conditions::Properties;
+use crate::fields::FieldErrors;
+use crate::users::PropertiesInput;
+
+pub const MAX_BATCH: usize = 1000;
+
+/// An event as the app sends it, before it is checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub properties: Properties,
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub user_id: String,
+    pub name: String,
+    pub properties: Properties,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl EventInput {
+    /// Checks one event under `{path}.…`. An event in the future is refused: it would activate
+    /// coupons early.
+    pub fn parse(&self, path: &str, now: DateTime<Utc>, errors: &mut FieldErrors) -> Option<Event> {
+        let user_id = errors.check(format!("{path}.user_id"), crate::users::parse_user_id(&self.user_id));
+        let name = errors.check(format!("{path}.name"), crate::coupons::input::parse_event_name(Some(&self.name)));
+        let properties = match PropertiesInput(self.properties.clone()).parse(&format!("{path}.properties")) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        };
+        let occurred_at = match self.occurred_at.as_deref().map(str::trim) {
+            None | Some("") => Some(now),
+            Some(text) => errors.check(
+                format!("{path}.occurred_at"),
+                DateTime::parse_from_rfc3339(text)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| "use an RFC 3339 date-time, e.g. 2026-11-24T10:00:00Z".to_string())
+                    .and_then(|t| {
+                        if t > now + chrono::Duration::minutes(5) {
+                            Err("an event cannot have happened in the future".to_string())
+                        } else {
+                            Ok(t)
+                        }
+                    }),
+            ),
+        };
+        Some(Event { user_id: user_id?, name: name?, properties: properties?, occurred_at: occurred_at? })
+    }
+}
+
+/// What recording events did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub events: usize,
+    /// Coupons newly assigned or activated for the events' users.
+    pub assignments: Vec<AssignmentChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentChange {
+    pub coupon_id: i64,
+    pub user_id: String,
+    pub code: Option<String>,
+    pub assigned: bool,
+    pub activated: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod store {
+    use super::*;
+    use crate::coupons::definition::{Activation, Distribution};
+    use crate::coupons::store as coupons;
+    use crate::coupons::Coupon;
+    use crate::db::{Db, Tx};
+    use crate::error::AppError;
+    use crate::redemption::decision::{self, AssignmentFacts};
+
+    /// Records a batch of events and runs what they trigger, all in one transaction.
+    pub async fn record(db: &Db, events: &[Event], now: DateTime<Utc>) -> Result<Recorded, AppError> {
+        let mut tx = db.begin_write().await?;
+        let mut recorded = Recorded { events: events.len(), assignments: Vec::new() };
+        for event in events {
+            record_one(&mut tx, event, now, &mut recorded).await?;
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn record_one(tx: &mut Tx, e: &Event, now: DateTime<Utc>, out: &mut Recorded) -> Result<(), AppError> {
+        let at = e.occurred_at.timestamp_millis();
+        sqlx::query(
+            "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, '{}', $2, $2)
+             ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(&e.user_id)
+        .bind(now.timestamp_millis())
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO events (user_id, name, properties, occurred_at, received_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&e.user_id)
+        .bind(&e.name)
+        .bind(serde_json::to_string(&e.properties).map_err(|_| AppError::Internal)?)
+        .bind(at)
+        .bind(now.timestamp_millis())
+        .execute(&mut **tx)
+        .await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM coupons WHERE status = 'active' AND (trigger_event = $1 OR activation_event = $1) ORDER BY id",
+        )
+        .bind(&e.name)
+        .fetch_all(&mut **tx)
+        .await?;
+        for id in ids {
+            let Some(coupon) = coupons::find(tx, id).await? else { continue };
+            // Only events after the coupon went live count.
+            if coupon.live_since.is_none_or(|live| at < live) {
+                continue;
+            }
+            if let Some(change) = apply(tx, &coupon, e, at).await? {
+                out.assignments.push(change);
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply(tx: &mut Tx, coupon: &Coupon, e: &Event, at: i64) -> Result<Option<AssignmentChange>, AppError> {
+        let d = &coupon.definition;
+        let triggers = matches!(&d.distribution, Distribution::EventTriggered { event, .. } if *event == e.name);
+        let activates = matches!(&d.activation, Activation::Event { event } if *event == e.name);
+        let existing: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, assigned_at, activated_at FROM assignments WHERE coupon_id = $1 AND user_id = $2",
+        )
+        .bind(coupon.id)
+        .bind(&e.user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        match existing {
+            Some((id, assigned_at, None)) if activates => {
+                let facts = AssignmentFacts { assigned_at, activated_at: Some(at), code_id: None };
+                let expires = decision::expires_at(coupon, Some(&facts));
+                sqlx::query(
+                    "UPDATE assignments SET activated_at = $1, expires_at = $2 WHERE id = $3 AND activated_at IS NULL",
+                )
+                .bind(at)
+                .bind(expires)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+                Ok(Some(AssignmentChange {
+                    coupon_id: coupon.id,
+                    user_id: e.user_id.clone(),
+                    code: None,
+                    assigned: false,
+                    activated: true,
+                }))
+            }
+            Some(_) => Ok(None),
+            // Campaign coupons reach only their audience: an activation event does not enrol.
+            None if triggers || (activates && !decision::needs_assignment(d)) => {
+                let code = if triggers && decision::uses_unique_codes(d) {
+                    claim_code(tx, coupon.id, &e.user_id, at).await?
+                } else {
+                    None
+                };
+                let activated_at = activates.then_some(at);
+                let facts = AssignmentFacts { assigned_at: at, activated_at, code_id: code.as_ref().map(|c| c.0) };
+                let expires = decision::expires_at(coupon, Some(&facts));
+                sqlx::query(
+                    "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, activated_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (coupon_id, user_id) DO NOTHING",
+                )
+                .bind(coupon.id)
+                .bind(&e.user_id)
+                .bind(facts.code_id)
+                .bind("event")
+                .bind(at)
+                .bind(activated_at)
+                .bind(expires)
+                .execute(&mut **tx)
+                .await?;
+                if triggers && decision::uses_unique_codes(d) && code.is_none() {
+                    tracing::warn!(coupon = coupon.id, "event-triggered coupon has no free codes left");
+                }
+                Ok(Some(AssignmentChange {
+                    coupon_id: coupon.id,
+                    user_id: e.user_id.clone(),
+                    code: code.map(|c| c.1),
+                    assigned: true,
+                    activated: activates,
+                }))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Reserves the next free code of a coupon for a user. The conditional UPDATE makes the claim
+    /// atomic: when two servers pick the same code, one wins and the other tries the next.
+    pub async fn claim_code(
+        tx: &mut Tx,
+        coupon_id: i64,
+        user_id: &str,
+        at: i64,
+    ) -> Result<Option<(i64, String)>, AppError> {
+        for _ in 0..20 {
+            let candidate: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM codes WHERE coupon_id = $1 AND kind = 'unique' AND status = 'available' AND user_id IS NULL
+                 ORDER BY id LIMIT 1",
+            )
+            .bind(coupon_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some(id) = candidate else { return Ok(None) };
+            let claimed: Option<String> = sqlx::query_scalar(
+                "UPDATE codes SET status = 'assigned', user_id = $1, assigned_at = $2
+                 WHERE id = $3 AND status = 'available' AND user_id IS NULL RETURNING code",
+            )
+            .bind(user_id)
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(code) = claimed {
+                return Ok(Some((id, code)));
+            }
+        }
+        Err(AppError::Conflict("codes are being handed out too fast; retry".into()))
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use store::*;
+
+#[cfg(feature = "ssr")]
+pub async fn recent(db: &crate::db::Db, user_id: &str, limit: i64) -> Result<Vec<Event>, crate::error::AppError> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT user_id, name, properties, occurred_at FROM events WHERE user_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, name, properties, at)| Event {
+            user_id,
+            name,
+            properties: serde_json::from_str(&properties).unwrap_or_default(),
+            occurred_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
+        })
+        .collect())
+}

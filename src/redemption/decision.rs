@@ -1,0 +1,387 @@
+//! The decision: from plain values (coupon, code, user, cart, usage so far, now) to a quote or
+//! every reason for refusing. Validate and redeem both call it; redeem then makes the database
+//! hold the limits it checked. Pure, so it is tested exhaustively without a database.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::allocate::{allocate, percent_of};
+use super::cart::Cart;
+use super::periods::schedule_open;
+use super::reasons::{Reason, Refusal};
+use crate::conditions::{all_hold, Condition, Properties};
+use crate::coupons::definition::*;
+use crate::coupons::status::CouponStatus;
+use crate::coupons::Coupon;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    Static,
+    Unique,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeStatus {
+    Available,
+    Assigned,
+    Redeemed,
+    Void,
+}
+
+/// The code the shopper typed (or holds through an assignment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeFacts {
+    pub id: i64,
+    pub code: String,
+    pub kind: CodeKind,
+    /// The user a unique code is reserved for.
+    pub user_id: Option<String>,
+    pub status: CodeStatus,
+    pub expires_at: Option<i64>,
+}
+
+/// A coupon held by the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentFacts {
+    pub assigned_at: i64,
+    pub activated_at: Option<i64>,
+    pub code_id: Option<i64>,
+}
+
+/// The user asking.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserFacts {
+    pub user_id: String,
+    pub properties: Properties,
+    pub assignment: Option<AssignmentFacts>,
+}
+
+/// What has been used so far, in the buckets `now` falls in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub user_uses: i64,
+    pub global_uses: i64,
+    pub discount_given: i64,
+    pub cashback_given: i64,
+    /// Uses in the current period of each cap, in the order of `limits.caps`.
+    pub cap_uses: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineQuote {
+    pub index: usize,
+    pub sku: String,
+    pub amount: i64,
+    pub discount: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeQuote {
+    pub name: String,
+    pub amount: i64,
+    pub discount: i64,
+    pub total: i64,
+}
+
+/// What the coupon gives on this cart: the discount spread over lines and fees, and cashback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub currency: String,
+    /// The amount the reward was computed on.
+    pub eligible: i64,
+    pub discount: i64,
+    pub cashback: i64,
+    pub lines: Vec<LineQuote>,
+    pub fees: Vec<FeeQuote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub coupon_id: i64,
+    pub code: Option<String>,
+    /// Every reason for refusing, most important first; empty when the coupon can be used.
+    pub refusals: Vec<Refusal>,
+    /// Present when there are no refusals.
+    pub quote: Option<Quote>,
+}
+
+impl Decision {
+    pub fn valid(&self) -> bool {
+        self.refusals.is_empty()
+    }
+
+    pub fn has(&self, reason: Reason) -> bool {
+        self.refusals.iter().any(|r| r.reason == reason)
+    }
+
+    /// The refusal for a code that does not lead to any coupon.
+    pub fn code_not_found(code: &str) -> Decision {
+        Decision {
+            coupon_id: 0,
+            code: Some(code.to_string()),
+            refusals: vec![Refusal::new(Reason::CodeNotFound)],
+            quote: None,
+        }
+    }
+}
+
+/// Whether using the coupon needs the user to hold an assignment.
+pub fn needs_assignment(d: &CouponDefinition) -> bool {
+    d.audience == Audience::Campaign || matches!(d.distribution, Distribution::EventTriggered { .. })
+}
+
+/// Whether the coupon is used with a unique code of its own.
+pub fn uses_unique_codes(d: &CouponDefinition) -> bool {
+    matches!(d.distribution, Distribution::Unique | Distribution::EventTriggered { unique_codes: true, .. })
+}
+
+/// When the coupon became usable for this user, if it has.
+pub fn activated_at(coupon: &Coupon, assignment: Option<&AssignmentFacts>) -> Option<i64> {
+    match &coupon.definition.activation {
+        Activation::Event { .. } => assignment.and_then(|a| a.activated_at),
+        Activation::Time { from } => {
+            let from = from.map(|f| f.timestamp_millis()).or(coupon.live_since)?;
+            Some(assignment.map_or(from, |a| from.max(a.assigned_at)))
+        }
+    }
+}
+
+/// When the coupon stops being usable for this user (the earliest of its expiries), if ever.
+pub fn expires_at(coupon: &Coupon, assignment: Option<&AssignmentFacts>) -> Option<i64> {
+    match &coupon.definition.expiry {
+        Expiry::Never => None,
+        Expiry::Fixed { at } => Some(at.timestamp_millis()),
+        Expiry::Relative { duration, relative_to } => {
+            let anchor = match relative_to {
+                ExpiryAnchor::Assignment => assignment.map(|a| a.assigned_at),
+                ExpiryAnchor::Activation => activated_at(coupon, assignment),
+            }?;
+            Some(anchor.saturating_add(duration.seconds() * 1000))
+        }
+    }
+}
+
+fn failed(conditions: &[Condition], facts: &Properties) -> Vec<String> {
+    conditions.iter().filter(|c| !c.holds(facts)).map(ToString::to_string).collect()
+}
+
+fn eq_ignore_case(list: &[String], value: &str) -> bool {
+    list.iter().any(|v| v.eq_ignore_ascii_case(value))
+}
+
+/// Positions in the cart (line or fee index) with their amounts.
+type Amounts = Vec<(usize, i64)>;
+
+/// The cart lines and fees the reward applies to.
+fn eligible(applies_to: &AppliesTo, cart: &Cart) -> (Amounts, Amounts) {
+    match applies_to {
+        AppliesTo::Order => (cart.items.iter().enumerate().map(|(i, item)| (i, item.amount())).collect(), vec![]),
+        AppliesTo::Items { skus, categories, conditions } => {
+            let lines = cart
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| {
+                    eq_ignore_case(skus, &item.sku)
+                        || item.category.as_deref().is_some_and(|c| eq_ignore_case(categories, c))
+                        || (!conditions.is_empty() && all_hold(conditions, &item.facts()))
+                })
+                .map(|(i, item)| (i, item.amount()))
+                .collect();
+            (lines, vec![])
+        }
+        AppliesTo::Fees { names } => {
+            let fees = cart
+                .fees
+                .iter()
+                .enumerate()
+                .filter(|(_, (name, _))| eq_ignore_case(names, name))
+                .map(|(i, (_, amount))| (i, *amount))
+                .collect();
+            (vec![], fees)
+        }
+    }
+}
+
+/// The reward on this cart, spread over the eligible lines and fees.
+pub fn quote(d: &CouponDefinition, cart: &Cart) -> Quote {
+    let (lines, fees) = eligible(&d.applies_to, cart);
+    let eligible: i64 = lines.iter().chain(&fees).map(|(_, a)| *a).sum();
+    let (discount, cashback) = match &d.reward {
+        Reward::PercentOff { percent, max_discount } => {
+            let raw = percent_of(eligible, percent.0);
+            (max_discount.map_or(raw, |m| raw.min(m)).min(eligible), 0)
+        }
+        Reward::AmountOff { amount } => ((*amount).min(eligible), 0),
+        Reward::Cashback(Cashback::Fixed { points }) => (0, if eligible > 0 { *points } else { 0 }),
+        Reward::Cashback(Cashback::Percent { percent, max_points }) => {
+            let raw = percent_of(eligible, percent.0);
+            (0, max_points.map_or(raw, |m| raw.min(m)))
+        }
+    };
+    let weights: Vec<i64> = lines.iter().chain(&fees).map(|(_, a)| *a).collect();
+    let shares = allocate(discount, &weights);
+    let (line_shares, fee_shares) = shares.split_at(lines.len());
+    let mut line_discount = vec![0; cart.items.len()];
+    for ((i, _), share) in lines.iter().zip(line_shares) {
+        line_discount[*i] = *share;
+    }
+    let mut fee_discount = vec![0; cart.fees.len()];
+    for ((i, _), share) in fees.iter().zip(fee_shares) {
+        fee_discount[*i] = *share;
+    }
+    Quote {
+        currency: cart.currency.code().to_string(),
+        eligible,
+        discount,
+        cashback,
+        lines: cart
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| LineQuote {
+                index: i,
+                sku: item.sku.clone(),
+                amount: item.amount(),
+                discount: line_discount[i],
+                total: item.amount() - line_discount[i],
+            })
+            .collect(),
+        fees: cart
+            .fees
+            .iter()
+            .enumerate()
+            .map(|(i, (name, amount))| FeeQuote {
+                name: name.clone(),
+                amount: *amount,
+                discount: fee_discount[i],
+                total: amount - fee_discount[i],
+            })
+            .collect(),
+    }
+}
+
+/// Decides whether `user` may use `coupon` (through `code`, when one was given or is held) on
+/// `cart` at `now`, and what it gives.
+pub fn decide(
+    coupon: &Coupon,
+    code: Option<&CodeFacts>,
+    user: &UserFacts,
+    cart: &Cart,
+    usage: &Usage,
+    now: DateTime<Utc>,
+) -> Decision {
+    let d = &coupon.definition;
+    let now_ms = now.timestamp_millis();
+    let assignment = user.assignment.as_ref();
+    let mut refusals: Vec<Refusal> = Vec::new();
+    let mut refuse = |reason: Reason, message: Option<String>| {
+        refusals.push(message.map_or_else(|| Refusal::new(reason), |m| Refusal::with(reason, m)));
+    };
+
+    // The code.
+    if uses_unique_codes(d) {
+        match code {
+            None => refuse(Reason::CodeNotFound, Some("This coupon needs the user's own code.".into())),
+            Some(c) if c.status == CodeStatus::Void => refuse(Reason::CodeNotFound, None),
+            Some(c) => {
+                if c.user_id.as_deref().is_some_and(|u| u != user.user_id) {
+                    refuse(Reason::CodeAssignedToOtherUser, None);
+                }
+                if c.status == CodeStatus::Redeemed {
+                    refuse(Reason::CodeAlreadyUsed, None);
+                }
+                if c.expires_at.is_some_and(|e| e <= now_ms) {
+                    refuse(Reason::Expired, Some("This code has expired.".into()));
+                }
+            }
+        }
+    } else if code.is_some_and(|c| c.status == CodeStatus::Void) {
+        refuse(Reason::CodeNotFound, None);
+    }
+
+    // Status and time.
+    if coupon.status != CouponStatus::Active {
+        refuse(Reason::CouponNotActive, None);
+    }
+    if let Activation::Time { from: Some(from) } = &d.activation {
+        if *from > now {
+            refuse(Reason::NotStarted, None);
+        }
+    }
+    if expires_at(coupon, assignment).is_some_and(|e| e <= now_ms) {
+        refuse(Reason::Expired, None);
+    }
+    if let Some(w) = d.window {
+        if w.start.is_some_and(|s| s > now) || w.end.is_some_and(|e| e <= now) {
+            refuse(Reason::OutsideRedemptionWindow, None);
+        }
+    }
+    if let Some(schedule) = &d.schedule {
+        if !schedule_open(schedule, d.time_zone, now) {
+            refuse(Reason::OutsideSchedule, None);
+        }
+    }
+
+    // Who.
+    if matches!(d.activation, Activation::Event { .. }) && activated_at(coupon, assignment).is_none() {
+        refuse(Reason::NotActivated, None);
+    }
+    if needs_assignment(d) && assignment.is_none() {
+        refuse(Reason::NotInAudience, None);
+    }
+    let untargeted = failed(&d.targeting, &user.properties);
+    if !untargeted.is_empty() {
+        refuse(Reason::NotTargeted, Some(format!("Needs {}.", untargeted.join(", "))));
+    }
+
+    // The cart.
+    let mut unmet = failed(&d.qualifying.user, &user.properties);
+    unmet.extend(failed(&d.qualifying.cart, &cart.facts()));
+    if !d.qualifying.items.is_empty() && !cart.items.iter().any(|i| all_hold(&d.qualifying.items, &i.facts())) {
+        let wanted: Vec<String> = d.qualifying.items.iter().map(ToString::to_string).collect();
+        unmet.push(format!("an item where {}", wanted.join(" and ")));
+    }
+    if !unmet.is_empty() {
+        refuse(Reason::CartConditionsNotMet, Some(format!("Needs {}.", unmet.join(", "))));
+    }
+    let quote = quote(d, cart);
+    if quote.eligible == 0 {
+        refuse(Reason::NoEligibleItems, None);
+    }
+    if cart.currency != d.currency {
+        refuse(
+            Reason::CurrencyMismatch,
+            Some(format!("The coupon is in {}, the cart in {}.", d.currency, cart.currency)),
+        );
+    }
+
+    // Limits.
+    let l = &d.limits;
+    if l.per_user.is_some_and(|max| usage.user_uses >= i64::from(max)) {
+        refuse(Reason::PerUserLimitReached, None);
+    }
+    if l.global.is_some_and(|max| usage.global_uses >= i64::from(max)) {
+        refuse(Reason::GlobalLimitReached, None);
+    }
+    let over = |budget: Option<i64>, given: i64, more: i64| budget.is_some_and(|b| given.saturating_add(more) > b);
+    if over(l.budget_discount, usage.discount_given, quote.discount)
+        || over(l.budget_cashback, usage.cashback_given, quote.cashback)
+    {
+        refuse(Reason::BudgetExhausted, None);
+    }
+    for (i, cap) in l.caps.iter().enumerate() {
+        if usage.cap_uses.get(i).is_some_and(|used| *used >= i64::from(cap.limit)) {
+            refuse(Reason::PeriodCapReached, None);
+            break;
+        }
+    }
+
+    refusals.sort_by_key(|r| r.reason);
+    refusals.dedup_by_key(|r| r.reason);
+    let valid = refusals.is_empty();
+    Decision { coupon_id: coupon.id, code: code.map(|c| c.code.clone()), refusals, quote: valid.then_some(quote) }
+}

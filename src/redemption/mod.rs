@@ -1,0 +1,16 @@
+//! Redemption: the cart, the pure decision (validate and redeem alike), the calendar periods that
+//! caps count in, and the money arithmetic that spreads a discount exactly.
+
+pub mod allocate;
+pub mod cart;
+pub mod decision;
+pub mod periods;
+pub mod reasons;
+pub mod server;
+pub mod try_panel;
+
+#[cfg(test)]
+mod decision_tests;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod tray;

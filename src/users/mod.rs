@@ -1,0 +1,148 @@
+//! The app's users (shoppers): an id the app chose and free-form properties that targeting,
+//! qualifying rules and segments read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::conditions::Properties;
+
+pub mod page;
+pub mod server;
+use crate::fields::FieldErrors;
+
+pub const MAX_PROPERTIES: usize = 100;
+const MAX_KEY_LEN: usize = 64;
+const MAX_TEXT_LEN: usize = 1024;
+const MAX_LIST_LEN: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppUser {
+    pub user_id: String,
+    pub properties: Properties,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Checks an app's user id: 1–128 characters, no control characters.
+pub fn parse_user_id(text: &str) -> Result<String, String> {
+    let id = text.trim();
+    if id.is_empty() {
+        Err("enter a user id".into())
+    } else if id.chars().count() > 128 {
+        Err("a user id has at most 128 characters".into())
+    } else if id.chars().any(char::is_control) {
+        Err("a user id cannot contain control characters".into())
+    } else {
+        Ok(id.to_string())
+    }
+}
+
+/// Properties as the app sends them, before they are checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PropertiesInput(pub Properties);
+
+fn check_scalar(value: &serde_json::Value) -> Result<(), String> {
+    match value {
+        serde_json::Value::String(s) if s.chars().count() > MAX_TEXT_LEN => {
+            Err(format!("text values have at most {MAX_TEXT_LEN} characters"))
+        }
+        serde_json::Value::Object(_) => Err("nested objects are not supported: flatten them (`address.city`)".into()),
+        serde_json::Value::Array(_) => Err("lists cannot be nested".into()),
+        _ => Ok(()),
+    }
+}
+
+impl PropertiesInput {
+    /// Checks names (as condition properties are named) and values (text, numbers, booleans,
+    /// null, or flat lists of those), reporting under `{path}.{name}`.
+    pub fn parse(self, path: &str) -> Result<Properties, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if self.0.len() > MAX_PROPERTIES {
+            errors.add(path, format!("at most {MAX_PROPERTIES} properties"));
+            return Err(errors);
+        }
+        for (name, value) in &self.0 {
+            let at = format!("{path}.{name}");
+            if name.is_empty()
+                || name.len() > MAX_KEY_LEN
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            {
+                errors.add(&at, format!("a property name has 1–{MAX_KEY_LEN} letters, digits, `_`, `.` or `-`"));
+                continue;
+            }
+            let checked = match value {
+                serde_json::Value::Array(items) if items.len() > MAX_LIST_LEN => {
+                    Err(format!("lists have at most {MAX_LIST_LEN} values"))
+                }
+                serde_json::Value::Array(items) => items.iter().try_for_each(check_scalar),
+                other => check_scalar(other),
+            };
+            errors.check(at, checked);
+        }
+        errors.into_result(|| self.0)
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod store {
+    use super::AppUser;
+    use crate::conditions::Properties;
+    use crate::db::{now_ms, Db};
+    use crate::error::AppError;
+
+    fn user(user_id: String, properties: String, created_at: i64, updated_at: i64) -> AppUser {
+        AppUser { user_id, properties: serde_json::from_str(&properties).unwrap_or_default(), created_at, updated_at }
+    }
+
+    /// Creates the user or replaces their properties.
+    pub async fn upsert(db: &Db, user_id: &str, properties: &Properties) -> Result<AppUser, AppError> {
+        let json = serde_json::to_string(properties).map_err(|_| AppError::Internal)?;
+        let now = now_ms();
+        let (id, props, created, updated): (String, String, i64, i64) = sqlx::query_as(
+            "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, $2, $3, $3)
+             ON CONFLICT (user_id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at
+             RETURNING user_id, properties, created_at, updated_at",
+        )
+        .bind(user_id)
+        .bind(json)
+        .bind(now)
+        .fetch_one(db.pool())
+        .await?;
+        Ok(user(id, props, created, updated))
+    }
+
+    pub async fn get(db: &Db, user_id: &str) -> Result<Option<AppUser>, AppError> {
+        let row: Option<(String, String, i64, i64)> =
+            sqlx::query_as("SELECT user_id, properties, created_at, updated_at FROM app_users WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(db.pool())
+                .await?;
+        Ok(row.map(|(id, props, created, updated)| user(id, props, created, updated)))
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use store::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn checks_names_and_values() {
+        let ok = PropertiesInput(
+            json!({"city": "Mumbai", "age": 31, "tags": ["a", "b"], "vip": true}).as_object().cloned().unwrap(),
+        );
+        assert!(ok.parse("properties").is_ok());
+        let bad = PropertiesInput(
+            json!({"bad name": 1, "nested": {"a": 1}, "deep": [[1]], "long": "x".repeat(2000)})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        );
+        let e = bad.parse("properties").unwrap_err();
+        for field in ["bad name", "nested", "deep", "long"] {
+            assert!(e.get(&format!("properties.{field}")).is_some(), "{field}: {e}");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The users page: look a shopper up by the app's user id and see what Couponry knows — their
+//! properties, tray, redemptions (reversible here), cashback wallet and recent events.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::server::{lookup_user, ReverseRedemption, UserView};
+use crate::components::format_ms;
+use crate::components::problem::Problem;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let wanted = move || query.read().get("user_id").filter(|u| !u.trim().is_empty());
+    let reverse = ServerAction::<ReverseRedemption>::new();
+    let found = Resource::new(
+        move || (wanted(), reverse.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => Some(lookup_user(id).await),
+                None => None,
+            }
+        },
+    );
+    view! {
+        <Title text="Users" />
+        <div class="page-head">
+            <h1>"Users"</h1>
+        </div>
+        <form method="get" action="/users" class="filters">
+            <input type="search" name="user_id" placeholder="The app's user id" value=move || wanted().unwrap_or_default() />
+            <button type="submit" class="primary">"Look up"</button>
+        </form>
+        {move || reverse.value().get().and_then(|r| r.err()).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match found.await {
+                    None => view! { <p class="empty-state">"Type a user id to see their coupons, redemptions and wallet."</p> }.into_any(),
+                    Some(Err(e)) => view! { <Problem error=e /> }.into_any(),
+                    Some(Ok(user)) => view! { <UserDetail user reverse /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl IntoView {
+    let can_reverse = user.can_reverse;
+    let properties = user
+        .user
+        .as_ref()
+        .map(|u| serde_json::to_string_pretty(&u.properties).unwrap_or_default())
+        .unwrap_or_else(|| "The app has not sent this user yet.".into());
+    view! {
+        <div class="grid-2">
+            <section class="card">
+                <h2>{format!("User {}", user.user_id)}</h2>
+                <pre class="properties">{properties}</pre>
+                <p>
+                    <strong>"Cashback balance: "</strong>
+                    <span data-testid="balance">{user.balance}</span>
+                    " points"
+                </p>
+            </section>
+            <section class="card">
+                <h2>"Tray"</h2>
+                {if user.tray.is_empty() {
+                    view! { <p class="muted">"No coupon usable right now."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="tray">
+                            {user.tray.into_iter().map(|t| view! {
+                                <li>
+                                    <a href=format!("/coupons/{}", t.coupon_id)>{t.name}</a>
+                                    {t.code.map(|c| view! { " " <code>{c}</code> })}
+                                    <div class="muted">{t.summary}</div>
+                                    <div class="muted">
+                                        {t.expires_at.map(|e| format!("expires {}", format_ms(e)))}
+                                        {t.uses_left.map(|n| format!(" · {n} uses left"))}
+                                    </div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+        <section class="card">
+            <h2>"Redemptions"</h2>
+            <table class="table redemptions">
+                <thead>
+                    <tr><th>"When"</th><th>"Coupon"</th><th>"Code"</th><th>"Order"</th><th class="num">"Discount"</th><th class="num">"Cashback"</th><th>"Status"</th><th></th></tr>
+                </thead>
+                <tbody>
+                    {user.redemptions.into_iter().map(|r| {
+                        let reversible = can_reverse && !r.reversed;
+                        view! {
+                            <tr data-redemption=r.id>
+                                <td class="muted">{format_ms(r.redeemed_at)}</td>
+                                <td><a href=format!("/coupons/{}", r.coupon_id)>{format!("#{}", r.coupon_id)}</a></td>
+                                <td><code>{r.code.unwrap_or_default()}</code></td>
+                                <td>{r.order_id.unwrap_or_default()}</td>
+                                <td class="num">{r.discount}</td>
+                                <td class="num">{r.cashback}</td>
+                                <td>
+                                    {if r.reversed {
+                                        view! { <span class="badge archived">"reversed"</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge active">"redeemed"</span> }.into_any()
+                                    }}
+                                </td>
+                                <td>
+                                    <Show when=move || reversible>
+                                        <ActionForm action=reverse attr:class="inline">
+                                            <input type="hidden" name="id" value=r.id />
+                                            <button type="submit" class="secondary small">"Reverse"</button>
+                                        </ActionForm>
+                                    </Show>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <div class="grid-2">
+            <section class="card">
+                <h2>"Wallet"</h2>
+                <ul class="history">
+                    {user.wallet.into_iter().map(|w| view! {
+                        <li>
+                            <span class="muted">{format_ms(w.created_at)}</span>
+                            " " <strong>{format!("{:+}", w.points)}</strong> " " {w.kind}
+                            {(w.shortfall > 0).then(|| format!(" ({} already spent)", w.shortfall))}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section class="card">
+                <h2>"Recent events"</h2>
+                <ul class="history">
+                    {user.events.into_iter().map(|e| view! {
+                        <li><span class="muted">{format_ms(e.occurred_at.timestamp_millis())}</span> " " <strong>{e.name}</strong></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        </div>
+    }
+}

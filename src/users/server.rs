@@ -1,0 +1,81 @@
+//! Server functions for the users page: look a user up, reverse one of their redemptions.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppUser;
+use crate::error::AppError;
+use crate::events::Event;
+use crate::redemption::tray::TrayEntry;
+use crate::wallet::WalletEntry;
+
+/// A redemption as the users page lists it, with its money formatted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedemptionRow {
+    pub id: i64,
+    pub coupon_id: i64,
+    pub code: Option<String>,
+    pub order_id: Option<String>,
+    pub discount: String,
+    pub cashback: i64,
+    pub reversed: bool,
+    pub redeemed_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserView {
+    pub user_id: String,
+    /// `None` when the app never sent this user.
+    pub user: Option<AppUser>,
+    pub tray: Vec<TrayEntry>,
+    pub redemptions: Vec<RedemptionRow>,
+    pub balance: i64,
+    pub wallet: Vec<WalletEntry>,
+    pub events: Vec<Event>,
+    pub can_reverse: bool,
+}
+
+#[server]
+pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
+    use crate::accounts::auth::{require, state};
+    use crate::accounts::Permission;
+    use crate::redemption::store::{list_for_user, RedemptionStatus};
+    let account = require(Permission::ViewCoupons).await?;
+    let user_id = super::parse_user_id(&user_id).map_err(|m| AppError::field("user_id", m))?;
+    let db = &state()?.db;
+    let redemptions = list_for_user(db, &user_id, 50)
+        .await?
+        .into_iter()
+        .map(|r| RedemptionRow {
+            id: r.id,
+            coupon_id: r.coupon_id,
+            code: r.code,
+            order_id: r.order_id,
+            discount: crate::money::Currency::parse(&r.currency)
+                .map_or_else(|| r.discount.to_string(), |c| c.format(r.discount)),
+            cashback: r.cashback,
+            reversed: r.status == RedemptionStatus::Reversed,
+            redeemed_at: r.redeemed_at,
+        })
+        .collect();
+    Ok(UserView {
+        user: super::get(db, &user_id).await?,
+        tray: crate::redemption::tray::for_user(db, &user_id, chrono::Utc::now()).await?,
+        redemptions,
+        balance: crate::wallet::balance(db, &user_id).await?,
+        wallet: crate::wallet::entries(db, &user_id, 20).await?,
+        events: crate::events::recent(db, &user_id, 20).await?,
+        can_reverse: account.can(Permission::EditCoupons),
+        user_id,
+    })
+}
+
+/// Reverses a redemption from the dashboard (an order cancelled by support, say).
+#[server]
+pub async fn reverse_redemption(id: i64) -> Result<(), AppError> {
+    use crate::accounts::auth::{require, state};
+    use crate::accounts::Permission;
+    require(Permission::EditCoupons).await?;
+    crate::redemption::store::reverse(&state()?.db, id, chrono::Utc::now()).await?;
+    Ok(())
+}

@@ -1,0 +1,493 @@
+//! The app API's validate, redeem and reverse, end to end over HTTP on SQLite and PostgreSQL:
+//! quotes, refusals, idempotency, reversal, limits under concurrency, rate limits, bad input.
+
+mod common;
+
+use common::{Api, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// A live coupon with the given settings over a 10%-off-the-order base.
+fn coupon(code: &str, changes: Value) -> Value {
+    let mut base = json!({
+        "name": format!("Coupon {code}"),
+        "currency": "INR",
+        "time_zone": "Asia/Kolkata",
+        "reward": {"type": "percent_off", "percent": 10},
+        "applies_to": {"type": "order"},
+        "audience": "all_users",
+        "distribution": {"type": "static", "code": code},
+        "activation": {"type": "time"},
+        "expiry": {"type": "never"},
+        "visibility": "visible",
+        "stacking": "exclusive"
+    });
+    for (k, v) in changes.as_object().expect("changes are an object") {
+        base[k] = v.clone();
+    }
+    base
+}
+
+fn cart() -> Value {
+    json!({
+        "currency": "INR",
+        "items": [
+            {"sku": "SHOE-1", "quantity": 2, "unit_price": 150000, "category": "Shoes"},
+            {"sku": "SHIRT-9", "quantity": 1, "unit_price": 99999, "category": "Shirts"}
+        ],
+        "fees": {"shipping": 4000}
+    })
+}
+
+fn redeem_body(user: &str, code: &str, order: &str) -> Value {
+    json!({"user_id": user, "code": code, "cart": cart(), "order_id": order})
+}
+
+/// The reason codes of a decision, most important first.
+fn reasons(decision: &Value) -> Vec<String> {
+    decision["reasons"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r["code"].as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+async fn global_uses(app: &TestApp, coupon: i64) -> i64 {
+    couponry::coupons::store::global_uses(&app.db, coupon).await.expect("uses")
+}
+
+on_both!(validate_redeem_replay_and_reverse, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = app.live_coupon(coupon("TENOFF", json!({"limits": {"per_user": 1}}))).await;
+    let (status, user) = api.put("/users/u-1", &json!({"properties": {"city": "Mumbai"}})).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+
+    // Validate is case-insensitive on the code and writes nothing.
+    let (status, answer) = api.post("/validate", &json!({"user_id": "u-1", "code": " tenoff ", "cart": cart()})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["valid"], json!(true));
+    assert_eq!(answer["coupon_id"], json!(id));
+    assert_eq!(answer["discount"], json!(40_000));
+    assert_eq!(answer["lines"][0]["discount"], json!(30_000));
+    assert_eq!(answer["lines"][1]["total"], json!(89_999));
+    assert_eq!(app.count("redemptions").await, 0);
+
+    // Redeem, then replay with the same key and body: the first answer again, nothing counted twice.
+    let body = redeem_body("u-1", "TENOFF", "order-1");
+    let (status, first, _) = api.send(Method::POST, "/redemptions", Some(&body), Some("key-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["discount"], json!(40_000));
+    assert_eq!(first["status"], json!("redeemed"));
+    let (status, again, headers) = api.send(Method::POST, "/redemptions", Some(&body), Some("key-1")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again, first);
+    assert_eq!(headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(app.count("redemptions").await, 1);
+    assert_eq!(global_uses(&app, id).await, 1);
+
+    // The same key with another body is a conflict.
+    let other = redeem_body("u-1", "TENOFF", "order-2");
+    let (status, conflict, _) = api.send(Method::POST, "/redemptions", Some(&other), Some("key-1")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+    assert_eq!(conflict["error"]["code"], json!("conflict"));
+
+    // Once per user: a second redemption is refused with the reason.
+    let (status, refused) = api.post("/redemptions", &other).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["code"], json!("redemption_refused"));
+    assert_eq!(refused["error"]["details"]["reasons"][0]["code"], json!("per_user_limit_reached"));
+
+    // Reverse gives the use back; reversing again changes nothing.
+    let rid = first["id"].as_i64().unwrap();
+    let (status, reversed) = api.post(&format!("/redemptions/{rid}/reverse"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{reversed}");
+    assert_eq!(reversed["status"], json!("reversed"));
+    assert_eq!(global_uses(&app, id).await, 0);
+    let (status, twice) = api.post(&format!("/redemptions/{rid}/reverse"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(twice, reversed);
+    assert_eq!(global_uses(&app, id).await, 0);
+    let (status, _) = api.post("/redemptions", &other).await;
+    assert_eq!(status, StatusCode::CREATED, "the use came back");
+    let (status, _) = api.post("/redemptions/999999/reverse", &json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
+
+on_both!(limits_hold_under_concurrency, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = app.live_coupon(coupon("FIFTY", json!({"limits": {"per_user": 1, "global": 50}}))).await;
+    // 200 shoppers at once, 150 of them distinct and one who tries 50 times.
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let api = api.with_key(&api.key);
+        let user = if i < 150 { format!("shopper-{i}") } else { "eager".to_string() };
+        tasks.push(tokio::spawn(async move {
+            api.post("/redemptions", &redeem_body(&user, "FIFTY", &format!("order-{i}"))).await
+        }));
+    }
+    let mut created = 0;
+    let mut eager = 0;
+    for (i, task) in tasks.into_iter().enumerate() {
+        let (status, body) = task.await.expect("task");
+        match status {
+            StatusCode::CREATED => {
+                created += 1;
+                if i >= 150 {
+                    eager += 1;
+                }
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let reason = body["error"]["details"]["reasons"][0]["code"].as_str().unwrap_or_default().to_string();
+                assert!(
+                    reason == "global_limit_reached" || reason == "per_user_limit_reached",
+                    "unexpected refusal {body}"
+                );
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(created, 50, "exactly the global limit");
+    assert!(eager <= 1, "one user redeemed {eager} times");
+    assert_eq!(global_uses(&app, id).await, 50);
+    assert_eq!(app.count("redemptions").await, 50);
+});
+
+on_both!(period_caps_budget_and_unique_codes, |app: TestApp| async move {
+    let api = app.api().await;
+    app.live_coupon(coupon("DAILY2", json!({"limits": {"caps": [{"period": "day", "scope": "global", "limit": 2}]}})))
+        .await;
+    for i in 0..2 {
+        let (status, body) = api.post("/redemptions", &redeem_body(&format!("d{i}"), "DAILY2", &format!("o{i}"))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = api.post("/redemptions", &redeem_body("d3", "DAILY2", "o3")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["details"]["reasons"][0]["code"], json!("period_cap_reached"));
+
+    // A ₹500 budget covers one ₹400 discount, and refuses the next rather than shrinking it.
+    app.live_coupon(coupon("BUDGET", json!({"limits": {"budget_discount": 50000}}))).await;
+    assert_eq!(api.post("/redemptions", &redeem_body("b1", "BUDGET", "b1")).await.0, StatusCode::CREATED);
+    let (status, body) = api.post("/redemptions", &redeem_body("b2", "BUDGET", "b2")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["details"]["reasons"][0]["code"], json!("budget_exhausted"));
+
+    // Unique codes: each used once; a code reserved for one user refuses another.
+    let id = app.live_coupon(coupon("IGNORED", json!({"distribution": {"type": "unique"}}))).await;
+    for (code, user) in [("UNIQ-AAAA", None), ("UNIQ-BBBB", Some("owner"))] {
+        sqlx::query("INSERT INTO codes (code, coupon_id, kind, user_id, status) VALUES ($1, $2, 'unique', $3, $4)")
+            .bind(code)
+            .bind(id)
+            .bind(user)
+            .bind(if user.is_some() { "assigned" } else { "available" })
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(api.post("/redemptions", &redeem_body("x", "uniq-aaaa", "u1")).await.0, StatusCode::CREATED);
+    let (_, body) = api.post("/redemptions", &redeem_body("y", "UNIQ-AAAA", "u2")).await;
+    assert!(reasons(&body["error"]["details"]).contains(&"code_already_used".to_string()), "{body}");
+    let (_, body) = api.post("/validate", &json!({"user_id": "y", "code": "UNIQ-BBBB", "cart": cart()})).await;
+    assert_eq!(body["reasons"][0]["code"], json!("code_assigned_to_other_user"));
+    let (status, _) = api.post("/redemptions", &redeem_body("owner", "UNIQ-BBBB", "u3")).await;
+    assert_eq!(status, StatusCode::CREATED);
+});
+
+on_both!(cashback_lands_in_the_wallet_and_leaves_on_reverse, |app: TestApp| async move {
+    let api = app.api().await;
+    app.live_coupon(coupon("CASH5", json!({"reward": {"type": "cashback", "percent": 5, "max_points": 300}}))).await;
+    let (status, r) = api.post("/redemptions", &redeem_body("w", "CASH5", "c1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!((r["discount"].as_i64(), r["cashback"].as_i64()), (Some(0), Some(300)));
+    assert_eq!(couponry::wallet::balance(&app.db, "w").await.unwrap(), 300);
+    // The shopper spends 100 points; the reversal takes the 200 left and records the shortfall.
+    sqlx::query("UPDATE wallets SET balance = 200 WHERE user_id = 'w'").execute(app.db.pool()).await.unwrap();
+    let (status, _) = api.post(&format!("/redemptions/{}/reverse", r["id"]), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(couponry::wallet::balance(&app.db, "w").await.unwrap(), 0);
+    let entries = couponry::wallet::entries(&app.db, "w", 10).await.unwrap();
+    assert_eq!((entries[0].kind.as_str(), entries[0].points, entries[0].shortfall), ("reversal", -200, 100));
+});
+
+on_both!(keys_are_checked, |app: TestApp| async move {
+    let api = app.api().await;
+    let body = json!({"user_id": "u", "code": "NOPE", "cart": cart()});
+    assert_eq!(api.with_key("").post("/validate", &body).await.0, StatusCode::UNAUTHORIZED);
+    let (status, wrong) = api.with_key("cpn_wrong").post("/validate", &body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong["error"]["code"], json!("unauthenticated"));
+    use couponry::accounts::audit::Actor;
+    use couponry::keys::{store as keys, Scope};
+    let (manage_only, secret) = keys::create(&app.db, &Actor::system(), "back office", &[Scope::Manage]).await.unwrap();
+    assert_eq!(api.with_key(&secret).post("/validate", &body).await.0, StatusCode::FORBIDDEN);
+    keys::revoke(&app.db, &Actor::system(), manage_only.id).await.unwrap();
+    let (status, revoked) = api.with_key(&secret).post("/validate", &body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(revoked["error"]["message"].as_str().unwrap().contains("revoked"));
+});
+
+on_both!(guessing_codes_is_rate_limited, |app: TestApp| async move {
+    let api = app.api().await;
+    let mut last = (StatusCode::OK, Value::Null, reqwest::header::HeaderMap::new());
+    for i in 0..31 {
+        let body = json!({"user_id": "guesser", "code": format!("GUESS-{i}"), "cart": cart()});
+        last = api.send(Method::POST, "/validate", Some(&body), None).await;
+        if i < 30 {
+            assert_eq!(last.0, StatusCode::OK, "{}", last.1);
+            assert_eq!(last.1["reasons"][0]["code"], json!("code_not_found"));
+        }
+    }
+    assert_eq!(last.0, StatusCode::TOO_MANY_REQUESTS, "{}", last.1);
+    assert!(last.2.get("retry-after").is_some());
+    // Another user is not held back by the guesser.
+    let body = json!({"user_id": "honest", "code": "SOMECODE", "cart": cart()});
+    assert_eq!(api.post("/validate", &body).await.0, StatusCode::OK);
+});
+
+async fn refused_field(api: &Api, body: Value, field: &str) {
+    let (status, answer) = api.post("/redemptions", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {answer}");
+    let fields = answer["error"]["details"]["fields"].as_array().expect("field details");
+    assert!(fields.iter().any(|f| f["field"] == json!(field)), "no error at {field}: {answer}");
+}
+
+on_both!(bad_input_is_a_clear_4xx_and_stores_nothing, |app: TestApp| async move {
+    let api = app.api().await;
+    app.live_coupon(coupon("GOOD", json!({}))).await;
+    let (status, body) = api.post_raw("/redemptions", "{\"user_id\": ", "application/json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], json!("malformed_json"));
+    let (status, body) = api.post_raw("/redemptions", "{\"user_id\": 5}", "application/json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = api.post_raw("/redemptions", "user_id=5", "application/x-www-form-urlencoded").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let with_cart = |cart: Value| json!({"user_id": "u", "code": "GOOD", "cart": cart, "order_id": "o"});
+    refused_field(&api, with_cart(json!({"currency": "XYZ", "items": []})), "cart.currency").await;
+    refused_field(
+        &api,
+        with_cart(json!({"currency": "INR", "items": [{"sku": "A", "quantity": 0, "unit_price": 1}]})),
+        "cart.items[0].quantity",
+    )
+    .await;
+    refused_field(
+        &api,
+        with_cart(json!({"currency": "INR", "items": [{"sku": "A", "quantity": -3, "unit_price": 1}]})),
+        "cart.items[0].quantity",
+    )
+    .await;
+    refused_field(
+        &api,
+        with_cart(json!({"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": "ten"}]})),
+        "cart.items[0].unit_price",
+    )
+    .await;
+    refused_field(
+        &api,
+        with_cart(json!({"currency": "INR", "items": [{"sku": "A", "quantity": 1_000_000, "unit_price": 9_000_000_000_000_000i64}]})),
+        "cart.items[0].unit_price",
+    )
+    .await;
+    let lines: Vec<Value> =
+        (0..5000).map(|i| json!({"sku": format!("S{i}"), "quantity": 1, "unit_price": 1})).collect();
+    refused_field(&api, with_cart(json!({"currency": "INR", "items": lines})), "cart.items").await;
+    refused_field(&api, json!({"user_id": "", "code": "GOOD", "cart": cart()}), "user_id").await;
+    refused_field(&api, json!({"user_id": "u", "cart": cart()}), "code").await;
+    refused_field(&api, json!({"user_id": "u", "code": "GOOD"}), "cart").await;
+    refused_field(&api, json!({"user_id": "u", "code": "GOOD", "cart": cart(), "order_id": ""}), "order_id").await;
+
+    // Codes that cannot exist are simply not found, whatever their characters.
+    for code in ["", "ü-ñícode-🎟", "A", "SELECT * FROM codes"] {
+        let (status, body) = api.post("/validate", &json!({"user_id": "u", "code": code, "cart": cart()})).await;
+        assert_eq!(status, StatusCode::OK, "{code}: {body}");
+        assert_eq!(body["reasons"][0]["code"], json!("code_not_found"));
+    }
+    let (status, _) = api.post("/redemptions/abc/reverse", &json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = api.put("/users/u", &json!({"properties": {"bad key": 1, "nested": {"a": 1}}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(app.count("redemptions").await, 0);
+    assert_eq!(app.count("app_users").await, 0);
+    assert_eq!(app.count("usage_counters").await, 0);
+});
+
+on_both!(events_activate_assign_and_fill_the_tray, |app: TestApp| async move {
+    let api = app.api().await;
+    // First purchase: activates on app_installed, 14 days from activation, once per user.
+    let first = app
+        .live_coupon(coupon(
+            "WELCOME",
+            json!({
+                "activation": {"type": "event", "event": "app_installed"},
+                "expiry": {"type": "relative", "duration": {"value": 14, "unit": "days"}, "relative_to": "activation"},
+                "limits": {"per_user": 1}
+            }),
+        ))
+        .await;
+    // Cart recovery: event-triggered unique codes, 48 hours, hidden.
+    let recovery = app
+        .live_coupon(coupon(
+            "IGNORED2",
+            json!({
+                "distribution": {"type": "event_triggered", "event": "cart_abandoned", "unique_codes": true},
+                "expiry": {"type": "relative", "duration": {"value": 48, "unit": "hours"}, "relative_to": "assignment"},
+                "visibility": "hidden"
+            }),
+        ))
+        .await;
+    sqlx::query("INSERT INTO codes (code, coupon_id, kind, status) VALUES ('BACK-0001', $1, 'unique', 'available')")
+        .bind(recovery)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+
+    let (_, body) = api.post("/validate", &json!({"user_id": "new", "code": "WELCOME", "cart": cart()})).await;
+    assert_eq!(body["reasons"][0]["code"], json!("not_activated"));
+    let (_, tray) = api.get("/users/new/coupons").await;
+    assert_eq!(tray["coupons"], json!([]), "not usable yet: {tray}");
+
+    let (status, recorded) = api
+        .post(
+            "/events",
+            &json!([{"user_id": "new", "name": "app_installed"}, {"user_id": "new", "name": "cart_abandoned"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    let changes = recorded["assignments"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{recorded}");
+    assert_eq!(changes[1]["code"], json!("BACK-0001"));
+
+    let (_, body) = api.post("/validate", &json!({"user_id": "new", "code": "WELCOME", "cart": cart()})).await;
+    assert_eq!(body["valid"], json!(true), "{body}");
+    // The recovery coupon is used by id with the user's own code.
+    let (_, body) = api.post("/validate", &json!({"user_id": "new", "coupon_id": recovery, "cart": cart()})).await;
+    assert_eq!((body["valid"].clone(), body["code"].clone()), (json!(true), json!("BACK-0001")), "{body}");
+    let (_, body) =
+        api.post("/validate", &json!({"user_id": "someone-else", "code": "BACK-0001", "cart": cart()})).await;
+    assert!(reasons(&body).contains(&"code_assigned_to_other_user".to_string()), "{body}");
+
+    // The tray shows the visible one with its expiry and uses left; the hidden one is not listed.
+    let (_, tray) = api.get("/users/new/coupons").await;
+    let coupons = tray["coupons"].as_array().unwrap();
+    assert_eq!(coupons.len(), 1, "{tray}");
+    assert_eq!(coupons[0]["coupon_id"], json!(first));
+    assert_eq!(coupons[0]["code"], json!("WELCOME"));
+    assert_eq!(coupons[0]["uses_left"], json!(1));
+    assert!(coupons[0]["expires_at"].as_i64().is_some());
+
+    // A second install does not move the activation; a repeated abandonment does not hand out a second code.
+    let (_, again) = api.post("/events", &json!({"user_id": "new", "name": "cart_abandoned"})).await;
+    assert_eq!(again["assignments"], json!([]));
+    let (status, bad) =
+        api.post("/events", &json!([{"user_id": "", "name": "x"}, {"user_id": "u", "name": "bad name"}])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"].as_array().unwrap().len(), 2);
+    assert_eq!(app.count("events").await, 3, "nothing of the bad batch was stored");
+});
+
+on_both!(coupons_through_the_api, |app: TestApp| async move {
+    let api = app.api().await;
+    let (status, bad) =
+        api.post("/coupons", &coupon("BAD CODE", json!({"reward": {"type": "percent_off", "percent": 101}}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let fields: Vec<&str> =
+        bad["error"]["details"]["fields"].as_array().unwrap().iter().filter_map(|f| f["field"].as_str()).collect();
+    assert!(fields.contains(&"reward.percent") && fields.contains(&"distribution.code"), "{bad}");
+    assert_eq!(app.count("coupons").await, 0);
+
+    let (status, created) = api.post("/coupons", &coupon("APIDEAL", json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], json!("draft"));
+    let id = created["id"].as_i64().unwrap();
+    let (_, refused) = api.post("/validate", &json!({"user_id": "u", "code": "APIDEAL", "cart": cart()})).await;
+    assert_eq!(refused["reasons"][0]["code"], json!("coupon_not_active"));
+
+    let change = json!({"status": "active", "definition": {"name": "API deal", "reward": {"percent": 20}}});
+    let (status, live, _) = api.send(Method::PATCH, &format!("/coupons/{id}"), Some(&change), None).await;
+    assert_eq!(status, StatusCode::OK, "{live}");
+    let (_, shown) = api.get(&format!("/coupons/{id}")).await;
+    assert_eq!(shown["status"], json!("active"));
+    assert_eq!(shown["definition"]["name"], json!("API deal"));
+    assert_eq!(shown["definition"]["reward"]["percent"], json!(20));
+
+    let (status, stale, _) = api
+        .send(
+            Method::PATCH,
+            &format!("/coupons/{id}"),
+            Some(&json!({"version": 1, "definition": {"name": "Old"}})),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{stale}");
+    let (status, _, _) =
+        api.send(Method::PATCH, &format!("/coupons/{id}"), Some(&json!({"status": "draft"})), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "active cannot go back to draft");
+
+    assert_eq!(api.post("/redemptions", &redeem_body("s1", "APIDEAL", "o1")).await.0, StatusCode::CREATED);
+    let (_, stats) = api.get(&format!("/coupons/{id}/stats")).await;
+    assert_eq!(stats["redemptions"], json!(1));
+    assert_eq!(stats["unique_redeemers"], json!(1));
+    assert_eq!(stats["discount_given"], json!(80_000));
+    let (_, list) = api.get("/coupons?search=apideal").await;
+    assert_eq!(list["coupons"].as_array().unwrap().len(), 1);
+    assert_eq!(api.get("/coupons/424242").await.0, StatusCode::NOT_FOUND);
+});
+
+/// Two server processes on one PostgreSQL: the limits are the database's, not a process's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_on_one_postgres_never_pass_a_limit() {
+    let app = TestApp::spawn(common::Flavor::Postgres).await;
+    let api = app.api().await;
+    let id = app.live_coupon(coupon("TWOSERVERS", json!({"limits": {"per_user": 1, "global": 50}}))).await;
+    let servers =
+        [common::ServerProcess::start(&app.database_url).await, common::ServerProcess::start(&app.database_url).await];
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let api = api.on(&servers[i % 2].base);
+        let user = if i < 150 { format!("shopper-{i}") } else { "eager".to_string() };
+        tasks.push(tokio::spawn(async move {
+            api.post("/redemptions", &redeem_body(&user, "TWOSERVERS", &format!("order-{i}"))).await.0
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            StatusCode::CREATED => created += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(created, 50);
+    assert_eq!(global_uses(&app, id).await, 50);
+    let eager: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM redemptions WHERE user_id = 'eager'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(eager <= 1);
+}
+
+on_both!(admins_manage_api_keys_in_the_dashboard, |app: TestApp| async move {
+    use couponry::keys::server::{CreateApiKey, ListApiKeys, RevokeApiKey};
+    app.login_admin().await;
+    let (status, body) = app.call_form::<CreateApiKey>(&[("name", ""), ("checkout", "on")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::field_error(&body, "name").is_some(), "{body}");
+    let (status, body) = app.call_form::<CreateApiKey>(&[("name", "Shop")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::field_error(&body, "scopes").is_some(), "{body}");
+    let (status, created) = app.call_form::<CreateApiKey>(&[("name", "Shop"), ("checkout", "on")]).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let api = app.api().await.with_key(&secret);
+    assert_eq!(api.put("/users/someone", &json!({"properties": {}})).await.0, StatusCode::OK);
+    assert_eq!(api.get("/coupons").await.0, StatusCode::FORBIDDEN, "a checkout key cannot manage coupons");
+    let (_, list) = app.call_form::<ListApiKeys>(&[]).await;
+    let shop = list.as_array().unwrap().iter().find(|k| k["name"] == json!("Shop")).unwrap().clone();
+    assert!(shop.get("secret").is_none() && !shop.to_string().contains(&secret), "the secret is never listed");
+    let (status, _) = app.call_form::<RevokeApiKey>(&[("id", &shop["id"].to_string())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(api.put("/users/someone", &json!({"properties": {}})).await.0, StatusCode::UNAUTHORIZED);
+    let marketer = app.browser_as("marketer").await;
+    assert_eq!(marketer.call_form::<ListApiKeys>(&[]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(marketer.call_form::<CreateApiKey>(&[("name", "x"), ("checkout", "on")]).await.0, StatusCode::FORBIDDEN);
+    let (status, _) = marketer.get("/api-keys").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});
