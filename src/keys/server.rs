@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiKey, Scope};
+use super::ApiKey;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -37,6 +37,7 @@ pub async fn create_api_key(
 ) -> Result<NewKey, AppError> {
     use ssr::*;
     let account = require(Permission::ManageKeys).await?;
+    use crate::keys::Scope;
     let scopes: Vec<Scope> = [(checkout, Scope::Checkout), (manage, Scope::Manage)]
         .into_iter()
         .filter_map(|(ticked, scope)| ticked.is_some().then_some(scope))

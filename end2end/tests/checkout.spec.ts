@@ -1,0 +1,89 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, login, shot } from "./helpers";
+
+test("an admin creates an API key, an app redeems with it, the dashboard tries, shows and reverses", async ({
+  page,
+  request,
+}) => {
+  await login(page);
+  await page.click('nav a:has-text("API keys")');
+  await hydrated(page);
+  await page.fill('input[name="name"]', "Shop backend");
+  await page.check('input[name="manage"]');
+  await page.click('button:has-text("Create key")');
+  const secret = (await page.locator(".secret-value").textContent())!.trim();
+  expect(secret).toMatch(/^cpn_[0-9a-f]{64}$/);
+  await expect(page.locator('tr[data-key="Shop backend"]')).toContainText("checkout, manage");
+  await shot(page, "api-keys");
+
+  // The app: a coupon through the API, a user, a redemption.
+  const headers = { Authorization: `Bearer ${secret}` };
+  const created = await request.post("/api/v1/coupons", {
+    headers,
+    data: {
+      name: "Shop ten",
+      currency: "INR",
+      time_zone: "Asia/Kolkata",
+      reward: { type: "percent_off", percent: 10 },
+      applies_to: { type: "order" },
+      audience: "all_users",
+      distribution: { type: "static", code: "SHOP10" },
+      activation: { type: "time" },
+      expiry: { type: "never" },
+      limits: { per_user: 1 },
+      visibility: "visible",
+      stacking: "exclusive",
+    },
+  });
+  expect(created.status()).toBe(201);
+  const id = (await created.json()).id;
+  expect((await request.patch(`/api/v1/coupons/${id}`, { headers, data: { status: "active" } })).status()).toBe(200);
+  expect(
+    (await request.put("/api/v1/users/shopper-1", { headers, data: { properties: { city: "Mumbai" } } })).status(),
+  ).toBe(200);
+  const cart = { currency: "INR", items: [{ sku: "SHOE-1", quantity: 1, unit_price: 150000, category: "Shoes" }] };
+  const redeemed = await request.post("/api/v1/redemptions", {
+    headers: { ...headers, "Idempotency-Key": "order-1" },
+    data: { user_id: "shopper-1", code: "shop10", cart, order_id: "order-1" },
+  });
+  expect(redeemed.status()).toBe(201);
+
+  // Try it on the coupon's page: a new user gets the discount, the one who used it is refused.
+  await page.goto(`/coupons/${id}`);
+  await hydrated(page);
+  const panel = page.locator("section.try-it");
+  await panel.locator('input[name="user_id"]').fill("shopper-2");
+  await panel.locator('button:has-text("Check")').click();
+  await expect(panel.getByTestId("try-answer")).toContainText("Valid: ₹309.80 off");
+  await panel.locator('input[name="user_id"]').fill("shopper-1");
+  await panel.locator('button:has-text("Check")').click();
+  await expect(panel.getByTestId("try-answer")).toContainText("per_user_limit_reached");
+  await shot(page, "try-it");
+
+  // The users page shows the redemption; reversing it gives the use back.
+  await page.click('nav a:has-text("Users")');
+  await hydrated(page);
+  await page.fill('input[name="user_id"]', "shopper-1");
+  await page.click('button:has-text("Look up")');
+  await expect(page).toHaveURL(/user_id=shopper-1/);
+  await hydrated(page);
+  const row = page.locator("table.redemptions tbody tr").first();
+  await expect(row).toContainText("SHOP10");
+  await expect(row).toContainText("₹150");
+  await row.locator('button:has-text("Reverse")').click();
+  await expect(row.locator(".badge")).toHaveText("reversed");
+  await shot(page, "user-page");
+  const again = await request.post("/api/v1/validate", {
+    headers,
+    data: { user_id: "shopper-1", code: "SHOP10", cart },
+  });
+  expect((await again.json()).valid).toBe(true);
+
+  // Revoking the key shuts the app out at once.
+  await page.goto("/api-keys");
+  await hydrated(page);
+  await page.locator('tr[data-key="Shop backend"] button:has-text("Revoke")').click();
+  await expect(page.locator('tr[data-key="Shop backend"] .badge')).toHaveText("revoked");
+  const refused = await request.post("/api/v1/validate", { headers, data: { user_id: "x", code: "SHOP10", cart } });
+  expect(refused.status()).toBe(401);
+});
