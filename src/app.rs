@@ -10,6 +10,7 @@ use crate::components::layout::Dashboard;
 use crate::components::not_found::NotFound;
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
 use crate::keys::pages::ApiKeysPage;
+use crate::redemption::try_panel::TryPage;
 use crate::users::page::UsersPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("coupons/new") view=CouponBuilderPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id") view=CouponDetailPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/edit") view=CouponBuilderPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/:id/try") view=TryPage ssr=SsrMode::Async />
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />

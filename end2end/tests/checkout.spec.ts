@@ -50,6 +50,8 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
 
   // Try it on the coupon's page: a new user gets the discount, the one who used it is refused.
   await page.goto(`/coupons/${id}`);
+  await page.click('a:has-text("Try it with a cart")');
+  await expect(page).toHaveURL(/\/try$/);
   await hydrated(page);
   const panel = page.locator("section.try-it");
   await panel.locator('input[name="user_id"]').fill("shopper-2");

@@ -34,7 +34,7 @@ test("each role is denied what it may not do, in the page and on the server", as
   for (const path of ["/coupons/new", "/accounts", "/audit"]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
-    await expect(page.locator("h1")).toHaveText("Not allowed");
+    await expect(page.getByRole("alert").locator("h1")).toHaveText("Not allowed");
   }
   await shot(page, "analyst-denied");
   await page.goto("/coupons");

@@ -1,11 +1,50 @@
 //! The "try it" panel on a coupon's page: type a user and a cart, see what the API would answer.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
 
 use super::server::{TryCoupon, TryResult};
 use crate::components::fields::{Field, FieldMessage};
+use crate::components::problem::Problem;
+use crate::coupons::server::get_coupon;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
+
+/// `/coupons/:id/try`: the panel for one coupon, under its name and summary.
+#[component]
+pub fn TryPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let coupon = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_coupon(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match coupon.await {
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
+                    Ok(v) => {
+                        let d = v.coupon.definition;
+                        view! {
+                            <Title text=format!("Try {}", d.name) />
+                            <div class="page-head">
+                                <h1>{format!("Try “{}”", d.name)}</h1>
+                                <a class="button secondary" href=format!("/coupons/{}", v.coupon.id)>"Back to the coupon"</a>
+                            </div>
+                            <p class="summary">{v.summary}</p>
+                            <TryPanel coupon_id=v.coupon.id code=d.static_code().map(String::from) currency=d.currency.code().to_string() />
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
 
 #[component]
 pub fn TryPanel(coupon_id: i64, code: Option<String>, currency: String) -> impl IntoView {

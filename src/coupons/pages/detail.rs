@@ -12,7 +12,6 @@ use crate::coupons::definition::*;
 use crate::coupons::server::{get_coupon, ChangeStatus, CouponView};
 use crate::error::AppError;
 use crate::money::group_thousands;
-use crate::redemption::try_panel::TryPanel;
 
 #[component]
 pub fn CouponDetailPage() -> impl IntoView {
@@ -137,7 +136,11 @@ fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView
         <p class="summary big" data-testid="summary">
             {view.summary.clone()}
         </p>
-        <TryPanel coupon_id=id code=d.static_code().map(String::from) currency=d.currency.code().to_string() />
+        <p>
+            <a class="button secondary" href=format!("/coupons/{id}/try")>
+                "Try it with a cart"
+            </a>
+        </p>
         <section class="card">
             <h2>"Settings"</h2>
             <dl class="settings">
