@@ -115,7 +115,7 @@ fn outcome_response(outcome: &Outcome, replayed: bool) -> Response {
         }
     };
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
+        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
     }
     response
 }
