@@ -15,6 +15,8 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod fields;
+#[cfg(feature = "ssr")]
+pub mod idempotency;
 pub mod keys;
 pub mod money;
 pub mod redemption;

@@ -13,14 +13,63 @@ pub struct WalletEntry {
     pub created_at: i64,
 }
 
+/// The most points one transaction from the app may move.
+pub const MAX_POINTS: i64 = 1_000_000_000_000;
+const MAX_NOTE: usize = 200;
+
+/// A credit or debit the app asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Positive to credit, negative to debit.
+    pub points: i64,
+    pub note: Option<String>,
+}
+
+impl Change {
+    /// Checks a request's `type` (`credit` or `debit`), `points` and `note`.
+    pub fn parse(kind: &str, points: i64, note: Option<String>) -> Result<Change, crate::fields::FieldErrors> {
+        let mut errors = crate::fields::FieldErrors::default();
+        let sign = match kind {
+            "credit" => 1,
+            "debit" => -1,
+            _ => {
+                errors.add("type", "credit or debit");
+                0
+            }
+        };
+        if !(1..=MAX_POINTS).contains(&points) {
+            errors.add("points", format!("a whole number of points from 1 to {MAX_POINTS}"));
+        }
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+            errors.add("note", format!("at most {MAX_NOTE} characters"));
+        }
+        if errors.is_empty() {
+            Ok(Change { points: sign * points, note })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A transaction the app made, and the balance after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub transaction: WalletEntry,
+    pub balance: i64,
+}
+
 #[cfg(feature = "ssr")]
 mod store {
     use chrono::{DateTime, Utc};
 
-    use super::WalletEntry;
+    use super::{Change, Transaction, WalletEntry};
     use crate::db::{Db, Tx};
     use crate::error::AppError;
+    use crate::fields::FieldErrors;
+    use crate::idempotency::{self, Idempotency};
 
+    #[allow(clippy::too_many_arguments)]
     async fn entry(
         tx: &mut Tx,
         user_id: &str,
@@ -28,21 +77,94 @@ mod store {
         kind: &str,
         redemption_id: Option<i64>,
         shortfall: i64,
+        note: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
-        sqlx::query(
-            "INSERT INTO wallet_entries (user_id, points, kind, redemption_id, shortfall, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+    ) -> Result<WalletEntry, AppError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO wallet_entries (user_id, points, kind, redemption_id, shortfall, note, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(user_id)
         .bind(points)
         .bind(kind)
         .bind(redemption_id)
         .bind(shortfall)
+        .bind(note)
         .bind(now.timestamp_millis())
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
-        Ok(())
+        Ok(WalletEntry {
+            id,
+            points,
+            kind: kind.to_string(),
+            redemption_id,
+            shortfall,
+            note: note.map(str::to_string),
+            created_at: now.timestamp_millis(),
+        })
+    }
+
+    /// Adds points to a wallet, creating it; returns the new balance.
+    async fn add(tx: &mut Tx, user_id: &str, points: i64, now: DateTime<Utc>) -> Result<i64, AppError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO wallets (user_id, balance, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET balance = wallets.balance + excluded.balance, updated_at = excluded.updated_at
+             RETURNING balance",
+        )
+        .bind(user_id)
+        .bind(points)
+        .bind(now.timestamp_millis())
+        .fetch_one(&mut **tx)
+        .await?)
+    }
+
+    /// Credits or debits points for the app. A debit larger than the balance is refused whole
+    /// (the conditional update is the check, so concurrent debits cannot overdraw). With an
+    /// idempotency key, a retry answers the first transaction (`true`: a replay).
+    pub async fn transact(
+        db: &Db,
+        user_id: &str,
+        change: &Change,
+        idem: Option<&Idempotency>,
+        now: DateTime<Utc>,
+    ) -> Result<(Transaction, bool), AppError> {
+        let mut tx = db.begin_write().await?;
+        if let Some(idem) = idem {
+            if let Some(stored) = idempotency::claim(&mut tx, idem, now).await? {
+                tx.rollback().await?;
+                let replay = serde_json::from_str(&stored).map_err(|_| AppError::Internal)?;
+                return Ok((replay, true));
+            }
+        }
+        let balance = if change.points > 0 {
+            Some(add(&mut tx, user_id, change.points, now).await?)
+        } else {
+            sqlx::query_scalar(
+                "UPDATE wallets SET balance = balance - $1, updated_at = $2 WHERE user_id = $3 AND balance >= $1
+                 RETURNING balance",
+            )
+            .bind(-change.points)
+            .bind(now.timestamp_millis())
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        };
+        let Some(balance) = balance else {
+            tx.rollback().await?;
+            let have = super::balance(db, user_id).await?;
+            let mut errors = FieldErrors::default();
+            errors.add("points", format!("the balance is {have} points, too few for a debit of {}", -change.points));
+            return Err(AppError::Invalid(errors));
+        };
+        let kind = if change.points > 0 { "credit" } else { "debit" };
+        let transaction = entry(&mut tx, user_id, change.points, kind, None, 0, change.note.as_deref(), now).await?;
+        let answer = Transaction { transaction, balance };
+        if let Some(idem) = idem {
+            let stored = serde_json::to_string(&answer).map_err(|_| AppError::Internal)?;
+            idempotency::finish(&mut tx, idem, 201, &stored).await?;
+        }
+        tx.commit().await?;
+        Ok((answer, false))
     }
 
     /// Credits a redemption's cashback.
@@ -53,16 +175,9 @@ mod store {
         redemption_id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        sqlx::query(
-            "INSERT INTO wallets (user_id, balance, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id) DO UPDATE SET balance = wallets.balance + excluded.balance, updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(points)
-        .bind(now.timestamp_millis())
-        .execute(&mut **tx)
-        .await?;
-        entry(tx, user_id, points, "cashback", Some(redemption_id), 0, now).await
+        add(tx, user_id, points, now).await?;
+        entry(tx, user_id, points, "cashback", Some(redemption_id), 0, None, now).await?;
+        Ok(())
     }
 
     /// Takes a reversed redemption's cashback back: what is still there, recording the rest as a
@@ -89,7 +204,8 @@ mod store {
                 .execute(&mut **tx)
                 .await?;
         }
-        entry(tx, user_id, -taken, "reversal", Some(redemption_id), points - taken, now).await
+        entry(tx, user_id, -taken, "reversal", Some(redemption_id), points - taken, None, now).await?;
+        Ok(())
     }
 
     pub async fn balance(db: &Db, user_id: &str) -> Result<i64, AppError> {

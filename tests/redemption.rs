@@ -491,3 +491,130 @@ on_both!(admins_manage_api_keys_in_the_dashboard, |app: TestApp| async move {
     let (status, _) = marketer.get("/api-keys").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 });
+
+on_both!(stacked_codes_apply_in_order_and_redeem_all_or_nothing, |app: TestApp| async move {
+    let api = app.api().await;
+    let combinable = |code: &str, changes: Value| {
+        let mut c = coupon(code, changes);
+        c["stacking"] = json!("combinable");
+        c
+    };
+    let shoes = app
+        .live_coupon(combinable(
+            "SHOES20",
+            json!({"reward": {"type": "percent_off", "percent": 20}, "applies_to": {"type": "items", "categories": ["Shoes"]}}),
+        ))
+        .await;
+    let order = app.live_coupon(combinable("ORDER10", json!({"limits": {"per_user": 1}}))).await;
+    let ship = app
+        .live_coupon(combinable(
+            "FREESHIP",
+            json!({"reward": {"type": "percent_off", "percent": 100}, "applies_to": {"type": "fees", "names": ["shipping"]}}),
+        ))
+        .await;
+    app.live_coupon(coupon("ALONE", json!({}))).await;
+    let stack =
+        |codes: Value, order_id: &str| json!({"user_id": "s-1", "codes": codes, "cart": cart(), "order_id": order_id});
+
+    // Items first (20% of the shoes), then the order (10% of what is left), then shipping.
+    let (status, answer) = api.post("/validate", &stack(json!(["FREESHIP", "ORDER10", "SHOES20"]), "o")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["valid"], json!(true), "{answer}");
+    let discounts: Vec<i64> =
+        answer["coupons"].as_array().unwrap().iter().map(|c| c["discount"].as_i64().unwrap()).collect();
+    assert_eq!(discounts, vec![4_000, 34_000, 60_000]);
+    assert_eq!(answer["discount"], json!(98_000));
+    assert_eq!(answer["fees"][0]["total"], json!(0));
+
+    // An exclusive coupon is not combined; the answer says which and why.
+    let (_, mixed) = api.post("/validate", &stack(json!(["ALONE", "ORDER10"]), "o")).await;
+    assert_eq!(mixed["valid"], json!(false));
+    assert_eq!(reasons(&mixed["coupons"][0]), vec!["not_combinable"]);
+    assert_eq!(mixed["coupons"][1]["valid"], json!(true));
+    assert_eq!(mixed["reasons"][0]["coupon_id"], mixed["coupons"][0]["coupon_id"]);
+    refused_field(&api, stack(json!(["A1", "A2", "A3", "A4", "A5", "A6"]), "o"), "codes").await;
+    refused_field(&api, json!({"user_id": "s-1", "code": "ORDER10", "codes": ["SHOES20"], "cart": cart()}), "codes")
+        .await;
+
+    // Redeem records every coupon in one transaction, sharing a group id; a replay answers the same.
+    let body = stack(json!(["SHOES20", "ORDER10", "FREESHIP"]), "s-order-1");
+    let (status, first, _) = api.send(Method::POST, "/redemptions", Some(&body), Some("stack-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let members = first["redemptions"].as_array().unwrap();
+    assert_eq!(members.len(), 3);
+    assert!(members.iter().all(|r| r["group_id"] == first["group_id"]));
+    assert_eq!(first["discount"], json!(98_000));
+    let (_, again, _) = api.send(Method::POST, "/redemptions", Some(&body), Some("stack-1")).await;
+    assert_eq!(again, first);
+    assert_eq!(app.count("redemptions").await, 3);
+
+    // ORDER10 is once per user: the whole second cart is refused, and nothing else moved.
+    let (status, refused) = api.post("/redemptions", &stack(json!(["SHOES20", "ORDER10"]), "s-order-2")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(reasons(&refused["error"]["details"]["coupons"][1]), vec!["per_user_limit_reached"]);
+    assert_eq!((global_uses(&app, shoes).await, global_uses(&app, order).await), (1, 1));
+    assert_eq!(app.count("redemptions").await, 3);
+
+    // Reversing one member reverses the cart's coupons together, and the audit log says who.
+    let (status, reversed) = api.post(&format!("/redemptions/{}/reverse", members[1]["id"]), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{reversed}");
+    for id in [shoes, order, ship] {
+        assert_eq!(global_uses(&app, id).await, 0, "coupon {id}");
+    }
+    let audit = couponry::accounts::audit::list(&app.db, None, None, 10).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "redemption.reverse" && a.actor_label.starts_with("api key")));
+    let (status, _) = api.post("/redemptions", &stack(json!(["SHOES20", "ORDER10"]), "s-order-3")).await;
+    assert_eq!(status, StatusCode::CREATED, "the uses came back");
+});
+
+on_both!(wallet_credits_and_debits_are_idempotent_and_never_overdraw, |app: TestApp| async move {
+    let api = app.api().await;
+    let (status, empty) = api.get("/users/w-1/wallet").await;
+    assert_eq!(status, StatusCode::OK, "{empty}");
+    assert_eq!((empty["balance"].as_i64(), empty["transactions"].as_array().map(Vec::len)), (Some(0), Some(0)));
+
+    let path = "/users/w-1/wallet/transactions";
+    let credit = json!({"type": "credit", "points": 500, "note": "welcome bonus"});
+    let (status, first, _) = api.send(Method::POST, path, Some(&credit), Some("w-key")).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["balance"], json!(500));
+    let (_, again, headers) = api.send(Method::POST, path, Some(&credit), Some("w-key")).await;
+    assert_eq!(again, first);
+    assert!(headers.get("idempotent-replayed").is_some());
+    let other = json!({"type": "credit", "points": 501});
+    let (status, _, _) = api.send(Method::POST, path, Some(&other), Some("w-key")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // A debit over the balance is refused whole; concurrent debits never overdraw.
+    let (status, over) = api.post(path, &json!({"type": "debit", "points": 800})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{over}");
+    assert_eq!(over["error"]["details"]["fields"][0]["field"], json!("points"));
+    assert!(over["error"]["details"]["fields"][0]["message"].as_str().is_some_and(|m| m.contains("500")), "{over}");
+    let debits: Vec<_> = (0..20)
+        .map(|_| {
+            let api = api.with_key(&api.key);
+            tokio::spawn(async move { api.post(path, &json!({"type": "debit", "points": 100})).await.0 })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for debit in debits {
+        statuses.push(debit.await.expect("task"));
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 5);
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::UNPROCESSABLE_ENTITY));
+    let (_, wallet) = api.get("/users/w-1/wallet?limit=2").await;
+    assert_eq!(wallet["balance"], json!(0));
+    assert_eq!(wallet["transactions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(wallet["transactions"][0]["kind"], json!("debit"));
+
+    for bad in [
+        json!({"type": "gift", "points": 5}),
+        json!({"type": "credit", "points": 0}),
+        json!({"type": "credit", "points": -5}),
+    ] {
+        let (status, body) = api.post(path, &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let (status, _) = api.post("/users/%20/wallet/transactions", &credit).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+});

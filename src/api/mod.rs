@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::error::AppError;
 use crate::fields::FieldErrors;
+use crate::idempotency::Idempotency;
 use crate::startup::AppState;
 
 pub mod caller;
@@ -19,6 +20,7 @@ mod events;
 pub mod limits;
 mod redemptions;
 mod users;
+mod wallet;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/events", post(events::post))
         .route("/users/{user_id}", put(users::put).get(users::show))
         .route("/users/{user_id}/coupons", axum::routing::get(users::tray))
+        .route("/users/{user_id}/wallet", axum::routing::get(wallet::show))
+        .route("/users/{user_id}/wallet/transactions", post(wallet::transact))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 
@@ -118,6 +122,36 @@ pub fn user_id(text: &str, field: &str) -> ApiResult<String> {
         errors.add(field, message);
         ApiError::invalid(errors)
     })
+}
+
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The request's `Idempotency-Key`, if it sent one, tied to the calling key, the endpoint and
+/// the body.
+pub fn idempotency(
+    headers: &HeaderMap,
+    caller: &caller::Caller,
+    endpoint: &str,
+    body: &[u8],
+) -> ApiResult<Option<Idempotency>> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            format!("an Idempotency-Key has 1–{MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        ));
+    }
+    Ok(Some(Idempotency::new(caller.key_id, key, endpoint, body)))
+}
+
+/// Tells the app that an answer is the stored one of an earlier request with the same key.
+pub fn mark_replayed(mut response: Response, replayed: bool) -> Response {
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    }
+    response
 }
 
 /// An id in a path: anything but a positive integer names nothing.

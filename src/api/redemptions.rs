@@ -5,17 +5,18 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::caller::Caller;
 use super::{limits, parse_body, path_id, ApiError, ApiResult};
 use crate::fields::FieldErrors;
 use crate::keys::Scope;
 use crate::redemption::cart::CartInput;
-use crate::redemption::decision::Decision;
-use crate::redemption::store::{self, Idempotency, Outcome, Replayable, Request, Target};
+use crate::redemption::decision::{Decision, FeeQuote, LineQuote};
+use crate::redemption::reasons::Refusal;
+use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
+use crate::redemption::store::{self, Outcome, Redemption, Replayable, Request, Target};
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -25,27 +26,47 @@ struct Body {
     user_id: String,
     code: Option<String>,
     coupon_id: Option<i64>,
+    /// Several codes (or coupons) on one cart: answers come per coupon and in total.
+    codes: Option<Vec<String>>,
+    coupon_ids: Option<Vec<i64>>,
     cart: Option<CartInput>,
     order_id: Option<String>,
 }
 
 const MAX_ORDER_ID: usize = 128;
 
-fn request(body: Body) -> ApiResult<Request> {
+/// The codes a body names, and whether it asked for a stack (`codes`/`coupon_ids`) rather than
+/// one coupon, which shapes the answer.
+fn targets(body: &mut Body, errors: &mut FieldErrors) -> (Vec<Target>, bool) {
+    let single: Vec<Target> =
+        body.code.take().map(Target::Code).into_iter().chain(body.coupon_id.take().map(Target::Coupon)).collect();
+    let stacked = body.codes.is_some() || body.coupon_ids.is_some();
+    let many: Vec<Target> = body
+        .codes
+        .take()
+        .unwrap_or_default()
+        .into_iter()
+        .map(Target::Code)
+        .chain(body.coupon_ids.take().unwrap_or_default().into_iter().map(Target::Coupon))
+        .collect();
+    match (single.len(), stacked) {
+        (1, false) => return (single, false),
+        (0, false) => errors.add("code", "send the code the shopper typed, or a coupon_id (or codes for several)"),
+        (_, false) => errors.add("code", "send a code or a coupon_id, not both"),
+        (0, true) if many.is_empty() => errors.add("codes", "send at least one code"),
+        (0, true) if many.len() > MAX_CODES => {
+            errors.add("codes", format!("at most {MAX_CODES} codes go on one cart, {} were sent", many.len()))
+        }
+        (0, true) => return (many, true),
+        (_, true) => errors.add("codes", "send codes/coupon_ids, or a single code/coupon_id, not both"),
+    }
+    (Vec::new(), stacked)
+}
+
+fn request(mut body: Body) -> ApiResult<(Request, bool)> {
     let mut errors = FieldErrors::default();
     let user = errors.check("user_id", crate::users::parse_user_id(&body.user_id));
-    let target = match (body.code, body.coupon_id) {
-        (Some(code), None) => Some(Target::Code(code)),
-        (None, Some(id)) => Some(Target::Coupon(id)),
-        (Some(_), Some(_)) => {
-            errors.add("code", "send a code or a coupon_id, not both");
-            None
-        }
-        (None, None) => {
-            errors.add("code", "send the code the shopper typed, or a coupon_id");
-            None
-        }
-    };
+    let (targets, stacked) = targets(&mut body, &mut errors);
     let cart = match body.cart {
         Some(c) => c.parse("cart").map_err(|e| errors.0.extend(e.0)).ok(),
         None => {
@@ -57,33 +78,130 @@ fn request(body: Body) -> ApiResult<Request> {
     if order_id.as_ref().is_some_and(|o| o.is_empty() || o.chars().count() > MAX_ORDER_ID) {
         errors.add("order_id", format!("an order id has 1–{MAX_ORDER_ID} characters"));
     }
-    match (user, target, cart) {
-        (Some(user_id), Some(target), Some(cart)) if errors.is_empty() => {
-            Ok(Request { user_id, target, cart, order_id })
-        }
+    match (user, cart) {
+        (Some(user_id), Some(cart)) if errors.is_empty() => Ok((Request { user_id, targets, cart, order_id }, stacked)),
         _ => Err(ApiError::invalid(errors)),
     }
 }
 
-/// The answer of validate: valid or not, the money, and every reason.
-fn decision_json(d: &Decision) -> Value {
-    let reasons: Vec<Value> =
-        d.refusals.iter().map(|r| json!({"code": r.reason.code(), "message": r.message})).collect();
-    let mut answer = json!({
-        "valid": d.valid(),
-        "coupon_id": (d.coupon_id > 0).then_some(d.coupon_id),
-        "code": d.code,
-        "reasons": reasons,
-    });
-    if let Some(q) = &d.quote {
-        answer["currency"] = json!(q.currency);
-        answer["eligible_amount"] = json!(q.eligible);
-        answer["discount"] = json!(q.discount);
-        answer["cashback_points"] = json!(q.cashback);
-        answer["lines"] = json!(q.lines);
-        answer["fees"] = json!(q.fees);
+/// One reason a coupon was refused.
+#[derive(Debug, Serialize)]
+pub struct ReasonOut {
+    /// One of the fixed reason codes, e.g. `per_user_limit_reached`.
+    pub code: &'static str,
+    pub message: String,
+    /// In a stack's list of every reason: the coupon it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_id: Option<i64>,
+}
+
+/// What a valid coupon gives on the cart.
+#[derive(Debug, Serialize)]
+pub struct QuoteOut {
+    pub currency: String,
+    /// The amount the reward was computed on, in minor units.
+    pub eligible_amount: i64,
+    pub discount: i64,
+    pub cashback_points: i64,
+    pub lines: Vec<LineQuote>,
+    pub fees: Vec<FeeQuote>,
+}
+
+/// The answer of validate for one coupon: valid or not, the money, and every reason.
+#[derive(Debug, Serialize)]
+pub struct Validation {
+    pub valid: bool,
+    pub coupon_id: Option<i64>,
+    pub code: Option<String>,
+    /// Every reason for refusing, most important first; empty when valid.
+    pub reasons: Vec<ReasonOut>,
+    #[serde(flatten)]
+    pub quote: Option<QuoteOut>,
+}
+
+/// The cart after every coupon of a stack.
+#[derive(Debug, Serialize)]
+pub struct TotalsOut {
+    pub currency: String,
+    pub discount: i64,
+    pub cashback_points: i64,
+    /// Each line's amount, total discount from all coupons, and what is left to pay.
+    pub lines: Vec<LineQuote>,
+    pub fees: Vec<FeeQuote>,
+}
+
+/// The answer of validate for several codes: each coupon's answer, in the order sent, and the
+/// totals when every one of them can be used.
+#[derive(Debug, Serialize)]
+pub struct StackValidation {
+    pub valid: bool,
+    /// Every reason of every coupon, most important first.
+    pub reasons: Vec<ReasonOut>,
+    pub coupons: Vec<Validation>,
+    #[serde(flatten)]
+    pub totals: Option<TotalsOut>,
+}
+
+/// A redeem of several codes: one redemption per coupon, all in one transaction.
+#[derive(Debug, Serialize)]
+pub struct StackRedemption {
+    /// The id every coupon of this cart shares; reversing any of them reverses them all.
+    pub group_id: i64,
+    #[serde(flatten)]
+    pub totals: TotalsOut,
+    pub redemptions: Vec<Redemption>,
+}
+
+fn reason_out(r: &Refusal, coupon_id: Option<i64>) -> ReasonOut {
+    ReasonOut { code: r.reason.code(), message: r.message.clone(), coupon_id }
+}
+
+fn validation(d: &Decision) -> Validation {
+    Validation {
+        valid: d.valid(),
+        coupon_id: (d.coupon_id > 0).then_some(d.coupon_id),
+        code: d.code.clone(),
+        reasons: d.refusals.iter().map(|r| reason_out(r, None)).collect(),
+        quote: d.quote.as_ref().map(|q| QuoteOut {
+            currency: q.currency.clone(),
+            eligible_amount: q.eligible,
+            discount: q.discount,
+            cashback_points: q.cashback,
+            lines: q.lines.clone(),
+            fees: q.fees.clone(),
+        }),
     }
-    answer
+}
+
+fn totals_out(t: &Totals) -> TotalsOut {
+    TotalsOut {
+        currency: t.currency.clone(),
+        discount: t.discount,
+        cashback_points: t.cashback,
+        lines: t.lines.clone(),
+        fees: t.fees.clone(),
+    }
+}
+
+fn stack_validation(s: &StackDecision) -> StackValidation {
+    StackValidation {
+        valid: s.valid(),
+        reasons: s
+            .refusals()
+            .into_iter()
+            .map(|(d, r)| reason_out(r, (d.coupon_id > 0).then_some(d.coupon_id)))
+            .collect(),
+        coupons: s.decisions.iter().map(validation).collect(),
+        totals: s.totals.as_ref().map(totals_out),
+    }
+}
+
+/// The answer in the shape the request asked for: one coupon's, or the stack's.
+fn answer(s: &StackDecision, stacked: bool) -> Value {
+    match (stacked, s.decisions.first()) {
+        (false, Some(d)) => json!(validation(d)),
+        _ => json!(stack_validation(s)),
+    }
 }
 
 pub async fn validate(
@@ -93,31 +211,36 @@ pub async fn validate(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require(Scope::Checkout)?;
-    let req = request(parse_body(&headers, &body)?)?;
+    let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
     let ms = now.timestamp_millis();
     limits::hit(&state.db, &format!("validate:key:{}", caller.key_id), state.config.validate_per_key, ms).await?;
     limits::hit(&state.db, &format!("validate:user:{}", req.user_id), state.config.validate_per_user, ms).await?;
     let decision = store::validate(&state.db, &req, now).await?;
-    Ok(Json(decision_json(&decision)))
+    Ok(Json(answer(&decision, stacked)))
 }
 
-const MAX_IDEMPOTENCY_KEY: usize = 255;
-
-fn outcome_response(outcome: &Outcome, replayed: bool) -> Response {
-    let mut response = match outcome {
-        Outcome::Redeemed(r) => (StatusCode::CREATED, Json(json!(r))).into_response(),
-        Outcome::Refused(d) => {
-            let first = d.refusals.first().map(|r| r.message.clone()).unwrap_or_default();
+fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Response {
+    let response = match outcome {
+        Outcome::Redeemed { redemptions, totals } => {
+            let body = match (stacked, redemptions.first()) {
+                (false, Some(one)) => json!(one),
+                _ => json!(StackRedemption {
+                    group_id: redemptions.first().map_or(0, |r| r.group_id),
+                    totals: totals_out(totals),
+                    redemptions: redemptions.clone(),
+                }),
+            };
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
+        Outcome::Refused(s) => {
+            let first = s.refusals().first().map(|(_, r)| r.message.clone()).unwrap_or_default();
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "redemption_refused", first)
-                .with_details(decision_json(d))
+                .with_details(answer(s, stacked))
                 .into_response()
         }
     };
-    if replayed {
-        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
-    }
-    response
+    super::mark_replayed(response, replayed)
 }
 
 pub async fn redeem(
@@ -127,29 +250,12 @@ pub async fn redeem(
     body: Bytes,
 ) -> ApiResult<Response> {
     caller.require(Scope::Checkout)?;
-    let idempotency = match headers.get("idempotency-key") {
-        None => None,
-        Some(value) => {
-            let key = value.to_str().map(str::trim).unwrap_or_default();
-            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_idempotency_key",
-                    format!("an Idempotency-Key has 1–{MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
-                ));
-            }
-            Some(Idempotency {
-                api_key_id: caller.key_id,
-                key: key.to_string(),
-                request_hash: hex::encode(Sha256::digest(&body)),
-            })
-        }
-    };
-    let req = request(parse_body(&headers, &body)?)?;
+    let idempotency = super::idempotency(&headers, &caller, "POST /redemptions", &body)?;
+    let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), chrono::Utc::now()).await?;
     Ok(match outcome {
-        Replayable::Fresh(o) => outcome_response(&o, false),
-        Replayable::Replay(o) => outcome_response(&o, true),
+        Replayable::Fresh(o) => outcome_response(&o, stacked, false),
+        Replayable::Replay(o) => outcome_response(&o, stacked, true),
     })
 }
 
@@ -160,5 +266,5 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
 
 pub async fn reverse(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     caller.require(Scope::Checkout)?;
-    Ok(Json(json!(store::reverse(&state.db, path_id(&id)?, chrono::Utc::now()).await?)))
+    Ok(Json(json!(store::reverse(&state.db, path_id(&id)?, &caller.actor(), chrono::Utc::now()).await?.0)))
 }

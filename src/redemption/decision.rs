@@ -175,21 +175,46 @@ fn eq_ignore_case(list: &[String], value: &str) -> bool {
 /// Positions in the cart (line or fee index) with their amounts.
 type Amounts = Vec<(usize, i64)>;
 
-/// The cart lines and fees the reward applies to.
-fn eligible(applies_to: &AppliesTo, cart: &Cart) -> (Amounts, Amounts) {
+/// What is left to discount on each line and fee: the cart's own amounts, less what coupons
+/// applied before took (see [`super::stack`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Left {
+    pub lines: Vec<i64>,
+    pub fees: Vec<i64>,
+}
+
+impl Left {
+    pub fn of(cart: &Cart) -> Left {
+        Left { lines: cart.items.iter().map(|i| i.amount()).collect(), fees: cart.fees.iter().map(|f| f.1).collect() }
+    }
+
+    /// Takes a quote's discount off the lines and fees it was given on.
+    pub fn take(&mut self, quote: &Quote) {
+        for (left, line) in self.lines.iter_mut().zip(&quote.lines) {
+            *left -= line.discount;
+        }
+        for (left, fee) in self.fees.iter_mut().zip(&quote.fees) {
+            *left -= fee.discount;
+        }
+    }
+}
+
+/// The cart lines and fees the reward applies to, with what is left on them.
+fn eligible(applies_to: &AppliesTo, cart: &Cart, left: &Left) -> (Amounts, Amounts) {
     match applies_to {
-        AppliesTo::Order => (cart.items.iter().enumerate().map(|(i, item)| (i, item.amount())).collect(), vec![]),
+        AppliesTo::Order => (left.lines.iter().copied().enumerate().collect(), vec![]),
         AppliesTo::Items { skus, categories, conditions } => {
             let lines = cart
                 .items
                 .iter()
+                .zip(&left.lines)
                 .enumerate()
-                .filter(|(_, item)| {
+                .filter(|(_, (item, _))| {
                     eq_ignore_case(skus, &item.sku)
                         || item.category.as_deref().is_some_and(|c| eq_ignore_case(categories, c))
                         || (!conditions.is_empty() && all_hold(conditions, &item.facts()))
                 })
-                .map(|(i, item)| (i, item.amount()))
+                .map(|(i, (_, amount))| (i, *amount))
                 .collect();
             (lines, vec![])
         }
@@ -197,8 +222,9 @@ fn eligible(applies_to: &AppliesTo, cart: &Cart) -> (Amounts, Amounts) {
             let fees = cart
                 .fees
                 .iter()
+                .zip(&left.fees)
                 .enumerate()
-                .filter(|(_, (name, _))| eq_ignore_case(names, name))
+                .filter(|(_, ((name, _), _))| eq_ignore_case(names, name))
                 .map(|(i, (_, amount))| (i, *amount))
                 .collect();
             (vec![], fees)
@@ -208,7 +234,13 @@ fn eligible(applies_to: &AppliesTo, cart: &Cart) -> (Amounts, Amounts) {
 
 /// The reward on this cart, spread over the eligible lines and fees.
 pub fn quote(d: &CouponDefinition, cart: &Cart) -> Quote {
-    let (lines, fees) = eligible(&d.applies_to, cart);
+    quote_on(d, cart, &Left::of(cart))
+}
+
+/// The reward on what is left of the cart. Line and fee `amount`s are what was left before this
+/// coupon, `total`s what is left after it.
+pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
+    let (lines, fees) = eligible(&d.applies_to, cart, left);
     let eligible: i64 = lines.iter().chain(&fees).map(|(_, a)| *a).sum();
     let (discount, cashback) = match &d.reward {
         Reward::PercentOff { percent, max_discount } => {
@@ -241,20 +273,22 @@ pub fn quote(d: &CouponDefinition, cart: &Cart) -> Quote {
         lines: cart
             .items
             .iter()
+            .zip(&left.lines)
             .enumerate()
-            .map(|(i, item)| LineQuote {
+            .map(|(i, (item, amount))| LineQuote {
                 index: i,
                 sku: item.sku.clone(),
-                amount: item.amount(),
+                amount: *amount,
                 discount: line_discount[i],
-                total: item.amount() - line_discount[i],
+                total: amount - line_discount[i],
             })
             .collect(),
         fees: cart
             .fees
             .iter()
+            .zip(&left.fees)
             .enumerate()
-            .map(|(i, (name, amount))| FeeQuote {
+            .map(|(i, ((name, _), amount))| FeeQuote {
                 name: name.clone(),
                 amount: *amount,
                 discount: fee_discount[i],
@@ -271,6 +305,19 @@ pub fn decide(
     code: Option<&CodeFacts>,
     user: &UserFacts,
     cart: &Cart,
+    usage: &Usage,
+    now: DateTime<Utc>,
+) -> Decision {
+    decide_on(coupon, code, user, cart, &Left::of(cart), usage, now)
+}
+
+/// [`decide`] on what is left of the cart after the coupons applied before this one.
+pub fn decide_on(
+    coupon: &Coupon,
+    code: Option<&CodeFacts>,
+    user: &UserFacts,
+    cart: &Cart,
+    left: &Left,
     usage: &Usage,
     now: DateTime<Utc>,
 ) -> Decision {
@@ -348,7 +395,7 @@ pub fn decide(
     if !unmet.is_empty() {
         refuse(Reason::CartConditionsNotMet, Some(format!("Needs {}.", unmet.join(", "))));
     }
-    let quote = quote(d, cart);
+    let quote = quote_on(d, cart, left);
     if quote.eligible == 0 {
         refuse(Reason::NoEligibleItems, None);
     }

@@ -13,7 +13,7 @@ use crate::coupons::status::CouponStatus;
 use crate::coupons::Coupon;
 
 /// Tuesday 24 November 2026, 12:00 UTC (17:30 in Kolkata).
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
 
@@ -24,7 +24,7 @@ fn ms(t: DateTime<Utc>) -> i64 {
 const DAY_MS: i64 = 86_400_000;
 
 /// A live 10%-off coupon on the order; `changes` replace top-level settings.
-fn coupon(changes: Value) -> Coupon {
+pub(super) fn coupon(changes: Value) -> Coupon {
     let mut base = json!({
         "name": "Ten off",
         "currency": "INR",
@@ -54,12 +54,12 @@ fn coupon(changes: Value) -> Coupon {
     }
 }
 
-fn cart(value: Value) -> Cart {
+pub(super) fn cart(value: Value) -> Cart {
     serde_json::from_value::<CartInput>(value).unwrap().parse("cart").unwrap()
 }
 
 /// Shoes 2 × ₹1,500 and a shirt ₹999.99, shipping ₹40.
-fn shoes_cart() -> Cart {
+pub(super) fn shoes_cart() -> Cart {
     cart(json!({
         "currency": "INR",
         "items": [
@@ -71,7 +71,7 @@ fn shoes_cart() -> Cart {
     }))
 }
 
-fn user() -> UserFacts {
+pub(super) fn user() -> UserFacts {
     UserFacts {
         user_id: "u1".into(),
         properties: json!({"city": "Mumbai", "language": "en"}).as_object().cloned().unwrap(),
@@ -83,7 +83,7 @@ fn decide_simple(c: &Coupon) -> Decision {
     decide(c, None, &user(), &shoes_cart(), &Usage::default(), now())
 }
 
-fn reasons(d: &Decision) -> Vec<Reason> {
+pub(super) fn reasons(d: &Decision) -> Vec<Reason> {
     d.refusals.iter().map(|r| r.reason).collect()
 }
 
@@ -304,7 +304,7 @@ fn reasons_come_most_important_first() {
     assert!(d.quote.is_none());
 }
 
-fn arb_cart() -> impl Strategy<Value = Cart> {
+pub(super) fn arb_cart() -> impl Strategy<Value = Cart> {
     let item = (1i64..50, 0i64..10_000_000, prop_oneof![Just("Shoes"), Just("Hats")]);
     (proptest::collection::vec(item, 0..12), 0i64..100_000).prop_map(|(items, shipping)| {
         let items: Vec<Value> = items
@@ -316,7 +316,7 @@ fn arb_cart() -> impl Strategy<Value = Cart> {
     })
 }
 
-fn arb_reward() -> impl Strategy<Value = Value> {
+pub(super) fn arb_reward() -> impl Strategy<Value = Value> {
     prop_oneof![
         (1u8..=100, proptest::option::of(0i64..5_000_000))
             .prop_map(|(p, max)| json!({"type": "percent_off", "percent": p, "max_discount": max})),
@@ -324,7 +324,7 @@ fn arb_reward() -> impl Strategy<Value = Value> {
     ]
 }
 
-fn arb_applies_to() -> impl Strategy<Value = Value> {
+pub(super) fn arb_applies_to() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(json!({"type": "order"})),
         Just(json!({"type": "items", "categories": ["Shoes"]})),

@@ -7,10 +7,13 @@ pub mod decision;
 pub mod periods;
 pub mod reasons;
 pub mod server;
+pub mod stack;
 pub mod try_panel;
 
 #[cfg(test)]
 mod decision_tests;
+#[cfg(test)]
+mod stack_tests;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod tray;

@@ -24,10 +24,12 @@ pub enum Reason {
     GlobalLimitReached,
     BudgetExhausted,
     PeriodCapReached,
+    /// Only with several codes: an exclusive coupon in a stack, or one coupon twice.
+    NotCombinable,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 19] = [
         Reason::CodeNotFound,
         Reason::CouponNotActive,
         Reason::NotStarted,
@@ -46,6 +48,7 @@ impl Reason {
         Reason::GlobalLimitReached,
         Reason::BudgetExhausted,
         Reason::PeriodCapReached,
+        Reason::NotCombinable,
     ];
 
     pub fn code(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Reason {
             Reason::GlobalLimitReached => "global_limit_reached",
             Reason::BudgetExhausted => "budget_exhausted",
             Reason::PeriodCapReached => "period_cap_reached",
+            Reason::NotCombinable => "not_combinable",
         }
     }
 
@@ -92,6 +96,7 @@ impl Reason {
             Reason::GlobalLimitReached => "This coupon has been used as often as allowed.",
             Reason::BudgetExhausted => "This coupon's budget cannot cover this discount.",
             Reason::PeriodCapReached => "This coupon has reached its limit for this period.",
+            Reason::NotCombinable => "This coupon cannot be combined with the other coupons.",
         }
     }
 }

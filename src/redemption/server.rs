@@ -102,7 +102,9 @@ pub async fn try_coupon(
         "" => Target::Coupon(coupon_id),
         typed => Target::Code(typed.to_string()),
     };
-    let decision = validate(db, &Request { user_id, target, cart, order_id: None }, chrono::Utc::now()).await?;
+    let stack =
+        validate(db, &Request { user_id, targets: vec![target], cart, order_id: None }, chrono::Utc::now()).await?;
+    let decision = stack.decisions.into_iter().next().ok_or(AppError::Internal)?;
     let money = |m: i64| currency.format(m);
     let quote = decision.quote.clone();
     Ok(TryResult {

@@ -10,10 +10,13 @@ use super::cart::Cart;
 use super::decision::*;
 use super::periods::{period_key, period_name};
 use super::reasons::{Reason, Refusal};
+use super::stack::{decide_stack, Candidate, Facts, StackDecision, Totals};
+use crate::accounts::audit::{self, Actor};
 use crate::coupons::definition::{CapScope, CouponDefinition};
 use crate::coupons::{store as coupons, Coupon};
 use crate::db::{is_unique_violation, Db, Tx};
 use crate::error::AppError;
+use crate::idempotency::{self, Idempotency};
 
 /// What the shopper used: a code they typed, or a coupon by id (using the code they hold).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,10 +26,11 @@ pub enum Target {
     Coupon(i64),
 }
 
+/// A validate or redeem: one user, one cart, 1 to [`MAX_CODES`] codes or coupons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub user_id: String,
-    pub target: Target,
+    pub targets: Vec<Target>,
     pub cart: Cart,
     pub order_id: Option<String>,
 }
@@ -41,6 +45,9 @@ pub enum RedemptionStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Redemption {
     pub id: i64,
+    /// The id of the first redemption recorded with it (itself when it was redeemed alone):
+    /// coupons stacked on one cart share it, and are reversed together.
+    pub group_id: i64,
     pub coupon_id: i64,
     pub code: Option<String>,
     pub user_id: String,
@@ -54,21 +61,12 @@ pub struct Redemption {
     pub quote: Quote,
 }
 
-/// The answer to a redeem: recorded, or refused with every reason.
+/// The answer to a redeem: every coupon recorded (in the order sent), or refused with every reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Redeemed(Redemption),
-    Refused(Decision),
-}
-
-/// An `Idempotency-Key` and the request it came with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Idempotency {
-    pub api_key_id: i64,
-    pub key: String,
-    /// A hash of the request body: the same key with another body is refused.
-    pub request_hash: String,
+    Redeemed { redemptions: Vec<Redemption>, totals: Totals },
+    Refused(StackDecision),
 }
 
 /// One row of `usage_counters` that a redemption counts in, with the limit it must stay under.
@@ -165,14 +163,6 @@ async fn code_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<CodeRow>
         .bind(id)
         .fetch_optional(conn)
         .await?)
-}
-
-/// Everything the decision needs, read on one connection.
-pub struct Facts {
-    pub coupon: Coupon,
-    pub code: Option<CodeFacts>,
-    pub user: UserFacts,
-    pub usage: Usage,
 }
 
 async fn user_facts(conn: &mut AnyConnection, coupon_id: i64, user_id: &str) -> Result<UserFacts, AppError> {
@@ -273,13 +263,22 @@ pub async fn load_facts(
     Ok(Ok(Facts { coupon, code, user, usage }))
 }
 
+async fn candidates(conn: &mut AnyConnection, req: &Request, now: DateTime<Utc>) -> Result<Vec<Candidate>, AppError> {
+    let mut all = Vec::with_capacity(req.targets.len());
+    for target in &req.targets {
+        all.push(match load_facts(conn, &req.user_id, target, now).await? {
+            Ok(f) => Candidate::Found(Box::new(f)),
+            Err(refused) => Candidate::Missing(refused),
+        });
+    }
+    Ok(all)
+}
+
 /// Answers whether the request would redeem, and with what; writes nothing.
-pub async fn validate(db: &Db, req: &Request, now: DateTime<Utc>) -> Result<Decision, AppError> {
+pub async fn validate(db: &Db, req: &Request, now: DateTime<Utc>) -> Result<StackDecision, AppError> {
     let mut conn = db.pool().acquire().await?;
-    Ok(match load_facts(&mut conn, &req.user_id, &req.target, now).await? {
-        Ok(f) => decide(&f.coupon, f.code.as_ref(), &f.user, &req.cart, &f.usage, now),
-        Err(refused) => refused,
-    })
+    let candidates = candidates(&mut conn, req, now).await?;
+    Ok(decide_stack(&candidates, &req.cart, now))
 }
 
 /// What a replayed idempotency key gives back.
@@ -305,7 +304,7 @@ pub async fn redeem(
         }
     }
     let outcome = match redeem_in(&mut tx, req, now).await? {
-        Ok(redemption) => Outcome::Redeemed(redemption),
+        Ok((redemptions, totals)) => Outcome::Redeemed { redemptions, totals },
         Err(refused) => {
             // Undo any bucket moved before the refusal; keep only the idempotency record.
             tx.rollback().await?;
@@ -321,90 +320,115 @@ pub async fn redeem(
     };
     if let Some(idem) = idempotency {
         let stored = serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?;
-        sqlx::query("UPDATE idempotency_keys SET response = $1, status_code = $2 WHERE api_key_id = $3 AND key = $4")
-            .bind(stored)
-            .bind(if matches!(outcome, Outcome::Redeemed(_)) { 201_i64 } else { 422 })
-            .bind(idem.api_key_id)
-            .bind(&idem.key)
-            .execute(&mut *tx)
-            .await?;
+        let status = if matches!(outcome, Outcome::Redeemed { .. }) { 201 } else { 422 };
+        idempotency::finish(&mut tx, idem, status, &stored).await?;
     }
     tx.commit().await?;
     Ok(Replayable::Fresh(outcome))
 }
 
-/// Records the key as taken by this transaction; when another request took it first, returns
-/// that request's outcome (waiting for it to commit), or a conflict if its body differed.
+/// A replay's stored outcome.
 async fn claim_key(tx: &mut Tx, idem: &Idempotency, now: DateTime<Utc>) -> Result<Option<Outcome>, AppError> {
-    let claimed: Option<String> = sqlx::query_scalar(
-        "INSERT INTO idempotency_keys (api_key_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key",
-    )
-    .bind(idem.api_key_id)
-    .bind(&idem.key)
-    .bind(&idem.request_hash)
-    .bind(now.timestamp_millis())
-    .fetch_optional(&mut **tx)
-    .await?;
-    if claimed.is_some() {
-        return Ok(None);
+    match idempotency::claim(tx, idem, now).await? {
+        Some(stored) => serde_json::from_str(&stored).map(Some).map_err(|_| AppError::Internal),
+        None => Ok(None),
     }
-    let (hash, response): (String, Option<String>) =
-        sqlx::query_as("SELECT request_hash, response FROM idempotency_keys WHERE api_key_id = $1 AND key = $2")
-            .bind(idem.api_key_id)
-            .bind(&idem.key)
-            .fetch_one(&mut **tx)
-            .await?;
-    if hash != idem.request_hash {
-        return Err(AppError::Conflict("this Idempotency-Key was used with a different request body".into()));
-    }
-    let response =
-        response.ok_or_else(|| AppError::Conflict("a request with this Idempotency-Key is in progress".into()))?;
-    serde_json::from_str(&response).map(Some).map_err(|_| AppError::Internal)
 }
 
-async fn redeem_in(tx: &mut Tx, req: &Request, now: DateTime<Utc>) -> Result<Result<Redemption, Decision>, AppError> {
-    let f = match load_facts(tx, &req.user_id, &req.target, now).await? {
-        Ok(f) => f,
-        Err(refused) => return Ok(Err(refused)),
+type Redeemed = (Vec<Redemption>, Totals);
+
+async fn redeem_in(
+    tx: &mut Tx,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Result<Redeemed, StackDecision>, AppError> {
+    let candidates = candidates(tx, req, now).await?;
+    let stack = decide_stack(&candidates, &req.cart, now);
+    let Some(totals) = stack.totals.clone() else {
+        return Ok(Err(stack));
     };
-    let decision = decide(&f.coupon, f.code.as_ref(), &f.user, &req.cart, &f.usage, now);
-    let Some(quote) = decision.quote.clone() else {
-        return Ok(Err(decision));
-    };
-    let refuse = |reason: Reason| {
-        let mut d = decision.clone();
-        d.refusals = vec![Refusal::new(reason)];
-        d.quote = None;
-        Ok(Err(d))
-    };
-    let d = &f.coupon.definition;
-    let buckets = buckets(d, &req.user_id, now);
-    for b in &buckets {
-        if !count_use(tx, f.coupon.id, b, quote.discount, quote.cashback).await? {
-            return refuse(bucket_reason(tx, f.coupon.id, b, &quote).await?);
+    let found: Vec<&Facts> = candidates
+        .iter()
+        .filter_map(|c| match c {
+            Candidate::Found(f) => Some(f.as_ref()),
+            Candidate::Missing(_) => None,
+        })
+        .collect();
+    // Take every limit and code first, coupon by coupon in id order (so concurrent stacks lock
+    // rows in one order and never deadlock); a full bucket refuses the whole cart.
+    let mut by_id: Vec<usize> = (0..found.len()).collect();
+    by_id.sort_by_key(|&i| found[i].coupon.id);
+    let mut taken: Vec<Vec<Bucket>> = vec![Vec::new(); found.len()];
+    for i in by_id {
+        let (f, quote) = (found[i], stack.decisions[i].quote.as_ref().ok_or(AppError::Internal)?);
+        match take(tx, f, quote, &req.user_id, now).await? {
+            Ok(buckets) => taken[i] = buckets,
+            Err(reason) => {
+                let mut refused = stack.clone();
+                refused.totals = None;
+                let d = &mut refused.decisions[i];
+                d.refusals = vec![Refusal::new(reason)];
+                d.quote = None;
+                return Ok(Err(refused));
+            }
         }
     }
-    let unique_code = f.code.as_ref().filter(|c| c.kind == CodeKind::Unique);
-    if let Some(code) = unique_code {
+    let mut redemptions: Vec<Redemption> = Vec::with_capacity(found.len());
+    for (i, f) in found.iter().enumerate() {
+        let quote = stack.decisions[i].quote.clone().ok_or(AppError::Internal)?;
+        let group = redemptions.first().map(|r| r.id);
+        let redemption = record(tx, f, quote, std::mem::take(&mut taken[i]), group, req, now).await?;
+        redemptions.push(redemption);
+    }
+    Ok(Ok((redemptions, totals)))
+}
+
+/// Moves every bucket the coupon counts in and uses its unique code; `Err` names the limit
+/// that was full.
+async fn take(
+    tx: &mut Tx,
+    f: &Facts,
+    quote: &Quote,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Vec<Bucket>, Reason>, AppError> {
+    let buckets = buckets(&f.coupon.definition, user_id, now);
+    for b in &buckets {
+        if !count_use(tx, f.coupon.id, b, quote.discount, quote.cashback).await? {
+            return Ok(Err(bucket_reason(tx, f.coupon.id, b, quote).await?));
+        }
+    }
+    if let Some(code) = f.code.as_ref().filter(|c| c.kind == CodeKind::Unique) {
         let used = sqlx::query(
             "UPDATE codes SET status = 'redeemed', redeemed_at = $1, user_id = COALESCE(user_id, $2)
              WHERE id = $3 AND status IN ('available', 'assigned') AND (user_id IS NULL OR user_id = $2)",
         )
         .bind(now.timestamp_millis())
-        .bind(&req.user_id)
+        .bind(user_id)
         .bind(code.id)
         .execute(&mut **tx)
         .await?;
         if used.rows_affected() != 1 {
-            return refuse(Reason::CodeAlreadyUsed);
+            return Ok(Err(Reason::CodeAlreadyUsed));
         }
     }
-    let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets: buckets.clone() })
-        .map_err(|_| AppError::Internal)?;
+    Ok(Ok(buckets))
+}
+
+/// Writes the redemption row and credits its cashback.
+async fn record(
+    tx: &mut Tx,
+    f: &Facts,
+    quote: Quote,
+    buckets: Vec<Bucket>,
+    group: Option<i64>,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Redemption, AppError> {
+    let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets }).map_err(|_| AppError::Internal)?;
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO redemptions (coupon_id, code_id, user_id, order_id, currency, discount, cashback, detail, status, redeemed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'redeemed', $9) RETURNING id",
+        "INSERT INTO redemptions (coupon_id, code_id, user_id, order_id, currency, discount, cashback, detail, status, redeemed_at, group_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'redeemed', $9, $10) RETURNING id",
     )
     .bind(f.coupon.id)
     .bind(f.code.as_ref().map(|c| c.id))
@@ -415,14 +439,16 @@ async fn redeem_in(tx: &mut Tx, req: &Request, now: DateTime<Utc>) -> Result<Res
     .bind(quote.cashback)
     .bind(detail)
     .bind(now.timestamp_millis())
+    .bind(group)
     .fetch_one(&mut **tx)
     .await;
     let id = match inserted {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::Conflict(format!(
-                "order {} has already redeemed this coupon",
-                req.order_id.as_deref().unwrap_or_default()
+                "order {} has already redeemed coupon {}",
+                req.order_id.as_deref().unwrap_or_default(),
+                f.coupon.id
             )))
         }
         Err(e) => return Err(e.into()),
@@ -430,10 +456,11 @@ async fn redeem_in(tx: &mut Tx, req: &Request, now: DateTime<Utc>) -> Result<Res
     if quote.cashback > 0 {
         crate::wallet::credit_cashback(tx, &req.user_id, quote.cashback, id, now).await?;
     }
-    Ok(Ok(Redemption {
+    Ok(Redemption {
         id,
+        group_id: group.unwrap_or(id),
         coupon_id: f.coupon.id,
-        code: f.code.map(|c| c.code),
+        code: f.code.as_ref().map(|c| c.code.clone()),
         user_id: req.user_id.clone(),
         order_id: req.order_id.clone(),
         currency: quote.currency.clone(),
@@ -443,7 +470,7 @@ async fn redeem_in(tx: &mut Tx, req: &Request, now: DateTime<Utc>) -> Result<Res
         redeemed_at: now.timestamp_millis(),
         reversed_at: None,
         quote,
-    }))
+    })
 }
 
 /// What a redemption remembers so that its reversal gives back exactly what it took.
@@ -506,6 +533,7 @@ async fn bucket_reason(tx: &mut Tx, coupon_id: i64, b: &Bucket, quote: &Quote) -
 #[derive(sqlx::FromRow)]
 struct RedemptionRow {
     id: i64,
+    group_id: i64,
     coupon_id: i64,
     code: Option<String>,
     user_id: String,
@@ -525,6 +553,7 @@ impl RedemptionRow {
         Ok((
             Redemption {
                 id: self.id,
+                group_id: self.group_id,
                 coupon_id: self.coupon_id,
                 code: self.code,
                 user_id: self.user_id,
@@ -542,7 +571,7 @@ impl RedemptionRow {
     }
 }
 
-const REDEMPTION_SELECT: &str = "SELECT r.id, r.coupon_id, k.code, r.user_id, r.order_id, r.currency, r.discount,
+const REDEMPTION_SELECT: &str = "SELECT r.id, COALESCE(r.group_id, r.id) AS group_id, r.coupon_id, k.code, r.user_id, r.order_id, r.currency, r.discount,
         r.cashback, r.detail, r.status, r.redeemed_at, r.reversed_at
     FROM redemptions r LEFT JOIN codes k ON k.id = r.code_id";
 
@@ -572,25 +601,55 @@ pub async fn list_for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Red
     rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect()
 }
 
-/// Reverses a redemption: every bucket it counted in gets its use, discount and cashback back,
-/// a unique code becomes usable again by its user, and the cashback leaves the wallet. Reversing
-/// a reversed redemption changes nothing and answers the same.
-pub async fn reverse(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Redemption, AppError> {
+/// Reverses a redemption and the coupons stacked with it on the same cart (their discounts were
+/// computed on each other): every bucket each counted in gets its use, discount and cashback
+/// back, a unique code becomes usable again by its user, and the cashback leaves the wallet.
+/// Reversing a reversed redemption changes nothing and answers the same. Returns the redemption
+/// asked for, and whether this call reversed it. The audit log records who reversed what.
+pub async fn reverse(db: &Db, id: i64, actor: &Actor, now: DateTime<Utc>) -> Result<(Redemption, bool), AppError> {
     let mut tx = db.begin_write().await?;
+    let group: i64 = sqlx::query_scalar("SELECT COALESCE(group_id, id) FROM redemptions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let members: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM redemptions WHERE id = $1 OR group_id = $1 ORDER BY coupon_id, id")
+            .bind(group)
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut flipped = Vec::new();
+    for member in members {
+        if reverse_one(&mut tx, member, now).await? {
+            flipped.push(member);
+        }
+    }
+    let (redemption, _) = load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !flipped.is_empty() {
+        let after = serde_json::json!({"status": "reversed", "reversed": flipped});
+        audit::record(&mut tx, actor, "redemption.reverse", ("redemption", id.to_string()), None::<&()>, Some(&after))
+            .await?;
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok((redemption, !flipped.is_empty()))
+}
+
+async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, AppError> {
     let flipped = sqlx::query(
         "UPDATE redemptions SET status = 'reversed', reversed_at = $1 WHERE id = $2 AND status = 'redeemed'",
     )
     .bind(now.timestamp_millis())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected()
         == 1;
-    let (redemption, buckets) = load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !flipped {
-        tx.rollback().await?;
-        return Ok(redemption);
+        return Ok(false);
     }
+    let (redemption, buckets) = load(tx, id).await?.ok_or(AppError::NotFound)?;
     for b in &buckets {
         sqlx::query(
             "UPDATE usage_counters SET uses = uses - 1, discount = discount - $1, cashback = cashback - $2
@@ -602,7 +661,7 @@ pub async fn reverse(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Redemption,
         .bind(&b.user_id)
         .bind(&b.period)
         .bind(b.key)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     sqlx::query(
@@ -610,13 +669,12 @@ pub async fn reverse(db: &Db, id: i64, now: DateTime<Utc>) -> Result<Redemption,
          WHERE id = (SELECT code_id FROM redemptions WHERE id = $1) AND kind = 'unique' AND status = 'redeemed'",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if redemption.cashback > 0 {
-        crate::wallet::debit_reversal(&mut tx, &redemption.user_id, redemption.cashback, id, now).await?;
+        crate::wallet::debit_reversal(tx, &redemption.user_id, redemption.cashback, id, now).await?;
     }
-    tx.commit().await?;
-    Ok(redemption)
+    Ok(true)
 }
 
 /// A coupon's figures so far (the analytics pages come with charts later).

@@ -75,7 +75,8 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
 pub async fn reverse_redemption(id: i64) -> Result<(), AppError> {
     use crate::accounts::auth::{require, state};
     use crate::accounts::Permission;
-    require(Permission::EditCoupons).await?;
-    crate::redemption::store::reverse(&state()?.db, id, chrono::Utc::now()).await?;
+    let account = require(Permission::EditCoupons).await?;
+    let actor = crate::accounts::audit::Actor::from(&account);
+    crate::redemption::store::reverse(&state()?.db, id, &actor, chrono::Utc::now()).await?;
     Ok(())
 }

@@ -1,0 +1,75 @@
+//! `GET /users/{user_id}/wallet` and `POST /users/{user_id}/wallet/transactions`: cashback
+//! balances and the app's own credits and debits.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::caller::Caller;
+use super::{parse_body, user_id, ApiError, ApiResult};
+use crate::keys::Scope;
+use crate::startup::AppState;
+use crate::wallet::{self, Change, WalletEntry};
+
+/// A wallet: the balance and the newest transactions first.
+#[derive(Debug, Serialize)]
+pub struct Wallet {
+    pub user_id: String,
+    pub balance: i64,
+    pub transactions: Vec<WalletEntry>,
+}
+
+#[derive(Deserialize)]
+pub struct Page {
+    limit: Option<i64>,
+}
+
+const MAX_PAGE: i64 = 500;
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(page): Query<Page>,
+) -> ApiResult<Json<Wallet>> {
+    caller.require(Scope::Checkout)?;
+    let id = user_id(&id, "user_id")?;
+    let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    Ok(Json(Wallet {
+        balance: wallet::balance(&state.db, &id).await?,
+        transactions: wallet::entries(&state.db, &id, limit).await?,
+        user_id: id,
+    }))
+}
+
+/// A credit or debit: `{"type": "credit" | "debit", "points": 250, "note": "spent at checkout"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionBody {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    points: i64,
+    note: Option<String>,
+}
+
+pub async fn transact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    caller.require(Scope::Checkout)?;
+    let id = user_id(&id, "user_id")?;
+    let endpoint = format!("POST /users/{id}/wallet/transactions");
+    let idempotency = super::idempotency(&headers, &caller, &endpoint, &body)?;
+    let input: TransactionBody = parse_body(&headers, &body)?;
+    let change = Change::parse(&input.kind, input.points, input.note).map_err(ApiError::invalid)?;
+    let (answer, replayed) =
+        wallet::transact(&state.db, &id, &change, idempotency.as_ref(), chrono::Utc::now()).await?;
+    Ok(super::mark_replayed((StatusCode::CREATED, Json(answer)).into_response(), replayed))
+}
