@@ -47,6 +47,7 @@ pub const OPERATORS: &[(&str, &str)] = &[
 
 /// A condition as a client sends it, before it is checked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConditionInput {
     #[serde(default)]
     pub property: String,

@@ -14,12 +14,14 @@ pub const MAX_BATCH: usize = 1000;
 /// An event as the app sends it, before it is checked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventInput {
     #[serde(default)]
     pub user_id: String,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub properties: Properties,
     #[serde(default)]
     pub occurred_at: Option<String>,
@@ -68,6 +70,7 @@ impl EventInput {
 
 /// What recording events did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Recorded {
     pub events: usize,
     /// Coupons newly assigned or activated for the events' users.
@@ -75,6 +78,7 @@ pub struct Recorded {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentChange {
     pub coupon_id: i64,
     pub user_id: String,

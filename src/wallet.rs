@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WalletEntry {
     pub id: i64,
     pub points: i64,
@@ -54,6 +55,7 @@ impl Change {
 
 /// A transaction the app made, and the balance after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Transaction {
     pub transaction: WalletEntry,
     pub balance: i64,

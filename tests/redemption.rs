@@ -618,3 +618,61 @@ on_both!(wallet_credits_and_debits_are_idempotent_and_never_overdraw, |app: Test
     let (status, _) = api.post("/users/%20/wallet/transactions", &credit).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+/// Every `$ref` in a JSON document, anywhere.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => out.push(r.to_string()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(list) => list.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+on_both!(the_openapi_document_describes_every_endpoint, |app: TestApp| async move {
+    let res = reqwest::get(format!("{}/api/v1/openapi.json", app.base)).await.expect("openapi");
+    assert_eq!(res.status(), StatusCode::OK, "served without a key");
+    let doc: Value = res.json().await.expect("JSON");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/validate", "post"),
+        ("/redemptions", "post"),
+        ("/redemptions/{id}", "get"),
+        ("/redemptions/{id}/reverse", "post"),
+        ("/users/{user_id}", "put"),
+        ("/users/{user_id}", "get"),
+        ("/users/{user_id}/coupons", "get"),
+        ("/users/{user_id}/wallet", "get"),
+        ("/users/{user_id}/wallet/transactions", "post"),
+        ("/events", "post"),
+        ("/coupons", "get"),
+        ("/coupons", "post"),
+        ("/coupons/{id}", "get"),
+        ("/coupons/{id}", "patch"),
+        ("/coupons/{id}/stats", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");
+    }
+    // Every schema a path or another schema points to is in the document.
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 20);
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(schemas.contains_key(name), "{r} is not defined");
+    }
+    // The documented body is the one the handler reads: a described field is accepted.
+    let body = &schemas["RedeemBody"]["properties"];
+    for field in ["user_id", "code", "coupon_id", "codes", "coupon_ids", "cart", "order_id"] {
+        assert!(body.get(field).is_some(), "RedeemBody.{field}");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], json!("bearer"));
+});

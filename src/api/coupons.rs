@@ -5,49 +5,85 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::caller::Caller;
-use super::{parse_body, path_id, ApiError, ApiResult};
+use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::coupons::input::CouponInput;
 use crate::coupons::status::CouponStatus;
 use crate::coupons::summary::describe_definition;
-use crate::coupons::{store, Coupon, DisplayState, ListQuery};
+use crate::coupons::{store, Coupon, CouponListItem, DisplayState, ListQuery};
 use crate::db::now_ms;
 use crate::error::AppError;
 use crate::keys::Scope;
+use crate::redemption::store::Stats;
 use crate::startup::AppState;
 
-async fn view(state: &AppState, coupon: &Coupon) -> ApiResult<Value> {
-    let uses = store::global_uses(&state.db, coupon.id).await?;
-    Ok(json!({
-        "id": coupon.id,
-        "status": coupon.status,
-        "state": DisplayState::of(coupon, uses, now_ms()),
-        "version": coupon.version,
-        "summary": describe_definition(&coupon.definition),
-        "definition": CouponInput::from(&coupon.definition),
-        "created_at": coupon.created_at,
-        "updated_at": coupon.updated_at,
-    }))
+/// A coupon as the API shows it: its definition in the builder's input form, so it can be sent back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CouponView {
+    pub id: i64,
+    pub status: CouponStatus,
+    /// What the status means now: e.g. an active coupon past its expiry is `expired`.
+    pub state: DisplayState,
+    /// Bumped by every change; send it back with a PATCH to refuse lost updates.
+    pub version: i64,
+    /// The coupon in one plain sentence.
+    pub summary: String,
+    pub definition: CouponInput,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CouponList {
+    pub coupons: Vec<CouponListItem>,
+}
+
+async fn view(state: &AppState, coupon: &Coupon) -> ApiResult<CouponView> {
+    let uses = store::global_uses(&state.db, coupon.id).await?;
+    Ok(CouponView {
+        id: coupon.id,
+        status: coupon.status,
+        state: DisplayState::of(coupon, uses, now_ms()),
+        version: coupon.version,
+        summary: describe_definition(&coupon.definition),
+        definition: CouponInput::from(&coupon.definition),
+        created_at: coupon.created_at,
+        updated_at: coupon.updated_at,
+    })
+}
+
+const ID: &str = "The coupon's id";
+
+#[utoipa::path(
+    get, path = "/coupons", tag = "coupons", params(ListQuery),
+    responses((status = 200, body = CouponList))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CouponList>> {
     caller.require(Scope::Manage)?;
-    Ok(Json(json!({ "coupons": store::list(&state.db, &query).await? })))
+    Ok(Json(CouponList { coupons: store::list(&state.db, &query).await? }))
 }
 
+#[utoipa::path(
+    post, path = "/coupons", tag = "coupons", request_body = CouponInput,
+    description = "Creates a draft coupon from the same definition and checks as the dashboard's builder.",
+    responses(
+        (status = 201, body = CouponView),
+        (status = 422, body = ErrorBody, description = "Every invalid setting, by field"),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CouponView>)> {
     caller.require(Scope::Manage)?;
     let input: CouponInput = parse_body(&headers, &body)?;
     let definition = input.parse().map_err(ApiError::invalid)?;
@@ -55,19 +91,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, &coupon).await?)))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(
+    get, path = "/coupons/{id}", tag = "coupons", params(("id" = i64, Path, description = ID)),
+    responses((status = 200, body = CouponView), (status = 404, body = ErrorBody))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CouponView>> {
     caller.require(Scope::Manage)?;
     let coupon = store::get(&state.db, path_id(&id)?).await?;
     Ok(Json(view(&state, &coupon).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Patch {
+pub struct Patch {
     /// The version the change was made from; a newer stored version refuses it (409).
     version: Option<i64>,
+    /// `draft`, `active`, `paused` or `archived`.
     status: Option<String>,
     /// Settings to change, merged into the stored definition (JSON merge patch).
+    #[schema(value_type = Option<Object>)]
     definition: Option<Value>,
 }
 
@@ -87,13 +133,22 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
+#[utoipa::path(
+    patch, path = "/coupons/{id}", tag = "coupons", request_body = Patch,
+    params(("id" = i64, Path, description = ID)),
+    responses(
+        (status = 200, body = CouponView),
+        (status = 409, body = ErrorBody, description = "Changed since `version`"),
+        (status = 422, body = ErrorBody, description = "Every invalid setting, by field"),
+    )
+)]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CouponView>> {
     caller.require(Scope::Manage)?;
     let id = path_id(&id)?;
     let patch: Patch = parse_body(&headers, &body)?;
@@ -118,9 +173,13 @@ pub async fn patch(
     Ok(Json(view(&state, &coupon).await?))
 }
 
-pub async fn stats(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(
+    get, path = "/coupons/{id}/stats", tag = "coupons", params(("id" = i64, Path, description = ID)),
+    responses((status = 200, body = Stats), (status = 404, body = ErrorBody))
+)]
+pub async fn stats(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Stats>> {
     caller.require(Scope::Manage)?;
     let id = path_id(&id)?;
     store::get(&state.db, id).await?;
-    Ok(Json(json!(crate::redemption::store::stats(&state.db, id).await?)))
+    Ok(Json(crate::redemption::store::stats(&state.db, id).await?))
 }

@@ -4,32 +4,42 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde_json::{json, Value};
 
 use super::caller::Caller;
-use super::{parse_body, ApiError, ApiResult};
-use crate::events::{self, EventInput, MAX_BATCH};
+use super::{parse_body, ApiError, ApiResult, ErrorBody};
+use crate::events::{self, EventInput, Recorded, MAX_BATCH};
 use crate::fields::FieldErrors;
 use crate::keys::Scope;
 use crate::startup::AppState;
 
-#[derive(serde::Deserialize)]
+/// One event, or a batch of up to 1000 as a JSON array (all stored, or none).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum Body {
+pub enum EventsBody {
     Batch(Vec<EventInput>),
     One(EventInput),
 }
 
+#[utoipa::path(
+    post, path = "/events", tag = "users", request_body = EventsBody,
+    description = "Records events and runs what they trigger: event activation, and event-triggered \
+        distribution (an assignment and, for unique-code coupons, the next free code).",
+    responses(
+        (status = 201, body = Recorded),
+        (status = 413, body = ErrorBody, description = "Too many events in one batch"),
+        (status = 422, body = ErrorBody, description = "Invalid fields, by position in the batch"),
+    )
+)]
 pub async fn post(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Recorded>)> {
     caller.require(Scope::Checkout)?;
-    let (inputs, batch) = match parse_body::<Body>(&headers, &body)? {
-        Body::Batch(list) => (list, true),
-        Body::One(one) => (vec![one], false),
+    let (inputs, batch) = match parse_body::<EventsBody>(&headers, &body)? {
+        EventsBody::Batch(list) => (list, true),
+        EventsBody::One(one) => (vec![one], false),
     };
     if inputs.is_empty() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "send at least one event"));
@@ -52,5 +62,5 @@ pub async fn post(
         return Err(ApiError::invalid(errors));
     }
     let recorded = events::record(&state.db, &parsed, now).await?;
-    Ok((StatusCode::CREATED, Json(json!(recorded))))
+    Ok((StatusCode::CREATED, Json(recorded)))
 }

@@ -4,10 +4,13 @@
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::AppError;
 use crate::fields::FieldErrors;
@@ -22,21 +25,89 @@ mod redemptions;
 mod users;
 mod wallet;
 
+/// The OpenAPI document's frame; the paths and schemas come from the handlers' annotations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Couponry API",
+        description = "Validate, redeem and reverse coupons; send users and events; manage coupons. \
+            Amounts are integers in the currency's minor unit. Errors are `{\"error\": {\"code\", \"message\", \"details\"}}`."
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerKey),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "checkout", description = "Validate, redeem and reverse at checkout (scope `checkout`)"),
+        (name = "users", description = "The app's users, their events, tray and wallet (scope `checkout`)"),
+        (name = "coupons", description = "Manage coupons with the builder's definition (scope `manage`)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerKey;
+
+impl utoipa::Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some("An API key created by an admin on the API keys page.".into());
+        components.add_security_scheme("api_key", SecurityScheme::Http(scheme));
+        openapi.security = Some(vec![SecurityRequirement::new("api_key", Vec::<String>::new())]);
+    }
+}
+
+/// The API's routes and its OpenAPI document, made from the same list so they cannot differ.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+        .routes(routes!(redemptions::validate))
+        .routes(routes!(redemptions::redeem))
+        .routes(routes!(redemptions::show))
+        .routes(routes!(redemptions::reverse))
+        .routes(routes!(users::put, users::show))
+        .routes(routes!(users::tray))
+        .routes(routes!(wallet::show))
+        .routes(routes!(wallet::transact))
+        .routes(routes!(events::post))
+        .routes(routes!(coupons::list, coupons::create))
+        .routes(routes!(coupons::show, coupons::patch))
+        .routes(routes!(coupons::stats))
+        .split_for_parts()
+}
+
+/// The OpenAPI 3 description of the API, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = routes().1;
+        doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+        doc
+    })
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/validate", post(redemptions::validate))
-        .route("/redemptions", post(redemptions::redeem))
-        .route("/redemptions/{id}", axum::routing::get(redemptions::show))
-        .route("/redemptions/{id}/reverse", post(redemptions::reverse))
-        .route("/coupons", axum::routing::get(coupons::list).post(coupons::create))
-        .route("/coupons/{id}", axum::routing::get(coupons::show).patch(coupons::patch))
-        .route("/coupons/{id}/stats", axum::routing::get(coupons::stats))
-        .route("/events", post(events::post))
-        .route("/users/{user_id}", put(users::put).get(users::show))
-        .route("/users/{user_id}/coupons", axum::routing::get(users::tray))
-        .route("/users/{user_id}/wallet", axum::routing::get(wallet::show))
-        .route("/users/{user_id}/wallet/transactions", post(wallet::transact))
+    routes()
+        .0
+        .route("/openapi.json", get(|| async { Json(openapi()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `malformed_json`, `invalid_request`, `unauthenticated`, `forbidden`,
+    /// `not_found`, `conflict`, `redemption_refused`, `rate_limited`, …
+    pub code: String,
+    pub message: String,
+    /// `{"fields": [{"field", "message"}]}` for invalid fields; the decision for a refused redemption.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
 }
 
 /// The API's error: `{"error": {"code", "message", "details"}}` with the status that fits.
@@ -82,11 +153,10 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(details) = self.details {
-            error["details"] = details;
-        }
-        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_string(), message: self.message, details: self.details },
+        };
+        let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }

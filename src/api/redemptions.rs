@@ -6,10 +6,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::caller::Caller;
-use super::{limits, parse_body, path_id, ApiError, ApiResult};
+use super::{limits, parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::fields::FieldErrors;
 use crate::keys::Scope;
 use crate::redemption::cart::CartInput;
@@ -19,17 +19,21 @@ use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
 use crate::redemption::store::{self, Outcome, Redemption, Replayable, Request, Target};
 use crate::startup::AppState;
 
-#[derive(Deserialize)]
+/// A cart and the coupon to use on it: a `code` the shopper typed or a `coupon_id` (using the code
+/// the user holds), or up to 5 `codes`/`coupon_ids` stacked on one cart.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct RedeemBody {
     #[serde(default)]
     user_id: String,
+    /// The code as typed; case and surrounding spaces do not matter.
     code: Option<String>,
     coupon_id: Option<i64>,
-    /// Several codes (or coupons) on one cart: answers come per coupon and in total.
+    /// Several codes on one cart: the answer comes per coupon and in total.
     codes: Option<Vec<String>>,
     coupon_ids: Option<Vec<i64>>,
     cart: Option<CartInput>,
+    /// Redeem only: one order redeems a coupon once.
     order_id: Option<String>,
 }
 
@@ -37,7 +41,7 @@ const MAX_ORDER_ID: usize = 128;
 
 /// The codes a body names, and whether it asked for a stack (`codes`/`coupon_ids`) rather than
 /// one coupon, which shapes the answer.
-fn targets(body: &mut Body, errors: &mut FieldErrors) -> (Vec<Target>, bool) {
+fn targets(body: &mut RedeemBody, errors: &mut FieldErrors) -> (Vec<Target>, bool) {
     let single: Vec<Target> =
         body.code.take().map(Target::Code).into_iter().chain(body.coupon_id.take().map(Target::Coupon)).collect();
     let stacked = body.codes.is_some() || body.coupon_ids.is_some();
@@ -63,7 +67,7 @@ fn targets(body: &mut Body, errors: &mut FieldErrors) -> (Vec<Target>, bool) {
     (Vec::new(), stacked)
 }
 
-fn request(mut body: Body) -> ApiResult<(Request, bool)> {
+fn request(mut body: RedeemBody) -> ApiResult<(Request, bool)> {
     let mut errors = FieldErrors::default();
     let user = errors.check("user_id", crate::users::parse_user_id(&body.user_id));
     let (targets, stacked) = targets(&mut body, &mut errors);
@@ -85,7 +89,7 @@ fn request(mut body: Body) -> ApiResult<(Request, bool)> {
 }
 
 /// One reason a coupon was refused.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReasonOut {
     /// One of the fixed reason codes, e.g. `per_user_limit_reached`.
     pub code: &'static str,
@@ -96,7 +100,7 @@ pub struct ReasonOut {
 }
 
 /// What a valid coupon gives on the cart.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QuoteOut {
     pub currency: String,
     /// The amount the reward was computed on, in minor units.
@@ -108,7 +112,7 @@ pub struct QuoteOut {
 }
 
 /// The answer of validate for one coupon: valid or not, the money, and every reason.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Validation {
     pub valid: bool,
     pub coupon_id: Option<i64>,
@@ -120,7 +124,7 @@ pub struct Validation {
 }
 
 /// The cart after every coupon of a stack.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TotalsOut {
     pub currency: String,
     pub discount: i64,
@@ -132,7 +136,7 @@ pub struct TotalsOut {
 
 /// The answer of validate for several codes: each coupon's answer, in the order sent, and the
 /// totals when every one of them can be used.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StackValidation {
     pub valid: bool,
     /// Every reason of every coupon, most important first.
@@ -143,7 +147,7 @@ pub struct StackValidation {
 }
 
 /// A redeem of several codes: one redemption per coupon, all in one transaction.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StackRedemption {
     /// The id every coupon of this cart shares; reversing any of them reverses them all.
     pub group_id: i64,
@@ -196,20 +200,47 @@ fn stack_validation(s: &StackDecision) -> StackValidation {
     }
 }
 
+/// The answer of validate: one coupon's for `code`/`coupon_id`, the stack's for `codes`/`coupon_ids`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ValidateAnswer {
+    One(Validation),
+    Stack(StackValidation),
+}
+
+/// A recorded redemption: one, or a stack's.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum RedeemAnswer {
+    One(Redemption),
+    Stack(StackRedemption),
+}
+
 /// The answer in the shape the request asked for: one coupon's, or the stack's.
-fn answer(s: &StackDecision, stacked: bool) -> Value {
+fn answer(s: &StackDecision, stacked: bool) -> ValidateAnswer {
     match (stacked, s.decisions.first()) {
-        (false, Some(d)) => json!(validation(d)),
-        _ => json!(stack_validation(s)),
+        (false, Some(d)) => ValidateAnswer::One(validation(d)),
+        _ => ValidateAnswer::Stack(stack_validation(s)),
     }
 }
 
+#[utoipa::path(
+    post, path = "/validate", tag = "checkout", request_body = RedeemBody,
+    description = "Whether the coupon(s) can be used on the cart, with the discount per line and fee and \
+        the cashback, or every reason not, most important first. Writes nothing. Rate limited per key and per user.",
+    responses(
+        (status = 200, body = ValidateAnswer, description = "The decision (valid or not)"),
+        (status = 400, body = ErrorBody, description = "Malformed JSON"),
+        (status = 422, body = ErrorBody, description = "Invalid fields, in `details.fields`"),
+        (status = 429, body = ErrorBody, description = "Too many attempts; see `Retry-After`"),
+    )
+)]
 pub async fn validate(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ValidateAnswer>> {
     caller.require(Scope::Checkout)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
@@ -224,8 +255,8 @@ fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Respons
     let response = match outcome {
         Outcome::Redeemed { redemptions, totals } => {
             let body = match (stacked, redemptions.first()) {
-                (false, Some(one)) => json!(one),
-                _ => json!(StackRedemption {
+                (false, Some(one)) => RedeemAnswer::One(one.clone()),
+                _ => RedeemAnswer::Stack(StackRedemption {
                     group_id: redemptions.first().map_or(0, |r| r.group_id),
                     totals: totals_out(totals),
                     redemptions: redemptions.clone(),
@@ -236,13 +267,24 @@ fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Respons
         Outcome::Refused(s) => {
             let first = s.refusals().first().map(|(_, r)| r.message.clone()).unwrap_or_default();
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "redemption_refused", first)
-                .with_details(answer(s, stacked))
+                .with_details(json!(answer(s, stacked)))
                 .into_response()
         }
     };
     super::mark_replayed(response, replayed)
 }
 
+#[utoipa::path(
+    post, path = "/redemptions", tag = "checkout", request_body = RedeemBody,
+    description = "Validates and records the redemption in one transaction: every limit, cap, budget and \
+        single-use code is taken or none is. Several codes are recorded together or not at all.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    responses(
+        (status = 201, body = RedeemAnswer, description = "Redeemed"),
+        (status = 409, body = ErrorBody, description = "The key was used with another body, or the order already redeemed the coupon"),
+        (status = 422, body = ErrorBody, description = "Refused (`redemption_refused`, the decision in `details`) or invalid fields"),
+    )
+)]
 pub async fn redeem(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,12 +301,32 @@ pub async fn redeem(
     })
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(
+    get, path = "/redemptions/{id}", tag = "checkout",
+    params(("id" = i64, Path, description = "The redemption's id")),
+    responses((status = 200, body = Redemption), (status = 404, body = ErrorBody))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Redemption>> {
     caller.require(Scope::Checkout)?;
-    Ok(Json(json!(store::get(&state.db, path_id(&id)?).await?)))
+    Ok(Json(store::get(&state.db, path_id(&id)?).await?))
 }
 
-pub async fn reverse(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(
+    post, path = "/redemptions/{id}/reverse", tag = "checkout",
+    description = "Gives the use back to every limit and takes the cashback back. Coupons stacked on the same \
+        cart are reversed with it. Reversing twice changes nothing.",
+    params(("id" = i64, Path, description = "The redemption's id")),
+    responses((status = 200, body = Redemption, description = "The redemption, reversed"), (status = 404, body = ErrorBody))
+)]
+pub async fn reverse(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Redemption>> {
     caller.require(Scope::Checkout)?;
-    Ok(Json(json!(store::reverse(&state.db, path_id(&id)?, &caller.actor(), chrono::Utc::now()).await?.0)))
+    Ok(Json(store::reverse(&state.db, path_id(&id)?, &caller.actor(), chrono::Utc::now()).await?.0))
 }

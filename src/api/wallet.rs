@@ -9,26 +9,33 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
-use super::{parse_body, user_id, ApiError, ApiResult};
+use super::{parse_body, user_id, ApiError, ApiResult, ErrorBody};
 use crate::keys::Scope;
 use crate::startup::AppState;
-use crate::wallet::{self, Change, WalletEntry};
+use crate::wallet::{self, Change, Transaction, WalletEntry};
 
 /// A wallet: the balance and the newest transactions first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Wallet {
     pub user_id: String,
     pub balance: i64,
     pub transactions: Vec<WalletEntry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// How many transactions, newest first (default 50, at most 500).
     limit: Option<i64>,
 }
 
 const MAX_PAGE: i64 = 500;
 
+#[utoipa::path(
+    get, path = "/users/{user_id}/wallet", tag = "users",
+    params(("user_id" = String, Path), Page),
+    responses((status = 200, body = Wallet))
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -46,16 +53,31 @@ pub async fn show(
 }
 
 /// A credit or debit: `{"type": "credit" | "debit", "points": 250, "note": "spent at checkout"}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionBody {
+    /// `credit` or `debit`.
     #[serde(rename = "type", default)]
     kind: String,
+    /// Points to move, 1 or more.
     #[serde(default)]
     points: i64,
     note: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/users/{user_id}/wallet/transactions", tag = "users", request_body = TransactionBody,
+    description = "Credits or debits points. A debit larger than the balance is refused whole; the balance never goes below zero.",
+    params(
+        ("user_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer"),
+    ),
+    responses(
+        (status = 201, body = Transaction),
+        (status = 409, body = ErrorBody, description = "The key was used with another body"),
+        (status = 422, body = ErrorBody, description = "Invalid fields, or too few points for the debit"),
+    )
+)]
 pub async fn transact(
     State(state): State<AppState>,
     caller: Caller,

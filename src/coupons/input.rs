@@ -12,6 +12,7 @@ use crate::money::{Currency, MAX_MINOR};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CouponInput {
     pub name: String,
     pub description: String,
@@ -34,6 +35,7 @@ pub struct CouponInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RewardInput {
     #[serde(rename = "type")]
     pub kind: String,
@@ -46,6 +48,7 @@ pub struct RewardInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppliesToInput {
     #[serde(rename = "type")]
     pub kind: String,
@@ -57,6 +60,7 @@ pub struct AppliesToInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QualifyingInput {
     pub user: Vec<ConditionInput>,
     pub items: Vec<ConditionInput>,
@@ -65,6 +69,7 @@ pub struct QualifyingInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DistributionInput {
     #[serde(rename = "type")]
     pub kind: String,
@@ -75,6 +80,7 @@ pub struct DistributionInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivationInput {
     #[serde(rename = "type")]
     pub kind: String,
@@ -84,6 +90,7 @@ pub struct ActivationInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExpiryInput {
     #[serde(rename = "type")]
     pub kind: String,
@@ -94,6 +101,7 @@ pub struct ExpiryInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DurationInput {
     pub value: Option<i64>,
     pub unit: String,
@@ -101,6 +109,7 @@ pub struct DurationInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LimitsInput {
     pub per_user: Option<i64>,
     pub global: Option<i64>,
@@ -111,6 +120,7 @@ pub struct LimitsInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CapInput {
     pub period: String,
     pub scope: String,
@@ -119,6 +129,7 @@ pub struct CapInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WindowInput {
     pub start: Option<String>,
     pub end: Option<String>,
@@ -126,12 +137,14 @@ pub struct WindowInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScheduleInput {
     pub days: Vec<DayScheduleInput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayScheduleInput {
     pub day: String,
     pub ranges: Vec<TimeRangeInput>,
@@ -139,6 +152,7 @@ pub struct DayScheduleInput {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimeRangeInput {
     pub start: String,
     pub end: String,

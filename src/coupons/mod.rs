@@ -35,6 +35,7 @@ pub struct Coupon {
 /// What a person sees of a coupon's state: the status, refined by time and usage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DisplayState {
     Draft,
     Scheduled,
@@ -88,6 +89,7 @@ impl DisplayState {
 
 /// One row of the coupon list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CouponListItem {
     pub id: i64,
     pub name: String,
@@ -117,6 +119,7 @@ impl CouponListItem {
 /// Filters and order of the coupon list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ListQuery {
     /// A status name, or empty for all.
     pub status: String,

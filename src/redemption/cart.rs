@@ -16,28 +16,35 @@ const MAX_NAME_LEN: usize = 64;
 /// A cart as the app sends it, before it is checked. Numbers arrive as JSON values so that a
 /// wrong type is reported on its field rather than as a malformed body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CartInput {
     #[serde(default)]
     pub currency: String,
     #[serde(default)]
     pub items: Vec<ItemInput>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = std::collections::BTreeMap<String, i64>))]
     pub fees: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub properties: Properties,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ItemInput {
     #[serde(default)]
     pub sku: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub quantity: serde_json::Value,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
     pub unit_price: serde_json::Value,
     #[serde(default)]
     pub category: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub attributes: Properties,
 }
 

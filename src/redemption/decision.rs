@@ -70,6 +70,7 @@ pub struct Usage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LineQuote {
     pub index: usize,
     pub sku: String,
@@ -79,6 +80,7 @@ pub struct LineQuote {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeeQuote {
     pub name: String,
     pub amount: i64,
@@ -88,6 +90,7 @@ pub struct FeeQuote {
 
 /// What the coupon gives on this cart: the discount spread over lines and fees, and cashback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub currency: String,
     /// The amount the reward was computed on.

@@ -35,14 +35,14 @@ pub struct Request {
     pub order_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RedemptionStatus {
     Redeemed,
     Reversed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Redemption {
     pub id: i64,
     /// The id of the first redemption recorded with it (itself when it was redeemed alone):
@@ -678,7 +678,7 @@ async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, A
 }
 
 /// A coupon's figures so far (the analytics pages come with charts later).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Stats {
     pub codes_issued: i64,
     pub assignments: i64,

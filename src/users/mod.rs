@@ -15,8 +15,10 @@ const MAX_TEXT_LEN: usize = 1024;
 const MAX_LIST_LEN: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppUser {
     pub user_id: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub properties: Properties,
     pub created_at: i64,
     pub updated_at: i64,
