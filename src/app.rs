@@ -11,6 +11,7 @@ use crate::components::not_found::NotFound;
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
 use crate::keys::pages::ApiKeysPage;
 use crate::redemption::try_panel::TryPage;
+use crate::reference::page::ApiReferencePage;
 use crate::users::page::UsersPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("api") view=ApiReferencePage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

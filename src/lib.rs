@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod money;
 pub mod redemption;
+pub mod reference;
 #[cfg(feature = "ssr")]
 pub mod startup;
 pub mod users;

@@ -58,6 +58,7 @@ fn Frame(account: Account) -> impl IntoView {
                     <Show when=move || audit>
                         <A href="/audit">"Audit log"</A>
                     </Show>
+                    <A href="/api">"API"</A>
                 </nav>
                 <div class="who">
                     <span class="who-name">{account.name.clone()}</span>
