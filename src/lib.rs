@@ -1,5 +1,8 @@
 //! Couponry: a self-hosted coupon engine with a marketer dashboard.
 
+// The builder's view types are deep: the optimized wasm build needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;

@@ -81,6 +81,22 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
   });
   expect((await again.json()).valid).toBe(true);
 
+  // The reversal is in the audit log, with who did it.
+  await page.click('nav a:has-text("Audit log")');
+  await expect(page.locator("table.audit")).toContainText("redemption.reverse");
+
+  // The API reference, rendered from the generated OpenAPI document.
+  await page.locator("header nav").getByRole("link", { name: "API", exact: true }).click();
+  await expect(page).toHaveURL(/\/api$/);
+  await hydrated(page);
+  await page.locator('.toc a:has-text("/validate")').click();
+  const validate = page.locator("#op-post--validate");
+  await expect(validate).toContainText("most important first");
+  await validate.locator('a:has-text("RedeemBody")').first().click();
+  await expect(page).toHaveURL(/#schema-RedeemBody$/);
+  await expect(page.locator("#schema-RedeemBody")).toContainText("coupon_ids");
+  await shot(page, "api-reference");
+
   // Revoking the key shuts the app out at once.
   await page.goto("/api-keys");
   await hydrated(page);
