@@ -16,7 +16,8 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-apt_packages=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-22 chromium nodejs npm)
+# binaryen: cargo-leptos runs its wasm-opt on release builds (the run command).
+apt_packages=(rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-22 binaryen chromium nodejs npm)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   # Node may come from elsewhere (nvm, NodeSource); only ask apt when the command is absent.
