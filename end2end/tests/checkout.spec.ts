@@ -90,7 +90,7 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
   await expect(page).toHaveURL(/\/api$/);
   await hydrated(page);
   await page.locator('.toc a:has-text("/validate")').click();
-  const validate = page.locator("#op-post--validate");
+  const validate = page.locator("#op-post-validate");
   await expect(validate).toContainText("most important first");
   await validate.locator('a:has-text("RedeemBody")').first().click();
   await expect(page).toHaveURL(/#schema-RedeemBody$/);

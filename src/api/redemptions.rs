@@ -99,16 +99,23 @@ pub struct ReasonOut {
     pub coupon_id: Option<i64>,
 }
 
-/// What a valid coupon gives on the cart.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+/// What a valid coupon gives on the cart; absent when it is refused.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct QuoteOut {
-    pub currency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// The amount the reward was computed on, in minor units.
-    pub eligible_amount: i64,
-    pub discount: i64,
-    pub cashback_points: i64,
-    pub lines: Vec<LineQuote>,
-    pub fees: Vec<FeeQuote>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligible_amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cashback_points: Option<i64>,
+    /// Each line's amount (what the coupons before this one left), discount and total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineQuote>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fees: Option<Vec<FeeQuote>>,
 }
 
 /// The answer of validate for one coupon: valid or not, the money, and every reason.
@@ -120,7 +127,7 @@ pub struct Validation {
     /// Every reason for refusing, most important first; empty when valid.
     pub reasons: Vec<ReasonOut>,
     #[serde(flatten)]
-    pub quote: Option<QuoteOut>,
+    pub quote: QuoteOut,
 }
 
 /// The cart after every coupon of a stack.
@@ -142,7 +149,8 @@ pub struct StackValidation {
     /// Every reason of every coupon, most important first.
     pub reasons: Vec<ReasonOut>,
     pub coupons: Vec<Validation>,
-    #[serde(flatten)]
+    /// The cart after every coupon; present when the stack is valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<TotalsOut>,
 }
 
@@ -151,7 +159,6 @@ pub struct StackValidation {
 pub struct StackRedemption {
     /// The id every coupon of this cart shares; reversing any of them reverses them all.
     pub group_id: i64,
-    #[serde(flatten)]
     pub totals: TotalsOut,
     pub redemptions: Vec<Redemption>,
 }
@@ -166,13 +173,13 @@ fn validation(d: &Decision) -> Validation {
         coupon_id: (d.coupon_id > 0).then_some(d.coupon_id),
         code: d.code.clone(),
         reasons: d.refusals.iter().map(|r| reason_out(r, None)).collect(),
-        quote: d.quote.as_ref().map(|q| QuoteOut {
-            currency: q.currency.clone(),
-            eligible_amount: q.eligible,
-            discount: q.discount,
-            cashback_points: q.cashback,
-            lines: q.lines.clone(),
-            fees: q.fees.clone(),
+        quote: d.quote.as_ref().map_or_else(QuoteOut::default, |q| QuoteOut {
+            currency: Some(q.currency.clone()),
+            eligible_amount: Some(q.eligible),
+            discount: Some(q.discount),
+            cashback_points: Some(q.cashback),
+            lines: Some(q.lines.clone()),
+            fees: Some(q.fees.clone()),
         }),
     }
 }

@@ -41,6 +41,21 @@ fn TypeRef(kind: String, names: Names) -> impl IntoView {
     view! { <code class="type">{parts}</code> }
 }
 
+/// Documentation text, with `backticked` parts set as code.
+#[component]
+fn Prose(text: String) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                view! { <code>{part.to_string()}</code> }.into_any()
+            } else {
+                part.to_string().into_any()
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 fn Fields(fields: Vec<Field>, names: Names, with_location: bool) -> impl IntoView {
     view! {
@@ -67,7 +82,7 @@ fn Fields(fields: Vec<Field>, names: Names, with_location: bool) -> impl IntoVie
                                 <td>
                                     <TypeRef kind=f.kind names=names.clone() />
                                 </td>
-                                <td>{f.description}</td>
+                                <td><Prose text=f.description /></td>
                             </tr>
                         }
                     })
@@ -87,7 +102,7 @@ fn OperationCard(op: Operation, names: Names) -> impl IntoView {
                 <span class=method_class>{op.method.clone()}</span>
                 <code>{op.path.clone()}</code>
             </h3>
-            {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
+            {(!op.description.is_empty()).then(|| view! { <p><Prose text=op.description.clone() /></p> })}
             {(!op.params.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <Fields fields=op.params.clone() names=names.clone() with_location=true />
@@ -105,7 +120,7 @@ fn OperationCard(op: Operation, names: Names) -> impl IntoView {
                             <tr>
                                 <td class="status">{r.status}</td>
                                 <td>{r.body.map(|b| view! { <TypeRef kind=b names=names.clone() /> })}</td>
-                                <td>{r.description}</td>
+                                <td><Prose text=r.description /></td>
                             </tr>
                         })
                         .collect_view()}
@@ -123,7 +138,7 @@ fn SchemaCard(schema: Schema, names: Names) -> impl IntoView {
                 <code>{schema.name.clone()}</code>
                 <span class="muted">" " {schema.kind.clone()}</span>
             </h3>
-            {(!schema.description.is_empty()).then(|| view! { <p>{schema.description.clone()}</p> })}
+            {(!schema.description.is_empty()).then(|| view! { <p><Prose text=schema.description.clone() /></p> })}
             {(!schema.fields.is_empty()).then(|| view! { <Fields fields=schema.fields.clone() names=names.clone() with_location=false /> })}
         </section>
     }
@@ -168,7 +183,7 @@ fn render(r: Reference) -> AnyView {
             let names = names.clone();
             view! {
                 <h2 class="group">{g.name}</h2>
-                <p class="muted">{g.description}</p>
+                <p class="muted"><Prose text=g.description /></p>
                 {g.operations.into_iter().map(|op| view! { <OperationCard op names=names.clone() /> }).collect_view()}
             }
             .into_any()
@@ -184,7 +199,7 @@ fn render(r: Reference) -> AnyView {
             <h1>{format!("{} {}", r.title, r.version)}</h1>
             <a class="button secondary" href="/api/v1/openapi.json" rel="external" target="_blank">"openapi.json"</a>
         </div>
-        <p class="muted">{r.description.clone()}</p>
+        <p class="muted"><Prose text=r.description.clone() /></p>
         <p>"Base URL: " <code>{r.base.clone()}</code> " · every call sends " <code>"Authorization: Bearer <key>"</code></p>
         <div class="reference">
             {toc}

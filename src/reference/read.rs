@@ -48,13 +48,13 @@ pub fn kind(schema: &Value) -> String {
     format!("{base}{}", if nullable { "?" } else { "" })
 }
 
-fn fields(schema: &Value) -> Vec<Field> {
+fn fields(schema: &Value, all: &Value) -> Vec<Field> {
     let required: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let mut all: Vec<Field> = schema
+    let mut found: Vec<Field> = schema
         .get("properties")
         .and_then(Value::as_object)
         .map(|props| {
@@ -72,13 +72,17 @@ fn fields(schema: &Value) -> Vec<Field> {
         .unwrap_or_default();
     // Flattened parts arrive as allOf; their properties belong to the schema.
     for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-        all.extend(fields(part));
+        let part = match part.get("$ref").and_then(Value::as_str) {
+            Some(r) => &all[r.trim_start_matches(REF)],
+            None => part,
+        };
+        found.extend(fields(part, all));
     }
-    all
+    found
 }
 
 fn schema_kind(schema: &Value) -> String {
-    if schema.get("properties").is_some() {
+    if schema.get("properties").is_some() || schema.get("allOf").is_some() {
         "object".into()
     } else if let Some(list) = schema.get("oneOf").and_then(Value::as_array) {
         format!("one of {}", list.iter().map(kind).collect::<Vec<_>>().join(" | "))
@@ -156,7 +160,7 @@ pub fn reference(doc: &Value) -> Reference {
                     name: name.clone(),
                     description: text(&s["description"]),
                     kind: schema_kind(s),
-                    fields: fields(s),
+                    fields: fields(s, &doc["components"]["schemas"]),
                 })
                 .collect()
         })
