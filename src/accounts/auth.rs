@@ -12,6 +12,9 @@ use crate::startup::AppState;
 
 pub const SESSION_COOKIE: &str = "couponry_session";
 
+/// The app's state, from the request's context. Server functions read it before their first
+/// await: while a page renders on the server, a resource's future can outlive the reactive owner
+/// it was made in, and the context goes with the owner (the page would then hydrate an error).
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or(AppError::Internal)
 }

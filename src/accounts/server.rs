@@ -76,27 +76,30 @@ pub async fn logout() -> Result<(), AppError> {
 #[server]
 pub async fn list_accounts() -> Result<Vec<Account>, AppError> {
     use ssr::*;
+    let app = state()?;
     require(Permission::ManageAccounts).await?;
-    store::list(&state()?.db).await
+    store::list(&app.db).await
 }
 
 #[server]
 pub async fn create_account(email: String, name: String, password: String, role: String) -> Result<Account, AppError> {
     use ssr::*;
+    let app = state()?;
     let admin = require(Permission::ManageAccounts).await?;
     let new = NewAccount::parse(&email, &name, &password, &role).map_err(AppError::Invalid)?;
-    store::create(&state()?.db, &Actor::from(&admin), new).await
+    store::create(&app.db, &Actor::from(&admin), new).await
 }
 
 #[server]
 pub async fn update_account(id: i64, role: String, disabled: bool) -> Result<Account, AppError> {
     use ssr::*;
+    let app = state()?;
     let admin = require(Permission::ManageAccounts).await?;
     let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "choose admin, marketer or analyst"))?;
     if id == admin.id && disabled {
         return Err(AppError::Conflict("you cannot disable your own account".into()));
     }
-    store::update(&state()?.db, &Actor::from(&admin), id, role, disabled).await
+    store::update(&app.db, &Actor::from(&admin), id, role, disabled).await
 }
 
 /// One entry of the audit log, ready to show.
@@ -117,12 +120,12 @@ pub struct AuditEntry {
 #[server(input = Json)]
 pub async fn list_audit(entity: Option<(String, String)>, before_id: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
     use ssr::*;
+    let app = state()?;
     match &entity {
         Some((kind, _)) if kind == "coupon" => require(Permission::ViewCoupons).await?,
         _ => require(Permission::ViewAudit).await?,
     };
-    let rows =
-        audit::list(&state()?.db, entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), before_id, 100).await?;
+    let rows = audit::list(&app.db, entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), before_id, 100).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEntry {

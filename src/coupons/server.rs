@@ -32,15 +32,17 @@ pub struct CouponView {
 #[server(input = Json)]
 pub async fn list_coupons(query: ListQuery) -> Result<Vec<CouponListItem>, AppError> {
     use ssr::*;
+    let app = state()?;
     require(Permission::ViewCoupons).await?;
-    store::list(&state()?.db, &query).await
+    store::list(&app.db, &query).await
 }
 
 #[server]
 pub async fn get_coupon(id: i64) -> Result<CouponView, AppError> {
     use ssr::*;
+    let app = state()?;
     let account = require(Permission::ViewCoupons).await?;
-    let db = &state()?.db;
+    let db = &app.db;
     let coupon = store::get(db, id).await?;
     let uses = store::global_uses(db, id).await?;
     Ok(CouponView {
@@ -58,9 +60,10 @@ pub async fn get_coupon(id: i64) -> Result<CouponView, AppError> {
 #[server(input = Json)]
 pub async fn save_coupon(id: Option<i64>, version: Option<i64>, input: CouponInput) -> Result<i64, AppError> {
     use ssr::*;
+    let app = state()?;
     let account = require(Permission::EditCoupons).await?;
     let definition = input.parse().map_err(AppError::Invalid)?;
-    let db = &state()?.db;
+    let db = &app.db;
     let actor = Actor::from(&account);
     let coupon = match id {
         None => store::create(db, &actor, &definition).await?,
@@ -72,8 +75,9 @@ pub async fn save_coupon(id: Option<i64>, version: Option<i64>, input: CouponInp
 #[server]
 pub async fn change_status(id: i64, status: String) -> Result<CouponStatus, AppError> {
     use ssr::*;
+    let app = state()?;
     let account = require(Permission::EditCoupons).await?;
     let next = CouponStatus::parse(&status).ok_or_else(|| AppError::field("status", "unknown status"))?;
-    let coupon = store::set_status(&state()?.db, &Actor::from(&account), id, next).await?;
+    let coupon = store::set_status(&app.db, &Actor::from(&account), id, next).await?;
     Ok(coupon.status)
 }

@@ -24,8 +24,9 @@ pub struct NewKey {
 #[server]
 pub async fn list_api_keys() -> Result<Vec<ApiKey>, AppError> {
     use ssr::*;
+    let app = state()?;
     require(Permission::ManageKeys).await?;
-    store::list(&state()?.db).await
+    store::list(&app.db).await
 }
 
 /// Checkboxes post `on` when ticked and nothing otherwise.
@@ -36,19 +37,21 @@ pub async fn create_api_key(
     manage: Option<String>,
 ) -> Result<NewKey, AppError> {
     use ssr::*;
+    let app = state()?;
     let account = require(Permission::ManageKeys).await?;
     use crate::keys::Scope;
     let scopes: Vec<Scope> = [(checkout, Scope::Checkout), (manage, Scope::Manage)]
         .into_iter()
         .filter_map(|(ticked, scope)| ticked.is_some().then_some(scope))
         .collect();
-    let (key, secret) = store::create(&state()?.db, &Actor::from(&account), &name, &scopes).await?;
+    let (key, secret) = store::create(&app.db, &Actor::from(&account), &name, &scopes).await?;
     Ok(NewKey { key, secret })
 }
 
 #[server]
 pub async fn revoke_api_key(id: i64) -> Result<ApiKey, AppError> {
     use ssr::*;
+    let app = state()?;
     let account = require(Permission::ManageKeys).await?;
-    store::revoke(&state()?.db, &Actor::from(&account), id).await
+    store::revoke(&app.db, &Actor::from(&account), id).await
 }

@@ -87,8 +87,9 @@ pub async fn try_coupon(
     use super::store::{validate, Request, Target};
     use crate::accounts::auth::{require, state};
     use crate::accounts::Permission;
+    let app = state()?;
     require(Permission::ViewCoupons).await?;
-    let db = &state()?.db;
+    let db = &app.db;
     let coupon = crate::coupons::store::get(db, coupon_id).await?;
     let currency = coupon.definition.currency;
     let mut errors = FieldErrors::default();

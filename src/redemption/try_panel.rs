@@ -35,7 +35,7 @@ pub fn TryPage() -> impl IntoView {
                                 <h1>{format!("Try “{}”", d.name)}</h1>
                                 <a class="button secondary" href=format!("/coupons/{}", v.coupon.id)>"Back to the coupon"</a>
                             </div>
-                            <p class="summary">{v.summary}</p>
+                            <p class="summary lead">{v.summary}</p>
                             <TryPanel coupon_id=v.coupon.id code=d.static_code().map(String::from) currency=d.currency.code().to_string() />
                         }
                         .into_any()

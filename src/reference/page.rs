@@ -44,8 +44,10 @@ fn TypeRef(kind: String, names: Names) -> impl IntoView {
 /// Documentation text, with `backticked` parts set as code.
 #[component]
 fn Prose(text: String) -> impl IntoView {
+    // Empty parts are left out: the server renders no text node for "", and hydration would miss it.
     text.split('`')
         .enumerate()
+        .filter(|(_, part)| !part.is_empty())
         .map(|(i, part)| {
             if i % 2 == 1 {
                 view! { <code>{part.to_string()}</code> }.into_any()

@@ -76,10 +76,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                                     <a href=format!("/coupons/{}", t.coupon_id)>{t.name}</a>
                                     {t.code.map(|c| view! { " " <code>{c}</code> })}
                                     <div class="muted">{t.summary}</div>
-                                    <div class="muted">
-                                        {t.expires_at.map(|e| format!("expires {}", format_ms(e)))}
-                                        {t.uses_left.map(|n| format!(" · {n} uses left"))}
-                                    </div>
+                                    <div class="muted">{tray_limits(t.expires_at, t.uses_left)}</div>
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -100,8 +97,8 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                             <tr data-redemption=r.id>
                                 <td class="muted">{format_ms(r.redeemed_at)}</td>
                                 <td><a href=format!("/coupons/{}", r.coupon_id)>{format!("#{}", r.coupon_id)}</a></td>
-                                <td><code>{r.code.unwrap_or_default()}</code></td>
-                                <td>{r.order_id.unwrap_or_default()}</td>
+                                <td>{r.code.map(|c| view! { <code>{c}</code> })}</td>
+                                <td>{r.order_id}</td>
                                 <td class="num">{r.discount}</td>
                                 <td class="num">{r.cashback}</td>
                                 <td>
@@ -128,6 +125,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
         <div class="grid-2">
             <section class="card">
                 <h2>"Wallet"</h2>
+                {user.wallet.is_empty().then(|| view! { <p class="muted">"No points credited or spent yet."</p> })}
                 <ul class="history">
                     {user.wallet.into_iter().map(|w| view! {
                         <li>
@@ -140,6 +138,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
             </section>
             <section class="card">
                 <h2>"Recent events"</h2>
+                {user.events.is_empty().then(|| view! { <p class="muted">"No events from the app yet."</p> })}
                 <ul class="history">
                     {user.events.into_iter().map(|e| view! {
                         <li><span class="muted">{format_ms(e.occurred_at.timestamp_millis())}</span> " " <strong>{e.name}</strong></li>
@@ -148,4 +147,13 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
             </section>
         </div>
     }
+}
+
+/// "expires 2026-12-01 10:00 UTC · 1 use left", as much of it as applies. `None` rather than an
+/// empty text: the server renders no text node for "", and hydration would then miss one.
+fn tray_limits(expires_at: Option<i64>, uses_left: Option<i64>) -> Option<String> {
+    let expiry = expires_at.map(|e| format!("expires {}", format_ms(e)));
+    let uses = uses_left.map(|n| format!("{n} use{} left", if n == 1 { "" } else { "s" }));
+    let text = expiry.into_iter().chain(uses).collect::<Vec<_>>().join(" · ");
+    (!text.is_empty()).then_some(text)
 }

@@ -40,9 +40,10 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
     use crate::accounts::auth::{require, state};
     use crate::accounts::Permission;
     use crate::redemption::store::{list_for_user, RedemptionStatus};
+    let app = state()?;
     let account = require(Permission::ViewCoupons).await?;
     let user_id = super::parse_user_id(&user_id).map_err(|m| AppError::field("user_id", m))?;
-    let db = &state()?.db;
+    let db = &app.db;
     let redemptions = list_for_user(db, &user_id, 50)
         .await?
         .into_iter()
@@ -75,8 +76,9 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
 pub async fn reverse_redemption(id: i64) -> Result<(), AppError> {
     use crate::accounts::auth::{require, state};
     use crate::accounts::Permission;
+    let app = state()?;
     let account = require(Permission::EditCoupons).await?;
     let actor = crate::accounts::audit::Actor::from(&account);
-    crate::redemption::store::reverse(&state()?.db, id, &actor, chrono::Utc::now()).await?;
+    crate::redemption::store::reverse(&app.db, id, &actor, chrono::Utc::now()).await?;
     Ok(())
 }
