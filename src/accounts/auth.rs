@@ -12,9 +12,7 @@ use crate::startup::AppState;
 
 pub const SESSION_COOKIE: &str = "couponry_session";
 
-/// The app's state, from the request's context. Server functions read it before their first
-/// await: while a page renders on the server, a resource's future can outlive the reactive owner
-/// it was made in, and the context goes with the owner (the page would then hydrate an error).
+/// The app's state, from the request's context. Read it before any await (see [`authorize`]).
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or(AppError::Internal)
 }
@@ -86,6 +84,15 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
     let Some(parts) = use_context::<Parts>() else { return Ok(None) };
     let Some(token) = session_token(&parts.headers) else { return Ok(None) };
     account_for_token(&state()?, &token).await
+}
+
+/// The app's state and the current account, if it may do `permission`. The state is read before
+/// the first await: while a page renders on the server, a resource's future can outlive the
+/// reactive owner it was made in, the context goes with the owner, and the page would then
+/// hydrate an error.
+pub async fn authorize(permission: Permission) -> Result<(AppState, Account), AppError> {
+    let state = state()?;
+    Ok((state, require(permission).await?))
 }
 
 /// The current account if it may do `permission`; the reason otherwise.

@@ -10,7 +10,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::accounts::audit::{self, Actor};
-    pub use crate::accounts::auth::{self, require, state};
+    pub use crate::accounts::auth::{self, authorize, state};
     pub use crate::accounts::store::{self, NewAccount};
     pub use crate::accounts::{passwords, Permission, Role};
     pub use axum::http::{header, HeaderValue};
@@ -76,16 +76,14 @@ pub async fn logout() -> Result<(), AppError> {
 #[server]
 pub async fn list_accounts() -> Result<Vec<Account>, AppError> {
     use ssr::*;
-    let app = state()?;
-    require(Permission::ManageAccounts).await?;
+    let (app, _) = authorize(Permission::ManageAccounts).await?;
     store::list(&app.db).await
 }
 
 #[server]
 pub async fn create_account(email: String, name: String, password: String, role: String) -> Result<Account, AppError> {
     use ssr::*;
-    let app = state()?;
-    let admin = require(Permission::ManageAccounts).await?;
+    let (app, admin) = authorize(Permission::ManageAccounts).await?;
     let new = NewAccount::parse(&email, &name, &password, &role).map_err(AppError::Invalid)?;
     store::create(&app.db, &Actor::from(&admin), new).await
 }
@@ -93,8 +91,7 @@ pub async fn create_account(email: String, name: String, password: String, role:
 #[server]
 pub async fn update_account(id: i64, role: String, disabled: bool) -> Result<Account, AppError> {
     use ssr::*;
-    let app = state()?;
-    let admin = require(Permission::ManageAccounts).await?;
+    let (app, admin) = authorize(Permission::ManageAccounts).await?;
     let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "choose admin, marketer or analyst"))?;
     if id == admin.id && disabled {
         return Err(AppError::Conflict("you cannot disable your own account".into()));
@@ -120,11 +117,11 @@ pub struct AuditEntry {
 #[server(input = Json)]
 pub async fn list_audit(entity: Option<(String, String)>, before_id: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
     use ssr::*;
-    let app = state()?;
-    match &entity {
-        Some((kind, _)) if kind == "coupon" => require(Permission::ViewCoupons).await?,
-        _ => require(Permission::ViewAudit).await?,
+    let permission = match &entity {
+        Some((kind, _)) if kind == "coupon" => Permission::ViewCoupons,
+        _ => Permission::ViewAudit,
     };
+    let (app, _) = authorize(permission).await?;
     let rows = audit::list(&app.db, entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), before_id, 100).await?;
     Ok(rows
         .into_iter()

@@ -13,7 +13,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::accounts::audit::Actor;
-    pub use crate::accounts::auth::{require, state};
+    pub use crate::accounts::auth::authorize;
     pub use crate::accounts::Permission;
     pub use crate::coupons::store;
 }
@@ -32,16 +32,14 @@ pub struct CouponView {
 #[server(input = Json)]
 pub async fn list_coupons(query: ListQuery) -> Result<Vec<CouponListItem>, AppError> {
     use ssr::*;
-    let app = state()?;
-    require(Permission::ViewCoupons).await?;
+    let (app, _) = authorize(Permission::ViewCoupons).await?;
     store::list(&app.db, &query).await
 }
 
 #[server]
 pub async fn get_coupon(id: i64) -> Result<CouponView, AppError> {
     use ssr::*;
-    let app = state()?;
-    let account = require(Permission::ViewCoupons).await?;
+    let (app, account) = authorize(Permission::ViewCoupons).await?;
     let db = &app.db;
     let coupon = store::get(db, id).await?;
     let uses = store::global_uses(db, id).await?;
@@ -60,8 +58,7 @@ pub async fn get_coupon(id: i64) -> Result<CouponView, AppError> {
 #[server(input = Json)]
 pub async fn save_coupon(id: Option<i64>, version: Option<i64>, input: CouponInput) -> Result<i64, AppError> {
     use ssr::*;
-    let app = state()?;
-    let account = require(Permission::EditCoupons).await?;
+    let (app, account) = authorize(Permission::EditCoupons).await?;
     let definition = input.parse().map_err(AppError::Invalid)?;
     let db = &app.db;
     let actor = Actor::from(&account);
@@ -75,8 +72,7 @@ pub async fn save_coupon(id: Option<i64>, version: Option<i64>, input: CouponInp
 #[server]
 pub async fn change_status(id: i64, status: String) -> Result<CouponStatus, AppError> {
     use ssr::*;
-    let app = state()?;
-    let account = require(Permission::EditCoupons).await?;
+    let (app, account) = authorize(Permission::EditCoupons).await?;
     let next = CouponStatus::parse(&status).ok_or_else(|| AppError::field("status", "unknown status"))?;
     let coupon = store::set_status(&app.db, &Actor::from(&account), id, next).await?;
     Ok(coupon.status)

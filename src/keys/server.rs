@@ -9,7 +9,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::accounts::audit::Actor;
-    pub use crate::accounts::auth::{require, state};
+    pub use crate::accounts::auth::authorize;
     pub use crate::accounts::Permission;
     pub use crate::keys::store;
 }
@@ -24,8 +24,7 @@ pub struct NewKey {
 #[server]
 pub async fn list_api_keys() -> Result<Vec<ApiKey>, AppError> {
     use ssr::*;
-    let app = state()?;
-    require(Permission::ManageKeys).await?;
+    let (app, _) = authorize(Permission::ManageKeys).await?;
     store::list(&app.db).await
 }
 
@@ -37,8 +36,7 @@ pub async fn create_api_key(
     manage: Option<String>,
 ) -> Result<NewKey, AppError> {
     use ssr::*;
-    let app = state()?;
-    let account = require(Permission::ManageKeys).await?;
+    let (app, account) = authorize(Permission::ManageKeys).await?;
     use crate::keys::Scope;
     let scopes: Vec<Scope> = [(checkout, Scope::Checkout), (manage, Scope::Manage)]
         .into_iter()
@@ -51,7 +49,6 @@ pub async fn create_api_key(
 #[server]
 pub async fn revoke_api_key(id: i64) -> Result<ApiKey, AppError> {
     use ssr::*;
-    let app = state()?;
-    let account = require(Permission::ManageKeys).await?;
+    let (app, account) = authorize(Permission::ManageKeys).await?;
     store::revoke(&app.db, &Actor::from(&account), id).await
 }

@@ -85,10 +85,9 @@ pub async fn try_coupon(
     properties: String,
 ) -> Result<TryResult, AppError> {
     use super::store::{validate, Request, Target};
-    use crate::accounts::auth::{require, state};
+    use crate::accounts::auth::authorize;
     use crate::accounts::Permission;
-    let app = state()?;
-    require(Permission::ViewCoupons).await?;
+    let (app, _) = authorize(Permission::ViewCoupons).await?;
     let db = &app.db;
     let coupon = crate::coupons::store::get(db, coupon_id).await?;
     let currency = coupon.definition.currency;

@@ -347,6 +347,7 @@ async fn redeem_in(
     let Some(totals) = stack.totals.clone() else {
         return Ok(Err(stack));
     };
+    // A stack with totals has no missing code, so `found[i]` is `stack.decisions[i]`'s coupon.
     let found: Vec<&Facts> = candidates
         .iter()
         .filter_map(|c| match c {

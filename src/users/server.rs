@@ -37,11 +37,10 @@ pub struct UserView {
 
 #[server]
 pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
-    use crate::accounts::auth::{require, state};
+    use crate::accounts::auth::authorize;
     use crate::accounts::Permission;
     use crate::redemption::store::{list_for_user, RedemptionStatus};
-    let app = state()?;
-    let account = require(Permission::ViewCoupons).await?;
+    let (app, account) = authorize(Permission::ViewCoupons).await?;
     let user_id = super::parse_user_id(&user_id).map_err(|m| AppError::field("user_id", m))?;
     let db = &app.db;
     let redemptions = list_for_user(db, &user_id, 50)
@@ -74,10 +73,9 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
 /// Reverses a redemption from the dashboard (an order cancelled by support, say).
 #[server]
 pub async fn reverse_redemption(id: i64) -> Result<(), AppError> {
-    use crate::accounts::auth::{require, state};
+    use crate::accounts::auth::authorize;
     use crate::accounts::Permission;
-    let app = state()?;
-    let account = require(Permission::EditCoupons).await?;
+    let (app, account) = authorize(Permission::EditCoupons).await?;
     let actor = crate::accounts::audit::Actor::from(&account);
     crate::redemption::store::reverse(&app.db, id, &actor, chrono::Utc::now()).await?;
     Ok(())
