@@ -133,6 +133,7 @@ async fn bench(label: &str, database_url: String, seconds: u64) -> (Run, Run) {
         session_hours: 1,
         validate_per_key: u32::MAX,
         validate_per_user: u32::MAX,
+        max_upload_bytes: 64 << 20,
     };
     let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
     let (router, _) = startup::build(config, options).await.expect("server builds");

@@ -6,6 +6,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
+use crate::codes::pages::{BatchesPage, CouponCodesPage, UploadPage};
 use crate::components::layout::Dashboard;
 use crate::components::not_found::NotFound;
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
@@ -50,6 +51,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("coupons/:id") view=CouponDetailPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/edit") view=CouponBuilderPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/try") view=TryPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/:id/codes") view=CouponCodesPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/:id/codes/upload") view=UploadPage ssr=SsrMode::Async />
+                    <Route path=path!("codes") view=BatchesPage ssr=SsrMode::Async />
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />

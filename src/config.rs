@@ -15,6 +15,8 @@ pub struct Config {
     pub validate_per_key: u32,
     /// Validations allowed per user per minute: guessing codes for one user stays slow.
     pub validate_per_user: u32,
+    /// The largest code file an upload may send, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -28,6 +30,7 @@ impl Config {
             session_hours: var("COUPONRY_SESSION_HOURS").and_then(|v| v.parse().ok()).unwrap_or(12),
             validate_per_key: var("COUPONRY_VALIDATE_PER_KEY").and_then(|v| v.parse().ok()).unwrap_or(12_000),
             validate_per_user: var("COUPONRY_VALIDATE_PER_USER").and_then(|v| v.parse().ok()).unwrap_or(30),
+            max_upload_bytes: var("COUPONRY_MAX_UPLOAD_MB").and_then(|v| v.parse::<u64>().ok()).unwrap_or(200) << 20,
         }
     }
 }

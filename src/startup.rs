@@ -53,10 +53,16 @@ pub async fn build(
         .await
         .map_err(StartupError::Bootstrap)?
         .map(|(email, password)| FirstLogin { email, password });
+    match crate::codes::store::close_interrupted(&db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!("{n} code uploads were cut off by an earlier stop; marked failed"),
+        Err(e) => tracing::warn!("cannot close interrupted uploads: {e}"),
+    }
     let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
     let routes = generate_route_list(App);
     let router = Router::new()
         .nest("/api/v1", crate::api::router())
+        .merge(crate::codes::http::router())
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -95,6 +95,21 @@ pub async fn authorize(permission: Permission) -> Result<(AppState, Account), Ap
     Ok((state, require(permission).await?))
 }
 
+/// The account of a plain HTTP request (a dashboard download or upload) if it may do `permission`.
+pub async fn account_for_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    permission: Permission,
+) -> Result<Account, AppError> {
+    let token = session_token(headers).ok_or(AppError::Unauthenticated)?;
+    let account = account_for_token(state, &token).await?.ok_or(AppError::Unauthenticated)?;
+    if account.can(permission) {
+        Ok(account)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// The current account if it may do `permission`; the reason otherwise.
 pub async fn require(permission: Permission) -> Result<Account, AppError> {
     let account = current_account().await?.ok_or(AppError::Unauthenticated)?;

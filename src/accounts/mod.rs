@@ -34,6 +34,8 @@ pub enum Permission {
     /// Create and revoke the API keys apps use.
     ManageKeys,
     ViewAudit,
+    /// Upload files of codes (admins: a file can hand codes to any user).
+    UploadCodes,
 }
 
 impl Role {

@@ -18,6 +18,7 @@ use crate::idempotency::Idempotency;
 use crate::startup::AppState;
 
 pub mod caller;
+mod codes;
 mod coupons;
 mod events;
 pub mod limits;
@@ -40,6 +41,7 @@ mod wallet;
         (name = "checkout", description = "Validate, redeem and reverse at checkout (scope `checkout`)"),
         (name = "users", description = "The app's users, their events, tray and wallet (scope `checkout`)"),
         (name = "coupons", description = "Manage coupons with the builder's definition (scope `manage`)"),
+        (name = "codes", description = "Generate and upload unique codes in batches (scope `manage`)"),
     )
 )]
 struct ApiDoc;
@@ -72,6 +74,9 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coupons::list, coupons::create))
         .routes(routes!(coupons::show, coupons::patch))
         .routes(routes!(coupons::stats))
+        .routes(routes!(codes::generate))
+        .routes(routes!(codes::import))
+        .routes(routes!(codes::batches))
         .split_for_parts()
 }
 

@@ -48,6 +48,7 @@ fn Frame(account: Account) -> impl IntoView {
                 </a>
                 <nav>
                     <A href="/coupons">"Coupons"</A>
+                    <A href="/codes">"Codes"</A>
                     <A href="/users">"Users"</A>
                     <Show when=move || admin>
                         <A href="/accounts">"Accounts"</A>

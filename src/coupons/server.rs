@@ -27,6 +27,8 @@ pub struct CouponView {
     pub input: CouponInput,
     pub uses: i64,
     pub can_edit: bool,
+    /// Unique-code coupons: how many free codes are left.
+    pub pool: Option<crate::codes::Pool>,
 }
 
 #[server(input = Json)]
@@ -43,7 +45,9 @@ pub async fn get_coupon(id: i64) -> Result<CouponView, AppError> {
     let db = &app.db;
     let coupon = store::get(db, id).await?;
     let uses = store::global_uses(db, id).await?;
+    let pool = crate::codes::store::pool(db, &coupon).await?;
     Ok(CouponView {
+        pool,
         state: DisplayState::of(&coupon, uses, crate::db::now_ms()),
         summary: super::summary::describe_definition(&coupon.definition),
         input: CouponInput::from(&coupon.definition),

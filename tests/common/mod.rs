@@ -126,6 +126,7 @@ impl TestApp {
             session_hours: 12,
             validate_per_key: 100_000,
             validate_per_user: 30,
+            max_upload_bytes: 8 << 20,
         };
         let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
         let (router, _) = startup::build(config, options).await.expect("the app starts");

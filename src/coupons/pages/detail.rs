@@ -140,7 +140,12 @@ fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView
             <a class="button secondary" href=format!("/coupons/{id}/try")>
                 "Try it with a cart"
             </a>
+            {view.pool.map(|_| view! {
+                " "
+                <a class="button secondary" href=format!("/coupons/{id}/codes")>"Codes and batches"</a>
+            })}
         </p>
+        {view.pool.and_then(|pool| crate::codes::pages::pool_warning(id, pool))}
         <section class="card">
             <h2>"Settings"</h2>
             <dl class="settings">

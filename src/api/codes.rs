@@ -1,0 +1,126 @@
+//! `POST /coupons/{id}/codes/generate`, `POST /coupons/{id}/codes/import` (a `text/csv` body),
+//! `GET /coupons/{id}/batches`: the same generation and import as the dashboard.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::caller::Caller;
+use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use crate::codes::http::{file_name, spool_error};
+use crate::codes::import::{self, Outcome};
+use crate::codes::pattern::GenerateInput;
+use crate::codes::{generate, store, Batch};
+use crate::keys::Scope;
+use crate::startup::AppState;
+
+const ID: &str = "The coupon's id";
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchList {
+    pub batches: Vec<Batch>,
+}
+
+#[utoipa::path(
+    post, path = "/coupons/{id}/codes/generate", tag = "codes", request_body = GenerateInput,
+    params(("id" = i64, Path, description = ID)),
+    description = "Generates unique codes from a pattern (`#` digit, `?` letter, `*` either; look-alikes \
+        0/O and 1/I/L left out) with a cryptographically secure generator. Refused when the pattern's \
+        space is under 100× the codes of its shape.",
+    responses(
+        (status = 201, body = Batch),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Bad count or pattern, a guessable pattern, or a coupon without unique codes"),
+    )
+)]
+pub async fn generate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Batch>)> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    let input: GenerateInput = parse_body(&headers, &body)?;
+    let (count, pattern) = input.parse().map_err(ApiError::invalid)?;
+    let batch = generate::generate(&state.db, &caller.actor(), id, count, &pattern).await?;
+    Ok((StatusCode::CREATED, Json(batch)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// The file's name, kept on the batch.
+    file_name: Option<String>,
+}
+
+#[utoipa::path(
+    post, path = "/coupons/{id}/codes/import", tag = "codes",
+    params(("id" = i64, Path, description = ID), ImportQuery),
+    request_body(content = String, content_type = "text/csv",
+        description = "Columns `code`, optional `user_id` (pre-assigns) and `expires_at` (RFC 3339 or a date); \
+            a header row or none; UTF-8 with or without BOM; CRLF or LF; quoted fields."),
+    description = "Imports a file of codes all or nothing: any bad row stores nothing and the answer lists \
+        the problems by line (the first 300; the rest in the batch's problem report).",
+    responses(
+        (status = 201, body = Batch),
+        (status = 413, body = ErrorBody, description = "Larger than the upload limit"),
+        (status = 422, body = ErrorBody, description = "Refused: `details` has `batch`, `problem_count`, `counts` and `problems`"),
+    )
+)]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<ImportQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Batch>)> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    let is_csv = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.starts_with("text/csv") || v.starts_with("text/plain") || v.starts_with("application/octet-stream")
+    });
+    if !is_csv {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as text/csv",
+        ));
+    }
+    generate::coupon_taking_codes(&state.db, id, "file").await?;
+    let spooled = import::spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(spool_error)?;
+    let name = file_name(query.file_name.as_deref());
+    match import::import(&state.db, &caller.actor(), id, name.as_deref(), spooled, |_| {}).await? {
+        Outcome::Stored(batch) => Ok((StatusCode::CREATED, Json(batch))),
+        Outcome::Refused { batch, problems } => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "import_refused",
+            format!("{} rows have problems; nothing was stored", batch.problem_count),
+        )
+        .with_details(json!({
+            "batch": batch.id,
+            "problem_count": batch.problem_count,
+            "counts": batch.problem_summary,
+            "problems": problems,
+        }))),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/coupons/{id}/batches", tag = "codes", params(("id" = i64, Path, description = ID)),
+    responses((status = 200, body = BatchList), (status = 404, body = ErrorBody))
+)]
+pub async fn batches(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BatchList>> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    crate::coupons::store::get(&state.db, id).await?;
+    Ok(Json(BatchList { batches: store::list(&state.db, Some(id)).await? }))
+}

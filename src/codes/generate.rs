@@ -1,0 +1,86 @@
+//! Generating a batch of codes from a pattern, in one transaction: all of them or none.
+
+use std::collections::HashSet;
+
+use rand::Rng;
+
+use super::pattern::Pattern;
+use super::rows::CodeRow;
+use super::store::{self, INSERT_CHUNK};
+use super::{Batch, BatchKind};
+use crate::accounts::audit::Actor;
+use crate::coupons::status::CouponStatus;
+use crate::coupons::Coupon;
+use crate::db::{now_ms, Db};
+use crate::error::AppError;
+
+/// A coupon that can take unique codes: it exists, uses unique codes, and is not archived.
+/// `field` names where the page or the API shows the refusal.
+pub async fn coupon_taking_codes(db: &Db, coupon_id: i64, field: &str) -> Result<Coupon, AppError> {
+    let coupon = crate::coupons::store::get(db, coupon_id).await?;
+    if !crate::redemption::decision::uses_unique_codes(&coupon.definition) {
+        return Err(AppError::field(
+            field,
+            "this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution",
+        ));
+    }
+    if coupon.status == CouponStatus::Archived {
+        return Err(AppError::Conflict("this coupon is archived: it takes no new codes".into()));
+    }
+    Ok(coupon)
+}
+
+/// Generates `count` codes of `pattern` for a coupon. Refuses, with the numbers, a pattern too
+/// small to keep the codes unguessable once the codes of that shape already issued are counted.
+pub async fn generate(
+    db: &Db,
+    actor: &Actor,
+    coupon_id: i64,
+    count: u64,
+    pattern: &Pattern,
+) -> Result<Batch, AppError> {
+    coupon_taking_codes(db, coupon_id, "count").await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE code LIKE $1 ESCAPE '\\'")
+        .bind(pattern.like())
+        .fetch_one(db.pool())
+        .await?;
+    pattern.check_space(count, existing.max(0) as u64).map_err(|e| AppError::field("pattern", e))?;
+
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let batch_id = store::open(&mut *tx, actor, coupon_id, BatchKind::Generated, None, Some(&pattern.text())).await?;
+    let mut stored: u64 = 0;
+    let mut drawn: u64 = 0;
+    // With the space at least 100× the codes, a draw collides under 1% of the time; this
+    // bound only stops a space filled by codes of other shapes that the LIKE count missed.
+    let max_draws = count.saturating_mul(2).saturating_add(1000);
+    let mut chunk: Vec<CodeRow> = Vec::with_capacity(INSERT_CHUNK);
+    let mut seen = HashSet::with_capacity(INSERT_CHUNK);
+    while stored < count {
+        if drawn >= max_draws {
+            return Err(AppError::Conflict(format!(
+                "only {stored} of {count} codes could be made unique: `{}` is nearly full; add random positions",
+                pattern.text()
+            )));
+        }
+        chunk.clear();
+        seen.clear();
+        {
+            // The thread's generator is a CSPRNG (ChaCha, seeded from the OS).
+            let mut rng = rand::thread_rng();
+            let mut draw = |n: usize| rng.gen_range(0..n);
+            let want = ((count - stored) as usize).min(INSERT_CHUNK);
+            while chunk.len() < want {
+                drawn += 1;
+                let code = pattern.generate(&mut draw);
+                if seen.insert(code.clone()) {
+                    chunk.push(CodeRow { line: 0, code, user_id: None, expires_at: None });
+                }
+            }
+        }
+        stored += store::insert(&mut tx, coupon_id, batch_id, &chunk, now).await?.len() as u64;
+    }
+    store::finish(&mut tx, actor, batch_id, stored as i64, 0).await?;
+    tx.commit().await?;
+    store::get(db, batch_id).await
+}

@@ -1,0 +1,378 @@
+//! Uploading a file of codes: all of it or none of it, in bounded memory.
+//!
+//! The body is first spooled to a temporary file (so a slow upload never holds the database's
+//! write lock), then a blocking thread parses it while the async side stores chunks of rows in
+//! one transaction. Any bad row rolls everything back; the problems, spilled to a second
+//! temporary file as they are found, are then stored for the report.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
+
+use axum::body::Bytes;
+use chrono_tz::Tz;
+use futures_util::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+use super::rows::{CodeRow, Layout, Problem, RowProblem};
+use super::store::{self, Refusal};
+pub use super::Progress;
+use super::{Batch, BatchKind};
+use crate::accounts::audit::Actor;
+use crate::db::{now_ms, Db, Tx};
+use crate::error::AppError;
+
+/// Rows handed from the parser to the database at a time.
+const ROWS_PER_CHUNK: usize = 4000;
+/// Problems kept for the page and the API answer; all of them go to the report.
+pub const PROBLEMS_SHOWN: usize = 300;
+
+/// How much of a too-large body is read (and dropped) before the refusal.
+const DRAIN_BYTES: u64 = 64 << 20;
+
+/// An upload on disk, whole.
+pub struct Spooled {
+    file: std::fs::File,
+    pub bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    #[error("the file is larger than the {limit_mb} MB upload limit")]
+    TooLarge { limit_mb: u64 },
+    #[error("the upload broke off before the file arrived whole")]
+    BrokenOff,
+    #[error("the server could not store the upload")]
+    Disk(#[from] std::io::Error),
+}
+
+/// Writes the body to a temporary file (deleted when dropped), refusing it past `max_bytes`.
+pub async fn spool<S, E>(body: S, max_bytes: u64) -> Result<Spooled, SpoolError>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+{
+    let file = tempfile::tempfile()?;
+    let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file.try_clone()?));
+    let mut bytes: u64 = 0;
+    let mut body = std::pin::pin!(body);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| SpoolError::BrokenOff)?;
+        bytes += chunk.len() as u64;
+        if bytes > max_bytes {
+            // Read on a while (unstored), so a client still sending hears the refusal instead
+            // of a reset connection; a body far past the limit is cut off.
+            while bytes <= max_bytes.saturating_add(DRAIN_BYTES) {
+                match body.next().await {
+                    Some(Ok(chunk)) => bytes += chunk.len() as u64,
+                    _ => break,
+                }
+            }
+            return Err(SpoolError::TooLarge { limit_mb: max_bytes.div_ceil(1 << 20) });
+        }
+        out.write_all(&chunk).await?;
+    }
+    out.flush().await?;
+    Ok(Spooled { file, bytes })
+}
+
+/// The end of an import: stored whole, or refused with its first problems.
+pub enum Outcome {
+    Stored(Batch),
+    Refused { batch: Batch, problems: Vec<RowProblem> },
+}
+
+/// Imports a spooled file into a new batch of `coupon_id`. `progress` hears how far it got.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    coupon_id: i64,
+    file_name: Option<&str>,
+    spooled: Spooled,
+    mut progress: impl FnMut(Progress),
+) -> Result<Outcome, AppError> {
+    let coupon = super::generate::coupon_taking_codes(db, coupon_id, "file").await?;
+    let batch_id = store::open(db.pool(), actor, coupon_id, BatchKind::Uploaded, file_name, None).await?;
+    let bytes = spooled.bytes;
+    match run(db, actor, coupon_id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
+        Ok(Run::Stored) => Ok(Outcome::Stored(store::get(db, batch_id).await?)),
+        Ok(Run::Refused(report)) => {
+            let refusal = Refusal {
+                rows: report.rows as i64,
+                bytes: bytes as i64,
+                problem_count: report.total as i64,
+                summary: report
+                    .counts
+                    .iter()
+                    .map(|(p, n)| super::ProblemCount { reason: p.as_str().into(), count: *n })
+                    .collect(),
+                message: Some(format!("refused: {} rows with problems; nothing was stored", report.total)),
+            };
+            store::fail(db, actor, batch_id, &refusal, report.into_problems()?).await?;
+            let problems = store::problems(db, batch_id, PROBLEMS_SHOWN as i64).await?;
+            Ok(Outcome::Refused { batch: store::get(db, batch_id).await?, problems })
+        }
+        Ok(Run::Empty) => {
+            let refusal = Refusal {
+                bytes: bytes as i64,
+                message: Some("refused: the file has no codes".into()),
+                ..Refusal::default()
+            };
+            store::fail(db, actor, batch_id, &refusal, std::iter::empty()).await?;
+            Err(AppError::field("file", "the file has no codes"))
+        }
+        Err(e) => {
+            let refusal = Refusal {
+                bytes: bytes as i64,
+                message: Some("failed: the server could not finish the import; nothing was stored".into()),
+                ..Refusal::default()
+            };
+            // Best effort: the batch must not stay "importing"; the error itself is what counts.
+            let _ = store::fail(db, actor, batch_id, &refusal, std::iter::empty()).await;
+            Err(e)
+        }
+    }
+}
+
+enum Run {
+    Stored,
+    Empty,
+    Refused(Report),
+}
+
+/// What the parser thread hands over.
+enum Parsed {
+    Rows(Vec<Result<CodeRow, RowProblem>>, u64),
+    /// The file cannot be read as CSV past this point.
+    Broken(RowProblem),
+}
+
+async fn run(
+    db: &Db,
+    actor: &Actor,
+    coupon_id: i64,
+    batch_id: i64,
+    zone: Tz,
+    spooled: Spooled,
+    progress: &mut impl FnMut(Progress),
+) -> Result<Run, AppError> {
+    let bytes = spooled.bytes;
+    let now = now_ms();
+    let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
+    let parser = tokio::task::spawn_blocking(move || parse(spooled.file, zone, now, sender));
+    let mut report = Report::new().map_err(internal)?;
+    let mut stored_rows: i64 = 0;
+    let mut tx = db.begin_write().await?;
+    while let Some(parsed) = chunks.recv().await {
+        let (rows, bytes_read) = match parsed {
+            Parsed::Rows(rows, bytes_read) => (rows, bytes_read),
+            Parsed::Broken(problem) => {
+                report.add(problem).map_err(internal)?;
+                continue;
+            }
+        };
+        report.rows += rows.len() as u64;
+        let mut good = Vec::with_capacity(rows.len());
+        for row in rows {
+            match row {
+                Ok(row) => good.push(row),
+                Err(problem) => report.add(problem).map_err(internal)?,
+            }
+        }
+        let good = drop_unknown_users(&mut tx, good, &mut report).await?;
+        let stored = store::insert(&mut tx, coupon_id, batch_id, &good, now).await?;
+        stored_rows += stored.len() as i64;
+        if stored.len() < good.len() {
+            report_conflicts(&mut tx, batch_id, &good, stored, &mut report).await?;
+        }
+        progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
+    }
+    parser.await.map_err(internal)?;
+    if report.total > 0 {
+        tx.rollback().await?;
+        return Ok(Run::Refused(report));
+    }
+    if report.rows == 0 {
+        tx.rollback().await?;
+        return Ok(Run::Empty);
+    }
+    assign_pre_assigned(&mut tx, batch_id, now).await?;
+    store::finish(&mut tx, actor, batch_id, stored_rows, bytes as i64).await?;
+    tx.commit().await?;
+    Ok(Run::Stored)
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "code import failed");
+    AppError::Internal
+}
+
+/// Reads the file row by row on a blocking thread. Blank lines are skipped; a first row naming
+/// a `code` column is the header.
+fn parse(file: std::fs::File, zone: Tz, now: i64, sender: mpsc::Sender<Parsed>) {
+    let mut file = file;
+    if file.rewind().is_err() {
+        return;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 16, file));
+    let mut record = csv::ByteRecord::new();
+    let mut layout: Option<Layout> = None;
+    let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                let problem = RowProblem { line, problem: Problem::WrongColumns, value: e.to_string() };
+                let _ = sender.blocking_send(Parsed::Rows(std::mem::take(&mut chunk), 0));
+                let _ = sender.blocking_send(Parsed::Broken(problem));
+                return;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let mut fields: Vec<&[u8]> = record.iter().collect();
+        if let Some(rest) = fields.first().and_then(|f| f.strip_prefix(b"\xEF\xBB\xBF".as_slice())) {
+            fields[0] = rest;
+        }
+        if fields.iter().all(|f| f.is_empty()) && fields.len() <= 1 {
+            continue;
+        }
+        let layout = match layout {
+            Some(layout) => layout,
+            None => match Layout::from_first(&fields) {
+                Ok((first, header)) => {
+                    layout = Some(first);
+                    if header {
+                        continue;
+                    }
+                    first
+                }
+                Err(problem) => {
+                    let value = String::from_utf8_lossy(&record.as_slice()[..record.as_slice().len().min(100)]);
+                    let _ = sender.blocking_send(Parsed::Broken(RowProblem { line, problem, value: value.into() }));
+                    return;
+                }
+            },
+        };
+        chunk.push(layout.row(line, &fields, zone, now));
+        if chunk.len() == ROWS_PER_CHUNK {
+            let read = record.position().map_or(0, |p| p.byte());
+            if sender.blocking_send(Parsed::Rows(std::mem::take(&mut chunk), read)).is_err() {
+                return;
+            }
+        }
+    }
+    let read = reader.position().byte();
+    let _ = sender.blocking_send(Parsed::Rows(chunk, read));
+}
+
+/// Rows whose user Couponry does not know are problems, found with one query per chunk.
+async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report) -> Result<Vec<CodeRow>, AppError> {
+    let users: Vec<&str> =
+        rows.iter().filter_map(|r| r.user_id.as_deref()).collect::<HashSet<_>>().into_iter().collect();
+    if users.is_empty() {
+        return Ok(rows);
+    }
+    let mut known = HashSet::with_capacity(users.len());
+    for part in users.chunks(1000) {
+        let marks = (1..=part.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT user_id FROM app_users WHERE user_id IN ({marks})");
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for user in part {
+            q = q.bind(*user);
+        }
+        known.extend(q.fetch_all(&mut **tx).await?);
+    }
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        match &row.user_id {
+            Some(user) if !known.contains(user) => {
+                report
+                    .add(RowProblem { line: row.line, problem: Problem::UnknownUser, value: user.clone() })
+                    .map_err(internal)?;
+            }
+            _ => kept.push(row),
+        }
+    }
+    Ok(kept)
+}
+
+/// Tells apart, for rows the database did not take, a code already in Couponry from one that an
+/// earlier row of this very file stored.
+async fn report_conflicts(
+    tx: &mut Tx,
+    batch_id: i64,
+    rows: &[CodeRow],
+    mut stored: HashSet<String>,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    // The first row with a code is the one that stored it; any later one is a conflict.
+    let conflicts: Vec<&CodeRow> = rows.iter().filter(|r| !stored.remove(&r.code)).collect();
+    let mut owner: HashMap<String, Option<i64>> = HashMap::with_capacity(conflicts.len());
+    for part in conflicts.chunks(1000) {
+        let marks = (1..=part.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT code, batch_id FROM codes WHERE code IN ({marks})");
+        let mut q = sqlx::query_as::<_, (String, Option<i64>)>(&sql);
+        for row in part {
+            q = q.bind(&row.code);
+        }
+        owner.extend(q.fetch_all(&mut **tx).await?);
+    }
+    for row in conflicts {
+        let problem = if owner.get(&row.code) == Some(&Some(batch_id)) {
+            Problem::DuplicateInFile
+        } else {
+            Problem::AlreadyExists
+        };
+        report.add(RowProblem { line: row.line, problem, value: row.code.clone() }).map_err(internal)?;
+    }
+    Ok(())
+}
+
+/// A code uploaded with a user gives that user the coupon (unless they hold it already).
+async fn assign_pre_assigned(tx: &mut Tx, batch_id: i64, now: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, expires_at)
+         SELECT coupon_id, user_id, MIN(id), 'code', $1, MIN(expires_at) FROM codes
+         WHERE batch_id = $2 AND user_id IS NOT NULL
+         GROUP BY coupon_id, user_id
+         ON CONFLICT (coupon_id, user_id) DO NOTHING",
+    )
+    .bind(now)
+    .bind(batch_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The problems found so far: counts per reason, and every one spilled to a temporary file (a
+/// file of a million bad rows must not need a million rows of memory).
+pub struct Report {
+    pub rows: u64,
+    pub total: u64,
+    pub counts: BTreeMap<Problem, i64>,
+    spill: BufWriter<std::fs::File>,
+}
+
+impl Report {
+    fn new() -> std::io::Result<Report> {
+        Ok(Report { rows: 0, total: 0, counts: BTreeMap::new(), spill: BufWriter::new(tempfile::tempfile()?) })
+    }
+
+    fn add(&mut self, problem: RowProblem) -> std::io::Result<()> {
+        self.total += 1;
+        *self.counts.entry(problem.problem).or_default() += 1;
+        serde_json::to_writer(&mut self.spill, &problem)?;
+        self.spill.write_all(b"\n")
+    }
+
+    /// Every problem, in the order found, read back from the spill file (local disk, buffered).
+    fn into_problems(self) -> Result<impl Iterator<Item = RowProblem>, AppError> {
+        let mut file = self.spill.into_inner().map_err(|e| internal(e.error()))?;
+        file.rewind().map_err(internal)?;
+        Ok(BufReader::new(file).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()))
+    }
+}

@@ -1,0 +1,307 @@
+//! The codes pages: a coupon's codes (pool, generation, batches), every batch across coupons,
+//! and the upload page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::server::{all_batches, coupon_codes, GenerateCodes, VoidBatch};
+use super::{Batch, BatchKind, BatchStatus, Pool, PoolLevel};
+use crate::components::fields::{Field, FieldMessage};
+use crate::components::format_ms;
+use crate::components::problem::Problem;
+use crate::error::AppError;
+use crate::fields::FieldErrors;
+
+/// A count as the pages show it: 12,345.
+pub fn thousands(n: i64) -> String {
+    crate::money::group_thousands(n.max(0).unsigned_abs())
+}
+
+mod upload;
+pub use upload::UploadPage;
+
+/// The coupon page's warning when a coupon that hands out codes runs low or out.
+pub fn pool_warning(coupon_id: i64, pool: Pool) -> Option<AnyView> {
+    if !pool.hands_out {
+        return None;
+    }
+    let (class, text) = match pool.level() {
+        PoolLevel::Fine => return None,
+        PoolLevel::Low => {
+            ("banner warning", format!("Only {} free codes left of {}.", thousands(pool.free), thousands(pool.total)))
+        }
+        PoolLevel::Out => ("banner error", "No free codes left: users who qualify now get no code.".to_string()),
+    };
+    Some(
+        view! {
+            <p class=class data-testid="pool-warning">
+                {text} " " <a href=format!("/coupons/{coupon_id}/codes")>"Add codes"</a>
+            </p>
+        }
+        .into_any(),
+    )
+}
+
+fn id_param() -> impl Fn() -> Option<i64> + Copy {
+    let params = use_params_map();
+    move || params.read().get("id").and_then(|s| s.parse::<i64>().ok())
+}
+
+#[component]
+pub fn CouponCodesPage() -> impl IntoView {
+    let id = id_param();
+    let generate = ServerAction::<GenerateCodes>::new();
+    let void = ServerAction::<VoidBatch>::new();
+    let data = Resource::new(
+        move || (id(), generate.version().get(), void.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => coupon_codes(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
+                    Ok(page) => view! { <CouponCodes page generate void /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CouponCodes(
+    page: super::server::CodesOverview,
+    generate: ServerAction<GenerateCodes>,
+    void: ServerAction<VoidBatch>,
+) -> impl IntoView {
+    let id = page.coupon_id;
+    let title = format!("Codes — {}", page.coupon_name);
+    view! {
+        <Title text=title />
+        <div class="page-head">
+            <div>
+                <p class="crumbs"><a href=format!("/coupons/{id}")>{page.coupon_name.clone()}</a></p>
+                <h1>"Codes and batches"</h1>
+            </div>
+            <div class="head-actions">
+                {(page.can_upload && page.pool.is_some()).then(|| view! {
+                    <a class="button primary" href=format!("/coupons/{id}/codes/upload")>"Upload a file"</a>
+                })}
+            </div>
+        </div>
+        {match page.pool {
+            None => view! {
+                <p class="empty-state">
+                    "This coupon does not use unique codes. Choose “unique codes” (or an event-triggered distribution with codes) in its "
+                    <a href=format!("/coupons/{id}/edit")>"distribution"</a> " to generate or upload them."
+                </p>
+            }.into_any(),
+            Some(pool) => view! {
+                <PoolFigures pool />
+                {pool_warning(id, pool)}
+                {page.can_edit.then(|| view! { <GenerateForm coupon_id=id generate /> })}
+            }.into_any(),
+        }}
+        <section class="card">
+            <h2>"Batches"</h2>
+            <BatchTable batches=page.batches can_edit=page.can_edit void show_coupon=false />
+        </section>
+    }
+}
+
+#[component]
+fn PoolFigures(pool: Pool) -> impl IntoView {
+    view! {
+        <div class="figures">
+            <div class="figure">
+                <span class="figure-value" data-testid="pool-free">{thousands(pool.free)}</span>
+                <span class="figure-label">"free codes"</span>
+            </div>
+            <div class="figure">
+                <span class="figure-value">{thousands(pool.total)}</span>
+                <span class="figure-label">"codes in use or free"</span>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>) -> impl IntoView {
+    let errors = Signal::derive(move || match generate.value().get() {
+        Some(Err(e)) => e.field_errors(),
+        _ => FieldErrors::default(),
+    });
+    let pattern = RwSignal::new(String::from("SALE-****-****"));
+    let count = RwSignal::new(String::from("1000"));
+    // The same parser as the server: the space is shown before anything is sent.
+    let preview = move || {
+        let parsed = super::pattern::Pattern::parse(&pattern.get()).ok()?;
+        let count: u64 = count.get().trim().replace(',', "").parse().ok()?;
+        let example = parsed.generate(&mut |n| (n * 7 / 11) % n);
+        Some(match parsed.check_space(count, 0) {
+            Ok(()) => format!("e.g. {example} · {} possible codes", format_space(parsed.space())),
+            Err(e) => e,
+        })
+    };
+    view! {
+        <section class="card narrow">
+            <h2>"Generate codes"</h2>
+            <ActionForm action=generate>
+                <input type="hidden" name="coupon_id" value=coupon_id />
+                <Field label="How many" field="count" errors>
+                    <input type="text" inputmode="numeric" name="count" prop:value=move || count.get()
+                        on:input=move |ev| count.set(event_target_value(&ev)) />
+                </Field>
+                <Field label="Pattern" field="pattern" errors
+                    hint="# a digit, ? a letter, * either; anything else is kept as written. 0/O and 1/I/L are never generated.">
+                    <input type="text" name="pattern" prop:value=move || pattern.get()
+                        on:input=move |ev| pattern.set(event_target_value(&ev)) />
+                </Field>
+                <p class="hint" data-testid="pattern-preview">{preview}</p>
+                <FieldMessage errors field="prefix" />
+                <button type="submit" class="primary" disabled=move || generate.pending().get()>
+                    {move || if generate.pending().get() { "Generating…" } else { "Generate" }}
+                </button>
+            </ActionForm>
+            {move || match generate.value().get() {
+                Some(Ok(batch)) => Some(view! {
+                    <p class="banner ok" data-testid="generated">
+                        {format!("Generated {} codes (batch #{}).", thousands(batch.row_count), batch.id)}
+                    </p>
+                }.into_any()),
+                Some(Err(AppError::Invalid(_))) | None => None,
+                Some(Err(e)) => Some(view! { <p class="banner error">{e.to_string()}</p> }.into_any()),
+            }}
+        </section>
+    }
+}
+
+/// Big spaces as powers: nobody reads 1.2e30 as a number of codes anyway.
+fn format_space(space: u128) -> String {
+    if space < 1_000_000_000_000 {
+        thousands(space as i64)
+    } else {
+        format!("about 10^{}", space.ilog10())
+    }
+}
+
+#[component]
+pub fn BatchesPage() -> impl IntoView {
+    let void = ServerAction::<VoidBatch>::new();
+    let data = Resource::new(move || void.version().get(), |_| all_batches());
+    view! {
+        <Title text="Code batches" />
+        <div class="page-head">
+            <h1>"Code batches"</h1>
+        </div>
+        <p class="muted">"Every generation and upload, across coupons. Open a coupon's codes to generate or upload more."</p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <Problem error=e /> }.into_any(),
+                    Ok((batches, can_edit)) => view! {
+                        <section class="card">
+                            <BatchTable batches can_edit void show_coupon=true />
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn BatchTable(batches: Vec<Batch>, can_edit: bool, void: ServerAction<VoidBatch>, show_coupon: bool) -> impl IntoView {
+    if batches.is_empty() {
+        return view! { <p class="empty-state">"No batches yet: generate codes or upload a file."</p> }.into_any();
+    }
+    let confirming = RwSignal::new(None::<i64>);
+    view! {
+        {move || void.value().get().and_then(|r| r.err()).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
+        <table class="table batches">
+            <thead>
+                <tr>
+                    <th>"Batch"</th>
+                    {show_coupon.then(|| view! { <th>"Coupon"</th> })}
+                    <th>"Source"</th>
+                    <th>"By"</th>
+                    <th>"Status"</th>
+                    <th class="num">"Available"</th>
+                    <th class="num">"Assigned"</th>
+                    <th class="num">"Redeemed"</th>
+                    <th class="num">"Void"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {batches.into_iter().map(|b| batch_row(b, can_edit, void, confirming, show_coupon)).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+fn batch_row(
+    b: Batch,
+    can_edit: bool,
+    void: ServerAction<VoidBatch>,
+    confirming: RwSignal<Option<i64>>,
+    show_coupon: bool,
+) -> impl IntoView {
+    let id = b.id;
+    let source = match b.kind {
+        BatchKind::Generated => format!("generated {}", b.pattern.clone().unwrap_or_default()),
+        BatchKind::Uploaded => format!("uploaded {}", b.file_name.clone().unwrap_or_else(|| "file".into())),
+    };
+    let unused = b.counts.available + b.counts.assigned;
+    let voidable = can_edit && b.status == BatchStatus::Ready && unused > 0;
+    let stored = matches!(b.status, BatchStatus::Ready | BatchStatus::Voided);
+    let failed = b.status == BatchStatus::Failed;
+    view! {
+        <tr data-batch=id>
+            <td>
+                {format!("#{id}")}
+                <div class="muted small">{format_ms(b.created_at)}</div>
+            </td>
+            {show_coupon.then(|| view! { <td><a href=format!("/coupons/{}/codes", b.coupon_id)>{b.coupon_name.clone()}</a></td> })}
+            <td>
+                {source}
+                <div class="muted small">{format!("{} rows", thousands(b.row_count))}</div>
+            </td>
+            <td>{b.created_by.clone()}</td>
+            <td>
+                <span class=format!("badge {}", b.status.as_str()) data-testid="batch-status">{b.status.as_str()}</span>
+                {b.message.clone().map(|m| view! { <div class="muted small">{m}</div> })}
+            </td>
+            <td class="num" data-testid="available">{thousands(b.counts.available)}</td>
+            <td class="num" data-testid="assigned">{thousands(b.counts.assigned)}</td>
+            <td class="num" data-testid="redeemed">{thousands(b.counts.redeemed)}</td>
+            <td class="num" data-testid="void">{thousands(b.counts.void)}</td>
+            <td class="actions">
+                {stored.then(|| view! { <a class="button secondary small" href=format!("/batches/{id}/codes.csv") download="">"Export CSV"</a> })}
+                {failed.then(|| view! { <a class="button secondary small" href=format!("/batches/{id}/problems.csv") download="">"Problem report"</a> })}
+                {voidable.then(|| view! {
+                    <Show
+                        when=move || confirming.get() == Some(id)
+                        fallback=move || view! {
+                            <button type="button" class="danger small" on:click=move |_| confirming.set(Some(id))>"Void unused"</button>
+                        }
+                    >
+                        <ActionForm action=void attr:class="inline confirm">
+                            <input type="hidden" name="batch_id" value=id />
+                            <span class="small">{format!("Void {} unused codes? They stop working at once.", thousands(unused))}</span>
+                            <button type="submit" class="danger small">"Yes, void them"</button>
+                            <button type="button" class="secondary small" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                        </ActionForm>
+                    </Show>
+                })}
+            </td>
+        </tr>
+    }
+}

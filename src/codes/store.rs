@@ -1,0 +1,357 @@
+//! Batches in the database: their rows, their code counts, voiding, and the pool of free codes.
+
+use crate::accounts::audit::{self, Actor};
+use crate::coupons::Coupon;
+use crate::db::{now_ms, Db, Tx};
+use crate::error::AppError;
+
+use super::rows::RowProblem;
+use super::{Batch, BatchKind, BatchStatus, CodeCounts, Pool};
+
+/// Uploads still marked as importing after this long were cut off by a server stop.
+const INTERRUPTED_AFTER_MS: i64 = 6 * 3600 * 1000;
+
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    id: i64,
+    coupon_id: i64,
+    coupon_name: String,
+    kind: String,
+    status: String,
+    file_name: Option<String>,
+    pattern: Option<String>,
+    row_count: i64,
+    byte_count: i64,
+    problem_count: i64,
+    problem_summary: Option<String>,
+    message: Option<String>,
+    created_by_label: Option<String>,
+    created_at: i64,
+    finished_at: Option<i64>,
+}
+
+const BATCH_SELECT: &str = "SELECT b.id, b.coupon_id, c.name AS coupon_name, b.kind, b.status, b.file_name, b.pattern,
+        b.row_count, b.byte_count, b.problem_count, b.problem_summary, b.message, b.created_by_label,
+        b.created_at, b.finished_at
+    FROM code_batches b JOIN coupons c ON c.id = b.coupon_id";
+
+impl BatchRow {
+    fn into_batch(self, counts: CodeCounts) -> Batch {
+        Batch {
+            id: self.id,
+            coupon_id: self.coupon_id,
+            coupon_name: self.coupon_name,
+            kind: if self.kind == "generated" { BatchKind::Generated } else { BatchKind::Uploaded },
+            status: BatchStatus::parse(&self.status).unwrap_or(BatchStatus::Failed),
+            file_name: self.file_name,
+            pattern: self.pattern,
+            row_count: self.row_count,
+            byte_count: self.byte_count,
+            problem_count: self.problem_count,
+            problem_summary: self.problem_summary.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+            message: self.message,
+            created_by: self.created_by_label.unwrap_or_else(|| "unknown".into()),
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+            counts,
+        }
+    }
+}
+
+/// Starts a batch: an upload in its own transaction (so a refused file still leaves its record),
+/// a generation in the transaction that stores its codes.
+pub async fn open<'c>(
+    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    actor: &Actor,
+    coupon_id: i64,
+    kind: BatchKind,
+    file_name: Option<&str>,
+    pattern: Option<&str>,
+) -> Result<i64, AppError> {
+    let (kind, status) = match kind {
+        BatchKind::Generated => ("generated", "ready"),
+        BatchKind::Uploaded => ("uploaded", "importing"),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO code_batches (coupon_id, kind, file_name, pattern, status, created_by, created_by_label, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(coupon_id)
+    .bind(kind)
+    .bind(file_name)
+    .bind(pattern)
+    .bind(status)
+    .bind(actor.account_id())
+    .bind(&actor.label)
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Marks a batch stored: its row count, and the audit entry, in the transaction that stored it.
+pub async fn finish(tx: &mut Tx, actor: &Actor, batch_id: i64, rows: i64, bytes: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE code_batches SET status = 'ready', row_count = $1, byte_count = $2, finished_at = $3 WHERE id = $4",
+    )
+    .bind(rows)
+    .bind(bytes)
+    .bind(now_ms())
+    .bind(batch_id)
+    .execute(&mut **tx)
+    .await?;
+    let after = batch_in(tx, batch_id).await?;
+    audit::record(tx, actor, "batch.create", ("batch", batch_id.to_string()), None::<&()>, Some(&after)).await?;
+    Ok(())
+}
+
+/// Marks an upload refused (or broken off), with why; none of its codes were stored.
+pub async fn fail(
+    db: &Db,
+    actor: &Actor,
+    batch_id: i64,
+    outcome: &Refusal,
+    problems: impl Iterator<Item = RowProblem>,
+) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let mut chunk: Vec<RowProblem> = Vec::with_capacity(PROBLEM_CHUNK);
+    for p in problems {
+        chunk.push(p);
+        if chunk.len() == PROBLEM_CHUNK {
+            insert_problems(&mut tx, batch_id, &chunk).await?;
+            chunk.clear();
+        }
+    }
+    insert_problems(&mut tx, batch_id, &chunk).await?;
+    sqlx::query(
+        "UPDATE code_batches SET status = 'failed', row_count = $1, byte_count = $2, problem_count = $3,
+             problem_summary = $4, message = $5, finished_at = $6
+         WHERE id = $7",
+    )
+    .bind(outcome.rows)
+    .bind(outcome.bytes)
+    .bind(outcome.problem_count)
+    .bind(serde_json::to_string(&outcome.summary).unwrap_or_default())
+    .bind(&outcome.message)
+    .bind(now_ms())
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?;
+    let after = batch_in(&mut tx, batch_id).await?;
+    audit::record(&mut tx, actor, "batch.refuse", ("batch", batch_id.to_string()), None::<&()>, Some(&after)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a refused upload reports.
+#[derive(Debug, Clone, Default)]
+pub struct Refusal {
+    pub rows: i64,
+    pub bytes: i64,
+    pub problem_count: i64,
+    pub summary: Vec<super::ProblemCount>,
+    pub message: Option<String>,
+}
+
+const PROBLEM_CHUNK: usize = 500;
+
+async fn insert_problems(tx: &mut Tx, batch_id: i64, problems: &[RowProblem]) -> Result<(), sqlx::Error> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("INSERT INTO code_import_problems (batch_id, line, reason, value) VALUES ");
+    for i in 0..problems.len() {
+        let n = i * 3 + 2;
+        sql.push_str(&format!("{}($1, ${n}, ${}, ${})", if i == 0 { "" } else { ", " }, n + 1, n + 2));
+    }
+    let mut q = sqlx::query(&sql).bind(batch_id);
+    for p in problems {
+        q = q.bind(p.line as i64).bind(p.problem.as_str()).bind(&p.value);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Batches, newest first: one coupon's, or every coupon's.
+pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, AppError> {
+    let rows: Vec<BatchRow> = sqlx::query_as(&format!(
+        "{BATCH_SELECT} WHERE (CAST($1 AS BIGINT) IS NULL OR b.coupon_id = $1) ORDER BY b.id DESC LIMIT 500"
+    ))
+    .bind(coupon_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut batches = Vec::with_capacity(rows.len());
+    for row in rows {
+        let counts = counts(db.pool(), row.id).await?;
+        batches.push(row.into_batch(counts));
+    }
+    Ok(batches)
+}
+
+pub async fn get(db: &Db, batch_id: i64) -> Result<Batch, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    find(&mut conn, batch_id).await?.ok_or(AppError::NotFound)
+}
+
+async fn batch_in(tx: &mut Tx, batch_id: i64) -> Result<Batch, AppError> {
+    find(tx, batch_id).await?.ok_or(AppError::NotFound)
+}
+
+async fn find(conn: &mut sqlx::AnyConnection, batch_id: i64) -> Result<Option<Batch>, AppError> {
+    let row: Option<BatchRow> =
+        sqlx::query_as(&format!("{BATCH_SELECT} WHERE b.id = $1")).bind(batch_id).fetch_optional(&mut *conn).await?;
+    match row {
+        Some(row) => {
+            let counts = counts(&mut *conn, batch_id).await?;
+            Ok(Some(row.into_batch(counts)))
+        }
+        None => Ok(None),
+    }
+}
+
+async fn counts<'c>(
+    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    batch_id: i64,
+) -> Result<CodeCounts, AppError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM codes WHERE batch_id = $1 GROUP BY status")
+            .bind(batch_id)
+            .fetch_all(conn)
+            .await?;
+    let mut counts = CodeCounts::default();
+    for (status, n) in rows {
+        match status.as_str() {
+            "available" => counts.available = n,
+            "assigned" => counts.assigned = n,
+            "redeemed" => counts.redeemed = n,
+            _ => counts.void += n,
+        }
+    }
+    Ok(counts)
+}
+
+/// Voids a batch's unused codes (free or held by a user, not redeemed): they stop working at
+/// once. Redeemed codes keep their history.
+pub async fn void(db: &Db, actor: &Actor, batch_id: i64) -> Result<Batch, AppError> {
+    let mut tx = db.begin_write().await?;
+    let before = batch_in(&mut tx, batch_id).await?;
+    match before.status {
+        BatchStatus::Ready => {}
+        BatchStatus::Voided => return Err(AppError::Conflict("this batch is already voided".into())),
+        BatchStatus::Importing | BatchStatus::Failed => {
+            return Err(AppError::Conflict("only a stored batch has codes to void".into()))
+        }
+    }
+    let voided =
+        sqlx::query("UPDATE codes SET status = 'void' WHERE batch_id = $1 AND status IN ('available', 'assigned')")
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    sqlx::query("UPDATE code_batches SET status = 'voided', message = $1 WHERE id = $2")
+        .bind(format!("{voided} unused codes voided"))
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
+    let after = batch_in(&mut tx, batch_id).await?;
+    audit::record(&mut tx, actor, "batch.void", ("batch", batch_id.to_string()), Some(&before), Some(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The first problems of a refused upload, by line.
+pub async fn problems(db: &Db, batch_id: i64, limit: i64) -> Result<Vec<RowProblem>, AppError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT line, reason, value FROM code_import_problems WHERE batch_id = $1 ORDER BY line LIMIT $2",
+    )
+    .bind(batch_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(line, reason, value)| {
+            Some(RowProblem { line: line as u64, problem: super::rows::Problem::parse(&reason)?, value })
+        })
+        .collect())
+}
+
+/// A unique-code coupon's free codes; `None` for coupons without unique codes.
+pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
+    use crate::coupons::definition::{Audience, Distribution};
+    let d = &coupon.definition;
+    if !crate::redemption::decision::uses_unique_codes(d) {
+        return Ok(None);
+    }
+    let (free, total): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'available' AND user_id IS NULL THEN 1 ELSE 0 END), 0), COUNT(*)
+         FROM codes WHERE coupon_id = $1 AND kind = 'unique' AND status <> 'void'",
+    )
+    .bind(coupon.id)
+    .fetch_one(db.pool())
+    .await?;
+    let hands_out = matches!(d.distribution, Distribution::EventTriggered { .. }) || d.audience == Audience::Campaign;
+    Ok(Some(Pool { free, total, hands_out }))
+}
+
+/// Marks uploads that a server stop cut off long ago: their transaction never committed, so
+/// they hold no codes.
+pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
+    Ok(sqlx::query(
+        "UPDATE code_batches SET status = 'failed', message = 'interrupted: the server stopped during the upload; nothing was stored'
+         WHERE status = 'importing' AND created_at < $1",
+    )
+    .bind(now_ms() - INTERRUPTED_AFTER_MS)
+    .execute(db.pool())
+    .await?
+    .rows_affected())
+}
+
+/// Codes per INSERT: five parameters each stays under both databases' limits.
+pub const INSERT_CHUNK: usize = 2000;
+
+/// Inserts codes of a batch, skipping any that already exist anywhere; returns the codes this
+/// call stored. A pre-assigned code (with a user) starts as assigned to that user.
+pub async fn insert(
+    tx: &mut Tx,
+    coupon_id: i64,
+    batch_id: i64,
+    rows: &[super::rows::CodeRow],
+    now: i64,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let mut stored = std::collections::HashSet::with_capacity(rows.len());
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        // The ids are integers from our own rows, inlined so each code costs five parameters.
+        let mut sql = String::with_capacity(120 + chunk.len() * 48);
+        sql.push_str(
+            "INSERT INTO codes (code, coupon_id, batch_id, kind, status, user_id, expires_at, assigned_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = i * 5;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, {coupon_id}, {batch_id}, 'unique', ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+        }
+        sql.push_str(" ON CONFLICT (code) DO NOTHING RETURNING code");
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for row in chunk {
+            let assigned = row.user_id.is_some();
+            q = q
+                .bind(&row.code)
+                .bind(if assigned { "assigned" } else { "available" })
+                .bind(&row.user_id)
+                .bind(row.expires_at)
+                .bind(assigned.then_some(now));
+        }
+        stored.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(stored)
+}

@@ -1,0 +1,329 @@
+//! Codes and batches end to end on SQLite and PostgreSQL: generation and its refusals, uploads
+//! (parsing, all-or-nothing, line numbers, a server killed mid-import), voiding, export.
+
+mod common;
+
+use common::{Api, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A live coupon with unique codes (or the given distribution).
+fn coupon(name: &str, distribution: Value) -> Value {
+    json!({
+        "name": name,
+        "currency": "INR",
+        "time_zone": "Asia/Kolkata",
+        "reward": {"type": "percent_off", "percent": 10},
+        "applies_to": {"type": "order"},
+        "audience": "all_users",
+        "distribution": distribution,
+        "activation": {"type": "time"},
+        "expiry": {"type": "never"},
+        "visibility": "visible",
+        "stacking": "exclusive"
+    })
+}
+
+async fn unique_coupon(app: &TestApp, name: &str) -> i64 {
+    app.live_coupon(coupon(name, json!({"type": "unique"}))).await
+}
+
+async fn import(api: &Api, coupon: i64, csv: &str) -> (StatusCode, Value) {
+    api.post_raw(&format!("/coupons/{coupon}/codes/import?file_name=codes.csv"), csv, "text/csv").await
+}
+
+fn problems(body: &Value) -> Vec<(u64, String)> {
+    body["error"]["details"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| (p["line"].as_u64().expect("line"), p["problem"].as_str().expect("problem").to_string()))
+        .collect()
+}
+
+async fn codes_of(app: &TestApp, coupon: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE coupon_id = $1")
+        .bind(coupon)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count")
+}
+
+fn redeem(user: &str, code: &str, order: &str) -> Value {
+    json!({"user_id": user, "code": code, "order_id": order,
+           "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 10000}]}})
+}
+
+on_both!(generation_refuses_guessable_patterns_with_the_numbers, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Generated").await;
+    let (status, batch) =
+        api.post(&format!("/coupons/{id}/codes/generate"), &json!({"count": 500, "pattern": "gen-****-**"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    assert_eq!((batch["row_count"].as_i64(), batch["counts"]["available"].as_i64()), (Some(500), Some(500)));
+    let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM codes WHERE coupon_id = $1")
+        .bind(id)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 500);
+    for code in &codes {
+        assert!(code.starts_with("GEN-") && code.len() == 11 && &code[8..9] == "-", "{code}");
+        assert!(!code[4..].contains(['0', 'O', '1', 'I', 'L']), "look-alike in {code}");
+    }
+
+    // 8³ = 512 codes of SM-###: 5 fit (100× each), a sixth would make them guessable.
+    let generate = |count: i64, pattern: &str| {
+        let (api, path) = (&api, format!("/coupons/{id}/codes/generate"));
+        let body = json!({"count": count, "pattern": pattern});
+        async move { api.post(&path, &body).await }
+    };
+    assert_eq!(generate(5, "SM-###").await.0, StatusCode::CREATED);
+    let (status, body) = generate(1, "SM-###").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = body["error"]["details"]["fields"][0]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("512") && message.contains("600") && message.contains("5 codes"), "{message}");
+    let (status, body) = generate(0, "ZZ-####").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["details"]["fields"][0]["field"], json!("count"));
+    let (status, _) = api
+        .post(
+            &format!("/coupons/{id}/codes/generate"),
+            &json!({"count": 10, "prefix": "P-", "length": 8, "charset": "digits"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(generate(10, "NOPE-****").await.0, StatusCode::CREATED);
+
+    // A coupon with one static code takes no generated ones.
+    let fixed = app.live_coupon(coupon("Static", json!({"type": "static", "code": "STATIC-1"}))).await;
+    let (status, body) =
+        api.post(&format!("/coupons/{fixed}/codes/generate"), &json!({"count": 1, "pattern": "X-******"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        api.post("/coupons/999999/codes/generate", &json!({"count": 1, "pattern": "X-******"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The dashboard's form: numbers arrive as text; a bad one is a field error.
+    use couponry::codes::server::GenerateCodes;
+    app.login_admin().await;
+    let id_text = id.to_string();
+    let (status, body) =
+        app.call_form::<GenerateCodes>(&[("coupon_id", &id_text), ("count", "lots"), ("pattern", "A-*****")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::field_error(&body, "count").is_some(), "{body}");
+    let (status, body) =
+        app.call_form::<GenerateCodes>(&[("coupon_id", &id_text), ("count", "1,000"), ("pattern", "DASH-*****")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["row_count"], json!(1000));
+    assert!(app.count("audit_log WHERE action = 'batch.create'").await >= 5);
+});
+
+on_both!(uploads_parse_real_world_files, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Uploaded").await;
+    assert_eq!(api.put("/users/u1", &json!({"properties": {}})).await.0, StatusCode::OK);
+
+    // BOM, CRLF, a header in another order, quotes, a blank line, a date and a date-time.
+    let file = "\u{feff}user_id,code,expires_at\r\n,good-001,\r\n\"u1\",\"GOOD-002\",2030-01-01\r\n\r\n,GOOD-003,\"2030-06-01T10:00:00Z\"\r\n";
+    let (status, batch) = import(&api, id, file).await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    assert_eq!(batch["row_count"], json!(3));
+    assert_eq!(batch["file_name"], json!("codes.csv"));
+    assert_eq!((batch["counts"]["available"].as_i64(), batch["counts"]["assigned"].as_i64()), (Some(2), Some(1)));
+    let (user, expires): (Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT user_id, expires_at FROM codes WHERE code = 'GOOD-002'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(user.as_deref(), Some("u1"));
+    assert_eq!(expires, Some(1_893_522_600_000), "the end of 2030-01-01 in Asia/Kolkata");
+    assert_eq!(app.count("assignments WHERE user_id = 'u1'").await, 1, "a pre-assigned code gives its user the coupon");
+    // The pre-assigned code works for its user only.
+    assert_eq!(
+        api.post("/redemptions", &redeem("someone", "GOOD-002", "o1")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(api.post("/redemptions", &redeem("u1", "good-002", "o2")).await.0, StatusCode::CREATED);
+
+    // No header, LF only, no final newline.
+    let (status, batch) = import(&api, id, "NOHEAD-1\nNOHEAD-2").await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    assert_eq!(batch["row_count"], json!(2));
+
+    // Every kind of bad row, each reported on its own line; nothing of the file is stored.
+    let before = codes_of(&app, id).await;
+    let bad = "code,user_id\nOK-0001,\n,\nAB,\n\"MULTI\nLINE\",\nOK-0001,\nGOOD-001,\nOK-0002,ghost\nOK-0003,u1,extra\n\"SAFE,COMMA\",\nOK-0004,\n";
+    let (status, body) = import(&api, id, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], json!("import_refused"));
+    let expected = [
+        (3, "empty"),
+        (4, "too_short"),
+        (5, "bad_characters"),
+        (7, "duplicate_in_file"),
+        (8, "already_exists"),
+        (9, "unknown_user"),
+        (10, "wrong_columns"),
+        (11, "bad_characters"),
+    ];
+    let expected: Vec<(u64, String)> = expected.iter().map(|(l, p)| (*l, p.to_string())).collect();
+    assert_eq!(problems(&body), expected);
+    assert_eq!(body["error"]["details"]["problem_count"], json!(8));
+    assert_eq!(codes_of(&app, id).await, before, "a refused file stores nothing");
+    let batch_id = body["error"]["details"]["batch"].as_i64().expect("batch id");
+
+    // The full report, from the dashboard, for an admin.
+    app.login_admin().await;
+    let (status, report) = app.get(&format!("/batches/{batch_id}/problems.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Records end in CRLF; the quoted multi-line value keeps its bare LF inside its cell.
+    let lines: Vec<&str> = report.split_terminator("\r\n").collect();
+    assert_eq!(lines.len(), 9, "{report}");
+    assert!(lines[3].starts_with("5,bad_characters,") && lines[3].contains("\"MULTI\nLINE\""), "{report}");
+    assert_eq!(lines[0], "line,reason,description,value");
+    assert!(lines[2].starts_with("4,too_short,"), "{report}");
+
+    // Empty files and wrong content types are refused plainly.
+    assert_eq!(import(&api, id, "code\n").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(import(&api, id, "").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = api.post_raw(&format!("/coupons/{id}/codes/import"), "A-1", "application/json").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, body) = import(&api, id, "code,colour\nAAA-1,red\n").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problems(&body), vec![(1, "unknown_column".to_string())]);
+});
+
+on_both!(a_large_file_with_one_bad_row_at_the_end_stores_nothing, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Large").await;
+    let mut file = String::from("code\n");
+    for i in 0..99_999 {
+        file.push_str(&format!("BIG-{i:07}\n"));
+    }
+    let good_last = "BIG-LAST-ROW\n";
+    let (status, body) = import(&api, id, &format!("{file}BAD LAST ROW\n")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(problems(&body), vec![(100_001, "bad_characters".to_string())]);
+    assert_eq!(codes_of(&app, id).await, 0);
+
+    let (status, batch) = import(&api, id, &format!("{file}{good_last}")).await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    assert_eq!(batch["row_count"], json!(100_000));
+    assert_eq!(codes_of(&app, id).await, 100_000);
+});
+
+on_both!(batches_export_safely_and_void_their_unused_codes, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Voidable").await;
+    let (status, batch) = import(&api, id, "code\n-MINUS-1\nPLAIN-2\nPLAIN-3\n").await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    let batch_id = batch["id"].as_i64().unwrap();
+    assert_eq!(api.post("/redemptions", &redeem("v1", "PLAIN-2", "o1")).await.0, StatusCode::CREATED);
+
+    app.login_admin().await;
+    let (status, csv) = app.get(&format!("/batches/{batch_id}/codes.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "code,status,user_id,expires_at,assigned_at,redeemed_at");
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with("'-MINUS-1,available"), "a leading - must not become a formula: {csv}");
+    assert!(lines[2].starts_with("PLAIN-2,redeemed"), "{csv}");
+
+    use couponry::codes::server::VoidBatch;
+    let batch_text = batch_id.to_string();
+    let analyst = app.browser_as("analyst").await;
+    assert_eq!(analyst.call_form::<VoidBatch>(&[("batch_id", &batch_text)]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(analyst.get(&format!("/batches/{batch_id}/codes.csv")).await.0, StatusCode::FORBIDDEN);
+    let (status, voided) = app.call_form::<VoidBatch>(&[("batch_id", &batch_text)]).await;
+    assert_eq!(status, StatusCode::OK, "{voided}");
+    assert_eq!(voided["status"], json!("voided"));
+    assert_eq!((voided["counts"]["void"].as_i64(), voided["counts"]["redeemed"].as_i64()), (Some(2), Some(1)));
+    let (_, body) = api
+        .post(
+            "/validate",
+            &json!({"user_id": "v2", "code": "PLAIN-3",
+        "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 10000}]}}),
+        )
+        .await;
+    assert_eq!(body["reasons"][0]["code"], json!("code_not_found"), "{body}");
+    assert_eq!(app.call_form::<VoidBatch>(&[("batch_id", &batch_text)]).await.0, StatusCode::CONFLICT);
+    assert_eq!(app.count("audit_log WHERE action = 'batch.void'").await, 1);
+    // The batch list shows it across coupons and for the coupon.
+    let (status, list) = api.get(&format!("/coupons/{id}/batches")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["batches"][0]["status"], json!("voided"));
+});
+
+on_both!(dashboard_uploads_are_for_admins_stream_progress_and_have_a_size_limit, |app: TestApp| async move {
+    let id = unique_coupon(&app, "Dashboard").await;
+    app.login_admin().await;
+    let url = format!("{}/coupons/{id}/codes/import?name=diwali.csv", app.base);
+    let marketer = app.browser_as("marketer").await;
+    let refused = marketer.client.post(&url).header("content-type", "text/csv").body("A-1\n").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let mut file = String::from("code\n");
+    for i in 0..9000 {
+        file.push_str(&format!("DASH-{i:05}\n"));
+    }
+    let response = app.client.post(&url).header("content-type", "text/csv").body(file).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    let stages: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert!(stages.iter().any(|s| s["stage"] == json!("checking")), "{text}");
+    let last = stages.last().expect("a last stage");
+    assert_eq!(last["stage"], json!("stored"), "{text}");
+    assert_eq!(last["batch"]["row_count"], json!(9000));
+    assert_eq!(last["batch"]["file_name"], json!("diwali.csv"));
+
+    // The test server takes at most 8 MB.
+    let api = app.api().await;
+    let huge = "A".repeat(9 << 20);
+    let (status, body) = import(&api, id, &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("8 MB"));
+});
+
+/// A server killed in the middle of an import leaves all of the file or none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_import_leaves_no_codes_of_it() {
+    let app = TestApp::spawn(common::Flavor::Sqlite).await;
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Killed").await;
+    let server = common::ServerProcess::start(&app.database_url).await;
+    let mut file = String::from("code\n");
+    for i in 0..300_000 {
+        file.push_str(&format!("KILL-{i:07}\n"));
+    }
+    let upload = {
+        let api = api.on(&server.base);
+        tokio::spawn(async move { import(&api, id, &file).await })
+    };
+    // Wait until the import has begun (its batch is recorded), then kill the server.
+    let mut began = false;
+    for _ in 0..600 {
+        if app.count("code_batches WHERE status = 'importing'").await > 0 {
+            began = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(began, "the import never began");
+    drop(server);
+    let _ = upload.await;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE code LIKE 'KILL-%'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM code_batches ORDER BY id DESC LIMIT 1")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    match status.as_str() {
+        "importing" => assert_eq!(stored, 0, "a cut-off import must leave no codes"),
+        "ready" => assert_eq!(stored, 300_000, "a finished import is whole"),
+        other => panic!("unexpected batch status {other}"),
+    }
+}
