@@ -15,6 +15,23 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The `n`th (1-based) bind placeholder of a statement that uses each parameter once, in
+    /// order. SQLite looks `$N` names up one by one while parsing, so a bulk statement with
+    /// thousands of them parses in quadratic time (100× slower at 10,000); `?` binds in order.
+    pub fn param(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".into(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
+    /// `count` placeholders from `first` on, joined by commas: an `IN (…)` list.
+    pub fn params(self, first: usize, count: usize) -> String {
+        (first..first + count).map(|n| self.param(n)).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// The database: one pool, either dialect. Queries use `$1`-style placeholders, which both
 /// understand, and only portable SQL (`RETURNING`, `ON CONFLICT`, integers, text).
 #[derive(Clone)]

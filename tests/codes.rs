@@ -321,6 +321,7 @@ async fn a_server_killed_mid_import_leaves_no_codes_of_it() {
         .fetch_one(app.db.pool())
         .await
         .unwrap();
+    eprintln!("killed with the batch {status}, {stored} codes stored");
     match status.as_str() {
         "importing" => assert_eq!(stored, 0, "a cut-off import must leave no codes"),
         "ready" => assert_eq!(stored, 300_000, "a finished import is whole"),

@@ -657,6 +657,9 @@ on_both!(the_openapi_document_describes_every_endpoint, |app: TestApp| async mov
         ("/coupons/{id}", "get"),
         ("/coupons/{id}", "patch"),
         ("/coupons/{id}/stats", "get"),
+        ("/coupons/{id}/codes/generate", "post"),
+        ("/coupons/{id}/codes/import", "post"),
+        ("/coupons/{id}/batches", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");
     }

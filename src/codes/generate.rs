@@ -78,7 +78,7 @@ pub async fn generate(
                 }
             }
         }
-        stored += store::insert(&mut tx, coupon_id, batch_id, &chunk, now).await?.len() as u64;
+        stored += store::insert(&mut tx, db.backend(), coupon_id, batch_id, &chunk, now).await?.len() as u64;
     }
     store::finish(&mut tx, actor, batch_id, stored as i64, 0).await?;
     tx.commit().await?;

@@ -19,7 +19,7 @@ use super::store::{self, Refusal};
 pub use super::Progress;
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
-use crate::db::{now_ms, Db, Tx};
+use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
 
 /// Rows handed from the parser to the database at a time.
@@ -178,11 +178,11 @@ async fn run(
                 Err(problem) => report.add(problem).map_err(internal)?,
             }
         }
-        let good = drop_unknown_users(&mut tx, good, &mut report).await?;
-        let stored = store::insert(&mut tx, coupon_id, batch_id, &good, now).await?;
+        let good = drop_unknown_users(&mut tx, db.backend(), good, &mut report).await?;
+        let stored = store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await?;
         stored_rows += stored.len() as i64;
         if stored.len() < good.len() {
-            report_conflicts(&mut tx, batch_id, &good, stored, &mut report).await?;
+            report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, &mut report).await?;
         }
         progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
     }
@@ -270,7 +270,12 @@ fn parse(file: std::fs::File, zone: Tz, now: i64, sender: mpsc::Sender<Parsed>) 
 }
 
 /// Rows whose user Couponry does not know are problems, found with one query per chunk.
-async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report) -> Result<Vec<CodeRow>, AppError> {
+async fn drop_unknown_users(
+    tx: &mut Tx,
+    backend: Backend,
+    rows: Vec<CodeRow>,
+    report: &mut Report,
+) -> Result<Vec<CodeRow>, AppError> {
     let users: Vec<&str> =
         rows.iter().filter_map(|r| r.user_id.as_deref()).collect::<HashSet<_>>().into_iter().collect();
     if users.is_empty() {
@@ -278,8 +283,7 @@ async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report
     }
     let mut known = HashSet::with_capacity(users.len());
     for part in users.chunks(1000) {
-        let marks = (1..=part.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT user_id FROM app_users WHERE user_id IN ({marks})");
+        let sql = format!("SELECT user_id FROM app_users WHERE user_id IN ({})", backend.params(1, part.len()));
         let mut q = sqlx::query_scalar::<_, String>(&sql);
         for user in part {
             q = q.bind(*user);
@@ -304,6 +308,7 @@ async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report
 /// earlier row of this very file stored.
 async fn report_conflicts(
     tx: &mut Tx,
+    backend: Backend,
     batch_id: i64,
     rows: &[CodeRow],
     mut stored: HashSet<String>,
@@ -313,8 +318,7 @@ async fn report_conflicts(
     let conflicts: Vec<&CodeRow> = rows.iter().filter(|r| !stored.remove(&r.code)).collect();
     let mut owner: HashMap<String, Option<i64>> = HashMap::with_capacity(conflicts.len());
     for part in conflicts.chunks(1000) {
-        let marks = (1..=part.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT code, batch_id FROM codes WHERE code IN ({marks})");
+        let sql = format!("SELECT code, batch_id FROM codes WHERE code IN ({})", backend.params(1, part.len()));
         let mut q = sqlx::query_as::<_, (String, Option<i64>)>(&sql);
         for row in part {
             q = q.bind(&row.code);

@@ -2,7 +2,7 @@
 
 use crate::accounts::audit::{self, Actor};
 use crate::coupons::Coupon;
-use crate::db::{now_ms, Db, Tx};
+use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
 
 use super::rows::RowProblem;
@@ -118,11 +118,11 @@ pub async fn fail(
     for p in problems {
         chunk.push(p);
         if chunk.len() == PROBLEM_CHUNK {
-            insert_problems(&mut tx, batch_id, &chunk).await?;
+            insert_problems(&mut tx, db.backend(), batch_id, &chunk).await?;
             chunk.clear();
         }
     }
-    insert_problems(&mut tx, batch_id, &chunk).await?;
+    insert_problems(&mut tx, db.backend(), batch_id, &chunk).await?;
     sqlx::query(
         "UPDATE code_batches SET status = 'failed', row_count = $1, byte_count = $2, problem_count = $3,
              problem_summary = $4, message = $5, finished_at = $6
@@ -155,16 +155,21 @@ pub struct Refusal {
 
 const PROBLEM_CHUNK: usize = 500;
 
-async fn insert_problems(tx: &mut Tx, batch_id: i64, problems: &[RowProblem]) -> Result<(), sqlx::Error> {
+async fn insert_problems(
+    tx: &mut Tx,
+    backend: Backend,
+    batch_id: i64,
+    problems: &[RowProblem],
+) -> Result<(), sqlx::Error> {
     if problems.is_empty() {
         return Ok(());
     }
     let mut sql = String::from("INSERT INTO code_import_problems (batch_id, line, reason, value) VALUES ");
     for i in 0..problems.len() {
-        let n = i * 3 + 2;
-        sql.push_str(&format!("{}($1, ${n}, ${}, ${})", if i == 0 { "" } else { ", " }, n + 1, n + 2));
+        let comma = if i == 0 { "" } else { ", " };
+        sql.push_str(&format!("{comma}({batch_id}, {})", backend.params(i * 3 + 1, 3)));
     }
-    let mut q = sqlx::query(&sql).bind(batch_id);
+    let mut q = sqlx::query(&sql);
     for p in problems {
         q = q.bind(p.line as i64).bind(p.problem.as_str()).bind(&p.value);
     }
@@ -314,6 +319,7 @@ pub const INSERT_CHUNK: usize = 2000;
 /// call stored. A pre-assigned code (with a user) starts as assigned to that user.
 pub async fn insert(
     tx: &mut Tx,
+    backend: Backend,
     coupon_id: i64,
     batch_id: i64,
     rows: &[super::rows::CodeRow],
@@ -327,17 +333,17 @@ pub async fn insert(
             "INSERT INTO codes (code, coupon_id, batch_id, kind, status, user_id, expires_at, assigned_at) VALUES ",
         );
         for i in 0..chunk.len() {
-            let n = i * 5;
             if i > 0 {
                 sql.push_str(", ");
             }
+            let p = |k: usize| backend.param(i * 5 + k);
             sql.push_str(&format!(
-                "(${}, {coupon_id}, {batch_id}, 'unique', ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
+                "({}, {coupon_id}, {batch_id}, 'unique', {}, {}, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5)
             ));
         }
         sql.push_str(" ON CONFLICT (code) DO NOTHING RETURNING code");

@@ -106,11 +106,8 @@ fn Upload(coupon_id: i64, coupon_name: String, max_mb: u64) -> impl IntoView {
     let file_input = NodeRef::<html::Input>::new();
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if phase.with_untracked(Phase::running) {
-            return;
-        }
         #[cfg(feature = "hydrate")]
-        if let Some(input) = file_input.get_untracked() {
+        if let (false, Some(input)) = (phase.with_untracked(Phase::running), file_input.get_untracked()) {
             client::send(coupon_id, &input, phase);
         }
     };
