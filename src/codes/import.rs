@@ -162,6 +162,7 @@ async fn run(
     let mut report = Report::new().map_err(internal)?;
     let mut stored_rows: i64 = 0;
     let mut tx = db.begin_write().await?;
+    crate::db::bulk_cache(&mut tx, db.backend(), true).await?;
     while let Some(parsed) = chunks.recv().await {
         let (rows, bytes_read) = match parsed {
             Parsed::Rows(rows, bytes_read) => (rows, bytes_read),
@@ -179,14 +180,17 @@ async fn run(
             }
         }
         let good = drop_unknown_users(&mut tx, db.backend(), good, &mut report).await?;
-        let stored = store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await?;
-        stored_rows += stored.len() as i64;
-        if stored.len() < good.len() {
-            report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, &mut report).await?;
+        match store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await? {
+            store::Stored::All => stored_rows += good.len() as i64,
+            store::Stored::Only(stored) => {
+                stored_rows += stored.len() as i64;
+                report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, &mut report).await?;
+            }
         }
         progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
     }
     parser.await.map_err(internal)?;
+    crate::db::bulk_cache(&mut tx, db.backend(), false).await?;
     if report.total > 0 {
         tx.rollback().await?;
         return Ok(Run::Refused(report));
@@ -196,7 +200,7 @@ async fn run(
         return Ok(Run::Empty);
     }
     assign_pre_assigned(&mut tx, batch_id, now).await?;
-    store::finish(&mut tx, actor, batch_id, stored_rows, bytes as i64).await?;
+    store::finish(&mut tx, actor, coupon_id, batch_id, stored_rows, bytes as i64).await?;
     tx.commit().await?;
     Ok(Run::Stored)
 }

@@ -1,5 +1,7 @@
 //! Batches in the database: their rows, their code counts, voiding, and the pool of free codes.
 
+use std::collections::HashSet;
+
 use crate::accounts::audit::{self, Actor};
 use crate::coupons::Coupon;
 use crate::db::{now_ms, Backend, Db, Tx};
@@ -90,7 +92,14 @@ pub async fn open<'c>(
 }
 
 /// Marks a batch stored: its row count, and the audit entry, in the transaction that stored it.
-pub async fn finish(tx: &mut Tx, actor: &Actor, batch_id: i64, rows: i64, bytes: i64) -> Result<(), AppError> {
+pub async fn finish(
+    tx: &mut Tx,
+    actor: &Actor,
+    coupon_id: i64,
+    batch_id: i64,
+    rows: i64,
+    bytes: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE code_batches SET status = 'ready', row_count = $1, byte_count = $2, finished_at = $3 WHERE id = $4",
     )
@@ -100,7 +109,9 @@ pub async fn finish(tx: &mut Tx, actor: &Actor, batch_id: i64, rows: i64, bytes:
     .bind(batch_id)
     .execute(&mut **tx)
     .await?;
-    let after = batch_in(tx, batch_id).await?;
+    // What was stored, not its code counts: counting a million fresh codes would hold the
+    // write lock for nothing (they are all free, or held by the users the file named).
+    let after = serde_json::json!({ "coupon_id": coupon_id, "status": "ready", "rows": rows, "bytes": bytes });
     audit::record(tx, actor, "batch.create", ("batch", batch_id.to_string()), None::<&()>, Some(&after)).await?;
     Ok(())
 }
@@ -315,8 +326,21 @@ pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
 /// Codes per INSERT: five parameters each stays under both databases' limits.
 pub const INSERT_CHUNK: usize = 2000;
 
-/// Inserts codes of a batch, skipping any that already exist anywhere; returns the codes this
-/// call stored. A pre-assigned code (with a user) starts as assigned to that user.
+/// Which rows of a chunk an insert stored.
+#[derive(Debug)]
+pub enum Stored {
+    /// Every row: the common case, learnt from the row count alone.
+    All,
+    /// Only these codes: the others were already in the database.
+    Only(HashSet<String>),
+}
+
+/// Inserts codes of a batch, skipping any that already exist anywhere. A pre-assigned code
+/// (with a user) starts as assigned to that user.
+///
+/// Each chunk goes in under a savepoint without `RETURNING` (moving a million codes back to the
+/// server costs more than storing them); only a chunk that hit existing codes is rolled back
+/// and redone with `RETURNING`, to learn which of its rows went in.
 pub async fn insert(
     tx: &mut Tx,
     backend: Backend,
@@ -324,40 +348,64 @@ pub async fn insert(
     batch_id: i64,
     rows: &[super::rows::CodeRow],
     now: i64,
-) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    let mut stored = std::collections::HashSet::with_capacity(rows.len());
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        // The ids are integers from our own rows, inlined so each code costs five parameters.
-        let mut sql = String::with_capacity(120 + chunk.len() * 48);
-        sql.push_str(
-            "INSERT INTO codes (code, coupon_id, batch_id, kind, status, user_id, expires_at, assigned_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
+) -> Result<Stored, sqlx::Error> {
+    let mut partial: Option<HashSet<String>> = None;
+    for (n, chunk) in rows.chunks(INSERT_CHUNK).enumerate() {
+        let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
+        let sql = insert_sql(backend, coupon_id, batch_id, chunk.len(), false);
+        let affected = bind_rows(sqlx::query(&sql), chunk, now).execute(&mut *savepoint).await?.rows_affected();
+        if affected == chunk.len() as u64 {
+            savepoint.commit().await?;
+            if let Some(stored) = partial.as_mut() {
+                stored.extend(chunk.iter().map(|r| r.code.clone()));
             }
-            let p = |k: usize| backend.param(i * 5 + k);
-            sql.push_str(&format!(
-                "({}, {coupon_id}, {batch_id}, 'unique', {}, {}, {}, {})",
-                p(1),
-                p(2),
-                p(3),
-                p(4),
-                p(5)
-            ));
+            continue;
         }
-        sql.push_str(" ON CONFLICT (code) DO NOTHING RETURNING code");
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for row in chunk {
-            let assigned = row.user_id.is_some();
-            q = q
-                .bind(&row.code)
-                .bind(if assigned { "assigned" } else { "available" })
-                .bind(&row.user_id)
-                .bind(row.expires_at)
-                .bind(assigned.then_some(now));
+        savepoint.rollback().await?;
+        let stored = partial
+            .get_or_insert_with(|| rows[..n * INSERT_CHUNK].iter().map(|r| r.code.clone()).collect::<HashSet<_>>());
+        let sql = insert_sql(backend, coupon_id, batch_id, chunk.len(), true);
+        for row in bind_rows(sqlx::query(&sql), chunk, now).fetch_all(&mut **tx).await? {
+            stored.insert(sqlx::Row::try_get::<String, _>(&row, 0)?);
         }
-        stored.extend(q.fetch_all(&mut **tx).await?);
     }
-    Ok(stored)
+    Ok(partial.map_or(Stored::All, Stored::Only))
+}
+
+fn insert_sql(backend: Backend, coupon_id: i64, batch_id: i64, rows: usize, returning: bool) -> String {
+    let mut sql = String::with_capacity(160 + rows * 48);
+    sql.push_str(
+        "INSERT INTO codes (code, coupon_id, batch_id, kind, status, user_id, expires_at, assigned_at) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        // The ids are integers of our own, inlined so each code costs five parameters.
+        sql.push_str(&format!(
+            "({}, {coupon_id}, {batch_id}, 'unique', {})",
+            backend.param(i * 5 + 1),
+            backend.params(i * 5 + 2, 4)
+        ));
+    }
+    sql.push_str(" ON CONFLICT (code) DO NOTHING");
+    if returning {
+        sql.push_str(" RETURNING code");
+    }
+    sql
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_rows<'q>(mut q: AnyQuery<'q>, rows: &'q [super::rows::CodeRow], now: i64) -> AnyQuery<'q> {
+    for row in rows {
+        let assigned = row.user_id.is_some();
+        q = q
+            .bind(&row.code)
+            .bind(if assigned { "assigned" } else { "available" })
+            .bind(&row.user_id)
+            .bind(row.expires_at)
+            .bind(assigned.then_some(now));
+    }
+    q
 }
