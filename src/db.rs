@@ -109,21 +109,6 @@ impl Db {
     }
 }
 
-/// SQLite's page cache while a transaction writes codes in bulk. Generated codes land at
-/// random places in the code index, and the default 2 MB cache would reread its pages.
-const BULK_CACHE_KIB: i64 = 64 * 1024;
-
-/// Widens (or, with `on` false, restores) a SQLite connection's page cache around bulk writes;
-/// PostgreSQL sizes its own buffers. A bulk write cut off by a database error leaves its pooled
-/// connection with the wider limit, which bounds the cache rather than allocating it.
-pub async fn bulk_cache(tx: &mut Tx, backend: Backend, on: bool) -> Result<(), sqlx::Error> {
-    if backend == Backend::Sqlite {
-        let kib = if on { BULK_CACHE_KIB } else { 2000 };
-        sqlx::query(&format!("PRAGMA cache_size = -{kib}")).execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
 fn create_sqlite_folder(url: &str) {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();

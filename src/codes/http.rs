@@ -97,26 +97,29 @@ async fn upload(
     Ok(response)
 }
 
-async fn codes_csv(
-    State(app): State<AppState>,
-    Path(batch_id): Path<i64>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    account_for_request(&app, &headers, Permission::EditCoupons).await?;
-    let batch = super::store::get(&app.db, batch_id).await?;
-    let name = format!("batch-{}-coupon-{}-codes.csv", batch.id, batch.coupon_id);
-    Ok(csv_download(&name, Body::from_stream(super::export::batch_codes(app.db.clone(), batch_id))))
+async fn codes_csv(state: State<AppState>, batch: Path<i64>, headers: HeaderMap) -> Result<Response, ApiError> {
+    batch_download(state, batch, headers, "codes", super::export::batch_codes).await
 }
 
-async fn problems_csv(
+async fn problems_csv(state: State<AppState>, batch: Path<i64>, headers: HeaderMap) -> Result<Response, ApiError> {
+    batch_download(state, batch, headers, "problems", super::export::problem_report).await
+}
+
+/// A batch's CSV (`what` names the file) for an account that may see codes.
+async fn batch_download<S>(
     State(app): State<AppState>,
     Path(batch_id): Path<i64>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+    what: &str,
+    csv: fn(crate::db::Db, i64) -> S,
+) -> Result<Response, ApiError>
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
+{
     account_for_request(&app, &headers, Permission::EditCoupons).await?;
     let batch = super::store::get(&app.db, batch_id).await?;
-    let name = format!("batch-{}-problems.csv", batch.id);
-    Ok(csv_download(&name, Body::from_stream(super::export::problem_report(app.db.clone(), batch_id))))
+    let name = format!("batch-{}-coupon-{}-{what}.csv", batch.id, batch.coupon_id);
+    Ok(csv_download(&name, Body::from_stream(csv(app.db.clone(), batch_id))))
 }
 
 pub fn csv_download(file_name: &str, body: Body) -> Response {

@@ -162,7 +162,6 @@ async fn run(
     let mut report = Report::new().map_err(internal)?;
     let mut stored_rows: i64 = 0;
     let mut tx = db.begin_write().await?;
-    crate::db::bulk_cache(&mut tx, db.backend(), true).await?;
     while let Some(parsed) = chunks.recv().await {
         let (rows, bytes_read) = match parsed {
             Parsed::Rows(rows, bytes_read) => (rows, bytes_read),
@@ -190,7 +189,6 @@ async fn run(
         progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
     }
     parser.await.map_err(internal)?;
-    crate::db::bulk_cache(&mut tx, db.backend(), false).await?;
     if report.total > 0 {
         tx.rollback().await?;
         return Ok(Run::Refused(report));

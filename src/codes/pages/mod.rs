@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::server::{all_batches, coupon_codes, GenerateCodes, VoidBatch};
+use super::server::{all_batches, coupon_codes, CodesOverview, GenerateCodes, VoidBatch};
 use super::{Batch, BatchKind, BatchStatus, Pool, PoolLevel};
 use crate::components::fields::{Field, FieldMessage};
 use crate::components::format_ms;
@@ -43,42 +43,56 @@ pub fn pool_warning(coupon_id: i64, pool: Pool) -> Option<AnyView> {
     )
 }
 
-fn id_param() -> impl Fn() -> Option<i64> + Copy {
+/// The codes overview of the coupon in the URL, reloaded whenever `reload` changes.
+fn coupon_codes_resource<T>(reload: impl Fn() -> T + Send + Sync + 'static) -> Resource<Result<CodesOverview, AppError>>
+where
+    T: PartialEq + Clone + Send + Sync + 'static,
+{
     let params = use_params_map();
-    move || params.read().get("id").and_then(|s| s.parse::<i64>().ok())
-}
-
-#[component]
-pub fn CouponCodesPage() -> impl IntoView {
-    let id = id_param();
-    let generate = ServerAction::<GenerateCodes>::new();
-    let void = ServerAction::<VoidBatch>::new();
-    let data = Resource::new(
-        move || (id(), generate.version().get(), void.version().get()),
-        |(id, _, _)| async move {
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    Resource::new(
+        move || (id(), reload()),
+        |(id, _)| async move {
             match id {
                 Some(id) => coupon_codes(id).await,
                 None => Err(AppError::NotFound),
             }
         },
-    );
+    )
+}
+
+#[component]
+pub fn CouponCodesPage() -> impl IntoView {
+    let generate = ServerAction::<GenerateCodes>::new();
+    let void = ServerAction::<VoidBatch>::new();
+    let data = coupon_codes_resource(move || (generate.version().get(), void.version().get()));
+    // Kept here, above the part that reloads after each action, so a refused form keeps its text.
+    let form = GenerateFields { count: RwSignal::new("1000".into()), pattern: RwSignal::new("SALE-****-****".into()) };
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Problem error=e /> }.into_any(),
-                    Ok(page) => view! { <CouponCodes page generate void /> }.into_any(),
+                    Ok(page) => view! { <CouponCodes page generate void form /> }.into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
+/// What the generation form holds while the page around it reloads.
+#[derive(Clone, Copy)]
+struct GenerateFields {
+    count: RwSignal<String>,
+    pattern: RwSignal<String>,
+}
+
 #[component]
 fn CouponCodes(
-    page: super::server::CodesOverview,
+    page: CodesOverview,
     generate: ServerAction<GenerateCodes>,
     void: ServerAction<VoidBatch>,
+    form: GenerateFields,
 ) -> impl IntoView {
     let id = page.coupon_id;
     let title = format!("Codes — {}", page.coupon_name);
@@ -105,7 +119,7 @@ fn CouponCodes(
             Some(pool) => view! {
                 <PoolFigures pool />
                 {pool_warning(id, pool)}
-                {page.can_edit.then(|| view! { <GenerateForm coupon_id=id generate /> })}
+                {page.can_edit.then(|| view! { <GenerateForm coupon_id=id generate form /> })}
             }.into_any(),
         }}
         <section class="card">
@@ -132,13 +146,12 @@ fn PoolFigures(pool: Pool) -> impl IntoView {
 }
 
 #[component]
-fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>) -> impl IntoView {
+fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: GenerateFields) -> impl IntoView {
     let errors = Signal::derive(move || match generate.value().get() {
         Some(Err(e)) => e.field_errors(),
         _ => FieldErrors::default(),
     });
-    let pattern = RwSignal::new(String::from("SALE-****-****"));
-    let count = RwSignal::new(String::from("1000"));
+    let GenerateFields { count, pattern } = form;
     // The same parser as the server: the space is shown before anything is sent.
     let preview = move || {
         let parsed = super::pattern::Pattern::parse(&pattern.get()).ok()?;
@@ -267,7 +280,7 @@ fn batch_row(
         <tr data-batch=id>
             <td>
                 {format!("#{id}")}
-                <div class="muted small">{format_ms(b.created_at)}</div>
+                <div class="muted small nowrap">{format_ms(b.created_at)}</div>
             </td>
             {show_coupon.then(|| view! { <td><a href=format!("/coupons/{}/codes", b.coupon_id)>{b.coupon_name.clone()}</a></td> })}
             <td>
@@ -283,7 +296,8 @@ fn batch_row(
             <td class="num" data-testid="assigned">{thousands(b.counts.assigned)}</td>
             <td class="num" data-testid="redeemed">{thousands(b.counts.redeemed)}</td>
             <td class="num" data-testid="void">{thousands(b.counts.void)}</td>
-            <td class="actions">
+            <td>
+                <div class="row-actions">
                 {stored.then(|| view! { <a class="button secondary small" href=format!("/batches/{id}/codes.csv") download="">"Export CSV"</a> })}
                 {failed.then(|| view! { <a class="button secondary small" href=format!("/batches/{id}/problems.csv") download="">"Problem report"</a> })}
                 {voidable.then(|| view! {
@@ -301,6 +315,7 @@ fn batch_row(
                         </ActionForm>
                     </Show>
                 })}
+                </div>
             </td>
         </tr>
     }

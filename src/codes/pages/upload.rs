@@ -6,9 +6,8 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{id_param, thousands};
+use super::{coupon_codes_resource, thousands};
 use crate::codes::rows::{Problem as RowReason, RowProblem};
-use crate::codes::server::coupon_codes;
 use crate::codes::{Batch, Progress};
 use crate::components::problem::Problem;
 use crate::error::AppError;
@@ -77,13 +76,7 @@ fn megabytes(bytes: f64) -> String {
 
 #[component]
 pub fn UploadPage() -> impl IntoView {
-    let id = id_param();
-    let data = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => coupon_codes(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let data = coupon_codes_resource(|| ());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
