@@ -50,6 +50,14 @@ test("an admin generates codes, uploads a file with errors, fixes it, and sees t
   await expect(page.getByTestId("pattern-preview")).toContainText("can make 64 codes");
   await page.click('button:has-text("Generate")');
   await expect(page.locator('[data-field="pattern"] .field-error')).toContainText("need at least 20000");
+  // Or a prefix and a length: the preview follows, client-side.
+  await page.getByLabel("A prefix and a length").check();
+  await page.fill('input[name="prefix"]', "fest-");
+  await page.fill('input[name="length"]', "3");
+  await page.selectOption('select[name="charset"]', "digits");
+  await expect(page.getByTestId("pattern-preview")).toContainText("`FEST-###` can make 512 codes");
+  await shot(page, "codes-prefix");
+  await page.getByLabel("A pattern").check();
   await page.fill('input[name="pattern"]', "FEST-****-**");
   await expect(page.getByTestId("pattern-preview")).toContainText("possible codes");
   await page.click('button:has-text("Generate")');

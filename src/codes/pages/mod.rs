@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::server::{all_batches, coupon_codes, CodesOverview, GenerateCodes, VoidBatch};
 use super::{Batch, BatchKind, BatchStatus, Pool, PoolLevel};
-use crate::components::fields::{Field, FieldMessage};
+use crate::components::fields::Field;
 use crate::components::format_ms;
 use crate::components::problem::Problem;
 use crate::error::AppError;
@@ -67,7 +67,7 @@ pub fn CouponCodesPage() -> impl IntoView {
     let void = ServerAction::<VoidBatch>::new();
     let data = coupon_codes_resource(move || (generate.version().get(), void.version().get()));
     // Kept here, above the part that reloads after each action, so a refused form keeps its text.
-    let form = GenerateFields { count: RwSignal::new("1000".into()), pattern: RwSignal::new("SALE-****-****".into()) };
+    let form = GenerateFields::new();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -84,7 +84,24 @@ pub fn CouponCodesPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct GenerateFields {
     count: RwSignal<String>,
+    by_prefix: RwSignal<bool>,
     pattern: RwSignal<String>,
+    prefix: RwSignal<String>,
+    length: RwSignal<String>,
+    charset: RwSignal<String>,
+}
+
+impl GenerateFields {
+    fn new() -> GenerateFields {
+        GenerateFields {
+            count: RwSignal::new("1000".into()),
+            by_prefix: RwSignal::new(false),
+            pattern: RwSignal::new("SALE-****-****".into()),
+            prefix: RwSignal::new("SALE-".into()),
+            length: RwSignal::new("8".into()),
+            charset: RwSignal::new("mixed".into()),
+        }
+    }
 }
 
 #[component]
@@ -147,14 +164,20 @@ fn PoolFigures(pool: Pool) -> impl IntoView {
 
 #[component]
 fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: GenerateFields) -> impl IntoView {
+    use super::pattern::{Charset, Pattern};
     let errors = Signal::derive(move || match generate.value().get() {
         Some(Err(e)) => e.field_errors(),
         _ => FieldErrors::default(),
     });
-    let GenerateFields { count, pattern } = form;
+    let GenerateFields { count, by_prefix, pattern, prefix, length, charset } = form;
     // The same parser as the server: the space is shown before anything is sent.
     let preview = move || {
-        let parsed = super::pattern::Pattern::parse(&pattern.get()).ok()?;
+        let parsed = if by_prefix.get() {
+            let length = length.get().trim().parse::<usize>().ok()?;
+            Pattern::from_prefix(&prefix.get(), length, Charset::parse(&charset.get())?).ok()?
+        } else {
+            Pattern::parse(&pattern.get()).ok()?
+        };
         let count: u64 = count.get().trim().replace(',', "").parse().ok()?;
         // A fixed walk through the alphabets: the example looks alike on the server and in the
         // browser, so hydration finds what the server rendered.
@@ -168,6 +191,11 @@ fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: Gen
             Err(e) => e,
         })
     };
+    let text_input = move |name: &'static str, value: RwSignal<String>| {
+        view! {
+            <input type="text" name=name prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        }
+    };
     view! {
         <section class="card narrow">
             <h2>"Generate codes"</h2>
@@ -177,13 +205,46 @@ fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: Gen
                     <input type="text" inputmode="numeric" name="count" prop:value=move || count.get()
                         on:input=move |ev| count.set(event_target_value(&ev)) />
                 </Field>
-                <Field label="Pattern" field="pattern" errors
-                    hint="# a digit, ? a letter, * either; anything else is kept as written. 0/O and 1/I/L are never generated.">
-                    <input type="text" name="pattern" prop:value=move || pattern.get()
-                        on:input=move |ev| pattern.set(event_target_value(&ev)) />
-                </Field>
+                <div class="segmented" role="radiogroup" aria-label="How codes are made">
+                    <label class="check">
+                        <input type="radio" name="mode" prop:checked=move || !by_prefix.get()
+                            on:change=move |_| by_prefix.set(false) />
+                        " A pattern"
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="mode" prop:checked=move || by_prefix.get()
+                            on:change=move |_| by_prefix.set(true) />
+                        " A prefix and a length"
+                    </label>
+                </div>
+                <Show
+                    when=move || by_prefix.get()
+                    fallback=move || view! {
+                        <Field label="Pattern" field="pattern" errors
+                            hint="# a digit, ? a letter, * either; anything else is kept as written. 0/O and 1/I/L are never generated.">
+                            {text_input("pattern", pattern)}
+                        </Field>
+                    }
+                >
+                    <div class="row">
+                        <Field label="Prefix" field="prefix" errors hint="Kept as written, e.g. DIWALI-">
+                            {text_input("prefix", prefix)}
+                        </Field>
+                        <Field label="Random characters" field="length" errors>
+                            <input type="text" inputmode="numeric" name="length" prop:value=move || length.get()
+                                on:input=move |ev| length.set(event_target_value(&ev)) />
+                        </Field>
+                        <Field label="From" field="charset" errors>
+                            <select name="charset" prop:value=move || charset.get()
+                                on:change=move |ev| charset.set(event_target_value(&ev))>
+                                <option value="mixed">"letters and digits"</option>
+                                <option value="digits">"digits"</option>
+                                <option value="letters">"letters"</option>
+                            </select>
+                        </Field>
+                    </div>
+                </Show>
                 <p class="hint preview" data-testid="pattern-preview">{preview}</p>
-                <FieldMessage errors field="prefix" />
                 <button type="submit" class="primary" disabled=move || generate.pending().get()>
                     {move || if generate.pending().get() { "Generating…" } else { "Generate" }}
                 </button>
