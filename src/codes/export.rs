@@ -1,8 +1,6 @@
 //! CSV out: a batch's codes, and the problem report of a refused upload, streamed page by page
 //! so a million rows never sit in memory, with cells a spreadsheet will not run as formulas.
 
-use std::future::Future;
-
 use axum::body::Bytes;
 use futures_util::Stream;
 
@@ -33,19 +31,29 @@ fn time(ms: Option<i64>) -> String {
 
 const PAGE: i64 = 5000;
 
-/// A CSV body: the header, then pages of lines, each page fetched after the last key of the one
-/// before (keyset paging: no connection held between pages, no offset scans).
-fn pages<F, Fut>(header: String, fetch: F) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send
+/// A CSV body: the header, then the lines of one batch's rows, fetched page by page after the
+/// last key of the page before (keyset paging: no connection held between pages, no offset
+/// scans). `sql` selects the key first and takes the batch, the key to start after, and the page
+/// size; `line` turns a row into its CSV line.
+fn batch_pages<T, F>(
+    db: Db,
+    batch_id: i64,
+    header: &[&str],
+    sql: &'static str,
+    line: F,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send
 where
-    F: Fn(i64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Vec<(i64, String)>, sqlx::Error>> + Send,
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin + 'static,
+    F: Fn(T) -> (i64, String) + Copy + Send + Sync + 'static,
 {
-    let first = futures_util::stream::once(async move { Ok(Bytes::from(header)) });
+    let first = futures_util::stream::once(std::future::ready(Ok(Bytes::from(row(header)))));
     let rest = futures_util::stream::unfold(Some(i64::MIN), move |after| {
-        let page = after.map(&fetch);
+        let db = db.clone();
         async move {
-            let lines = match page?.await {
-                Ok(lines) => lines,
+            let page: Result<Vec<T>, _> =
+                sqlx::query_as(sql).bind(batch_id).bind(after?).bind(PAGE).fetch_all(db.pool()).await;
+            let lines: Vec<(i64, String)> = match page {
+                Ok(rows) => rows.into_iter().map(line).collect(),
                 Err(e) => {
                     tracing::error!(error = %e, "CSV export failed");
                     return Some((Err(std::io::Error::other("the export failed")), None));
@@ -64,54 +72,32 @@ type CodeLine = (i64, String, String, Option<String>, Option<i64>, Option<i64>, 
 
 /// A batch's codes: code, status, user, expiry and when each was assigned and redeemed.
 pub fn batch_codes(db: Db, batch_id: i64) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let header = row(&["code", "status", "user_id", "expires_at", "assigned_at", "redeemed_at"]);
-    pages(header, move |after| {
-        let db = db.clone();
-        async move {
-            let rows: Vec<CodeLine> = sqlx::query_as(
-                "SELECT id, code, status, user_id, expires_at, assigned_at, redeemed_at FROM codes
-                 WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
-            .bind(batch_id)
-            .bind(after)
-            .bind(PAGE)
-            .fetch_all(db.pool())
-            .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, code, status, user, expires, assigned, redeemed)| {
-                    let user = user.unwrap_or_default();
-                    (id, row(&[&code, &status, &user, &time(expires), &time(assigned), &time(redeemed)]))
-                })
-                .collect())
-        }
-    })
+    batch_pages(
+        db,
+        batch_id,
+        &["code", "status", "user_id", "expires_at", "assigned_at", "redeemed_at"],
+        "SELECT id, code, status, user_id, expires_at, assigned_at, redeemed_at FROM codes
+         WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        |(id, code, status, user, expires, assigned, redeemed): CodeLine| {
+            let user = user.unwrap_or_default();
+            (id, row(&[&code, &status, &user, &time(expires), &time(assigned), &time(redeemed)]))
+        },
+    )
 }
 
 /// Every problem of a refused upload, by line, with the reason in words.
 pub fn problem_report(db: Db, batch_id: i64) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let header = row(&["line", "reason", "description", "value"]);
-    pages(header, move |after| {
-        let db = db.clone();
-        async move {
-            let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT line, reason, value FROM code_import_problems WHERE batch_id = $1 AND line > $2
-                 ORDER BY line LIMIT $3",
-            )
-            .bind(batch_id)
-            .bind(after)
-            .bind(PAGE)
-            .fetch_all(db.pool())
-            .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(line, reason, value)| {
-                    let description = super::rows::Problem::parse(&reason).map_or("", |p| p.describe());
-                    (line, row(&[&line.to_string(), &reason, description, &value]))
-                })
-                .collect())
-        }
-    })
+    batch_pages(
+        db,
+        batch_id,
+        &["line", "reason", "description", "value"],
+        "SELECT line, reason, value FROM code_import_problems WHERE batch_id = $1 AND line > $2
+         ORDER BY line LIMIT $3",
+        |(line, reason, value): (i64, String, String)| {
+            let description = super::rows::Problem::parse(&reason).map_or("", |p| p.describe());
+            (line, row(&[&line.to_string(), &reason, description, &value]))
+        },
+    )
 }
 
 #[cfg(test)]
