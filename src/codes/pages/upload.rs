@@ -101,7 +101,7 @@ fn Upload(coupon_id: i64, coupon_name: String, max_mb: u64) -> impl IntoView {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         if let (false, Some(input)) = (phase.with_untracked(Phase::running), file_input.get_untracked()) {
-            client::send(coupon_id, &input, phase);
+            client::send(coupon_id, &input, max_mb, phase);
         }
     };
     view! {
@@ -218,11 +218,16 @@ mod client {
     use super::Phase;
     use crate::codes::Progress;
 
-    pub fn send(coupon_id: i64, input: &HtmlInputElement, phase: RwSignal<Phase>) {
+    pub fn send(coupon_id: i64, input: &HtmlInputElement, max_mb: u64, phase: RwSignal<Phase>) {
         let Some(file) = input.files().and_then(|files| files.get(0)) else {
             phase.set(Phase::Failed("Choose a file first.".into()));
             return;
         };
+        // Said before sending: a server refusing a body it has not read may just reset the line.
+        if file.size() > (max_mb << 20) as f64 {
+            phase.set(Phase::Failed(format!("The file is larger than the {max_mb} MB upload limit.")));
+            return;
+        }
         let Ok(xhr) = XmlHttpRequest::new() else {
             phase.set(Phase::Failed("This browser cannot upload files.".into()));
             return;
