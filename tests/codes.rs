@@ -154,7 +154,7 @@ on_both!(uploads_parse_real_world_files, |app: TestApp| async move {
 
     // Every kind of bad row, each reported on its own line; nothing of the file is stored.
     let before = codes_of(&app, id).await;
-    let bad = "code,user_id\nOK-0001,\n,\nAB,\n\"MULTI\nLINE\",\nOK-0001,\nGOOD-001,\nOK-0002,ghost\nOK-0003,u1,extra\n\"SAFE,COMMA\",\nOK-0004,\n";
+    let bad = "code,user_id\nOK-0001,\n,\nAB,\n\"MULTI\nLINE\",\nOK-0001,\nGOOD-001,\nOK-0002,ghost\nOK-0003,u1,extra\n\"SAFE,COMMA\",\nOK-0004,\nNUL\0CODE,\n";
     let (status, body) = import(&api, id, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], json!("import_refused"));
@@ -167,10 +167,11 @@ on_both!(uploads_parse_real_world_files, |app: TestApp| async move {
         (9, "unknown_user"),
         (10, "wrong_columns"),
         (11, "bad_characters"),
+        (13, "bad_characters"),
     ];
     let expected: Vec<(u64, String)> = expected.iter().map(|(l, p)| (*l, p.to_string())).collect();
     assert_eq!(problems(&body), expected);
-    assert_eq!(body["error"]["details"]["problem_count"], json!(8));
+    assert_eq!(body["error"]["details"]["problem_count"], json!(9));
     assert_eq!(codes_of(&app, id).await, before, "a refused file stores nothing");
     let batch_id = body["error"]["details"]["batch"].as_i64().expect("batch id");
 
@@ -180,7 +181,7 @@ on_both!(uploads_parse_real_world_files, |app: TestApp| async move {
     assert_eq!(status, StatusCode::OK);
     // Records end in CRLF; the quoted multi-line value keeps its bare LF inside its cell.
     let lines: Vec<&str> = report.split_terminator("\r\n").collect();
-    assert_eq!(lines.len(), 9, "{report}");
+    assert_eq!(lines.len(), 10, "{report}");
     assert!(lines[3].starts_with("5,bad_characters,") && lines[3].contains("\"MULTI\nLINE\""), "{report}");
     assert_eq!(lines[0], "line,reason,description,value");
     assert!(lines[2].starts_with("4,too_short,"), "{report}");

@@ -253,8 +253,8 @@ fn parse(file: std::fs::File, zone: Tz, now: i64, sender: mpsc::Sender<Parsed>) 
                     first
                 }
                 Err(problem) => {
-                    let value = String::from_utf8_lossy(&record.as_slice()[..record.as_slice().len().min(100)]);
-                    let _ = sender.blocking_send(Parsed::Broken(RowProblem { line, problem, value: value.into() }));
+                    let value = super::rows::shorten(&String::from_utf8_lossy(record.as_slice()));
+                    let _ = sender.blocking_send(Parsed::Broken(RowProblem { line, problem, value }));
                     return;
                 }
             },

@@ -196,8 +196,10 @@ pub fn parse_expiry(text: &str, zone: Tz) -> Option<i64> {
     zone.from_local_datetime(&next).earliest().map(|t| t.timestamp_millis())
 }
 
-fn shorten(text: &str) -> String {
-    text.chars().take(100).collect()
+/// The offending text as the report keeps it: 100 characters, a NUL (which PostgreSQL text
+/// cannot hold) shown as �.
+pub fn shorten(text: &str) -> String {
+    text.chars().take(100).map(|c| if c == '\0' { '\u{fffd}' } else { c }).collect()
 }
 
 #[cfg(test)]
@@ -250,6 +252,8 @@ mod tests {
         assert_eq!(problem(&format!("SAVE10,{},", "u".repeat(129))).problem, Problem::BadUserId);
         let p = problem("SAVE 10,,");
         assert_eq!((p.line, p.value.as_str()), (9, "SAVE 10"));
+        let nul = problem("AB\0C,,");
+        assert_eq!((nul.problem, nul.value.as_str()), (Problem::BadCharacters, "AB\u{fffd}C"));
         let bad_utf8: Vec<&[u8]> = vec![b"AB\xff", b"", b""];
         assert_eq!(layout.row(3, &bad_utf8, Tz::UTC, NOW).unwrap_err().problem, Problem::NotUtf8);
     }
