@@ -49,7 +49,7 @@ test("an admin generates codes, uploads a file with errors, fixes it, and sees t
   await page.fill('input[name="pattern"]', "FEST-##");
   await expect(page.getByTestId("pattern-preview")).toContainText("can make 64 codes");
   await page.click('button:has-text("Generate")');
-  await expect(page.locator('[data-field="pattern"] .field-error')).toContainText("need at least 20000");
+  await expect(page.locator('[data-field="pattern"] .field-error')).toContainText("need at least 20,000");
   // Or a prefix and a length: the preview follows, client-side.
   await page.getByLabel("A prefix and a length").check();
   await page.fill('input[name="prefix"]', "fest-");

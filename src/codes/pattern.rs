@@ -159,7 +159,7 @@ impl Pattern {
         let needed = (count as u128 + existing as u128).saturating_mul(SPACE_FACTOR);
         if self.space() < needed {
             let existing_note = if existing > 0 {
-                format!(" (with the {existing} codes of this shape already issued)")
+                format!(" (with the {} codes of this shape already issued)", amount(existing.into()))
             } else {
                 String::new()
             };
@@ -167,10 +167,10 @@ impl Pattern {
                 "`{}` can make {} codes; {} codes{} need at least {} ({}×) so they cannot be guessed: \
                  add random positions",
                 self.text(),
-                self.space(),
-                count,
+                amount(self.space()),
+                amount(count.into()),
                 existing_note,
-                needed,
+                amount(needed),
                 SPACE_FACTOR
             ));
         }
@@ -189,6 +189,15 @@ impl Pattern {
                 }
             })
             .collect()
+    }
+}
+
+/// A number of codes for people: 12,345, or a power of ten past a trillion (nobody reads
+/// 1.2e30 as a count anyway).
+pub fn amount(n: u128) -> String {
+    match u64::try_from(n) {
+        Ok(n) if n < 1_000_000_000_000 => crate::money::group_thousands(n),
+        _ => format!("about 10^{}", n.ilog10()),
     }
 }
 
@@ -304,6 +313,8 @@ mod tests {
         assert!(p.check_space(30, 11).unwrap_err().contains("11 codes"));
         let huge = Pattern::parse(&"*".repeat(64)).unwrap();
         assert_eq!(huge.space(), u128::MAX);
+        assert_eq!(amount(1_234_567), "1,234,567");
+        assert_eq!(amount(u128::MAX), "about 10^38");
         assert!(huge.check_space(MAX_GENERATE, u64::MAX).is_ok());
     }
 

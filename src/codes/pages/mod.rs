@@ -187,7 +187,7 @@ fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: Gen
             (step * 13 + step / 3) % n
         });
         Some(match parsed.check_space(count, 0) {
-            Ok(()) => format!("e.g. {example} · {} possible codes", format_space(parsed.space())),
+            Ok(()) => format!("e.g. {example} · {} possible codes", super::pattern::amount(parsed.space())),
             Err(e) => e,
         })
     };
@@ -259,15 +259,6 @@ fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: Gen
                 Some(Err(e)) => Some(view! { <p class="banner error">{e.to_string()}</p> }.into_any()),
             }}
         </section>
-    }
-}
-
-/// Big spaces as powers: nobody reads 1.2e30 as a number of codes anyway.
-fn format_space(space: u128) -> String {
-    if space < 1_000_000_000_000 {
-        thousands(space as i64)
-    } else {
-        format!("about 10^{}", space.ilog10())
     }
 }
 
