@@ -91,10 +91,10 @@ pub async fn import(
             "send the file as text/csv",
         ));
     }
-    generate::coupon_taking_codes(&state.db, id, "file").await?;
+    let coupon = store::coupon_taking_codes(&state.db, id, "file").await?;
     let spooled = import::spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(spool_error)?;
     let name = file_name(query.file_name.as_deref());
-    match import::import(&state.db, &caller.actor(), id, name.as_deref(), spooled, |_| {}).await? {
+    match import::import(&state.db, &caller.actor(), &coupon, name.as_deref(), spooled, |_| {}).await? {
         Outcome::Stored(batch) => Ok((StatusCode::CREATED, Json(batch))),
         Outcome::Refused { batch, problems } => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -9,26 +9,8 @@ use super::rows::CodeRow;
 use super::store::{self, INSERT_CHUNK};
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
-use crate::coupons::status::CouponStatus;
-use crate::coupons::Coupon;
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
-
-/// A coupon that can take unique codes: it exists, uses unique codes, and is not archived.
-/// `field` names where the page or the API shows the refusal.
-pub async fn coupon_taking_codes(db: &Db, coupon_id: i64, field: &str) -> Result<Coupon, AppError> {
-    let coupon = crate::coupons::store::get(db, coupon_id).await?;
-    if !crate::redemption::decision::uses_unique_codes(&coupon.definition) {
-        return Err(AppError::field(
-            field,
-            "this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution",
-        ));
-    }
-    if coupon.status == CouponStatus::Archived {
-        return Err(AppError::Conflict("this coupon is archived: it takes no new codes".into()));
-    }
-    Ok(coupon)
-}
 
 /// Generates `count` codes of `pattern` for a coupon. Refuses, with the numbers, a pattern too
 /// small to keep the codes unguessable once the codes of that shape already issued are counted.
@@ -39,7 +21,7 @@ pub async fn generate(
     count: u64,
     pattern: &Pattern,
 ) -> Result<Batch, AppError> {
-    coupon_taking_codes(db, coupon_id, "count").await?;
+    store::coupon_taking_codes(db, coupon_id, "count").await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE code LIKE $1 ESCAPE '\\'")
         .bind(pattern.like())
         .fetch_one(db.pool())

@@ -57,7 +57,7 @@ async fn upload(
     body: Body,
 ) -> Result<Response, ApiError> {
     let account = account_for_request(&app, &headers, Permission::UploadCodes).await?;
-    super::generate::coupon_taking_codes(&app.db, coupon_id, "file").await?;
+    let coupon = super::store::coupon_taking_codes(&app.db, coupon_id, "file").await?;
     let too_large = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
@@ -72,7 +72,7 @@ async fn upload(
     tokio::spawn(async move {
         let actor = Actor::from(&account);
         let progress = sender.clone();
-        let outcome = import::import(&app.db, &actor, coupon_id, name.as_deref(), spooled, |p| {
+        let outcome = import::import(&app.db, &actor, &coupon, name.as_deref(), spooled, |p| {
             let _ = progress.try_send(p);
         })
         .await;

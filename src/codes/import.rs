@@ -19,6 +19,7 @@ use super::store::{self, Refusal};
 pub use super::Progress;
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
+use crate::coupons::Coupon;
 use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
 
@@ -81,19 +82,19 @@ pub enum Outcome {
     Refused { batch: Batch, problems: Vec<RowProblem> },
 }
 
-/// Imports a spooled file into a new batch of `coupon_id`. `progress` hears how far it got.
+/// Imports a spooled file into a new batch of `coupon` (one [`store::coupon_taking_codes`]
+/// accepted before the upload was read). `progress` hears how far it got.
 pub async fn import(
     db: &Db,
     actor: &Actor,
-    coupon_id: i64,
+    coupon: &Coupon,
     file_name: Option<&str>,
     spooled: Spooled,
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, AppError> {
-    let coupon = super::generate::coupon_taking_codes(db, coupon_id, "file").await?;
-    let batch_id = store::open(db.pool(), actor, coupon_id, BatchKind::Uploaded, file_name, None).await?;
+    let batch_id = store::open(db.pool(), actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
     let bytes = spooled.bytes;
-    match run(db, actor, coupon_id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
+    match run(db, actor, coupon.id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
         Ok(Run::Stored) => Ok(Outcome::Stored(store::get(db, batch_id).await?)),
         Ok(Run::Refused(report)) => {
             let refusal = Refusal {
@@ -112,20 +113,12 @@ pub async fn import(
             Ok(Outcome::Refused { batch: store::get(db, batch_id).await?, problems })
         }
         Ok(Run::Empty) => {
-            let refusal = Refusal {
-                bytes: bytes as i64,
-                message: Some("refused: the file has no codes".into()),
-                ..Refusal::default()
-            };
+            let refusal = Refusal::note(bytes, "refused: the file has no codes");
             store::fail(db, actor, batch_id, &refusal, std::iter::empty()).await?;
             Err(AppError::field("file", "the file has no codes"))
         }
         Err(e) => {
-            let refusal = Refusal {
-                bytes: bytes as i64,
-                message: Some("failed: the server could not finish the import; nothing was stored".into()),
-                ..Refusal::default()
-            };
+            let refusal = Refusal::note(bytes, "failed: the server could not finish the import; nothing was stored");
             // Best effort: the batch must not stay "importing"; the error itself is what counts.
             let _ = store::fail(db, actor, batch_id, &refusal, std::iter::empty()).await;
             Err(e)
@@ -160,7 +153,6 @@ async fn run(
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
     let parser = tokio::task::spawn_blocking(move || parse(spooled.file, zone, now, sender));
     let mut report = Report::new().map_err(internal)?;
-    let mut stored_rows: i64 = 0;
     let mut tx = db.begin_write().await?;
     while let Some(parsed) = chunks.recv().await {
         let (rows, bytes_read) = match parsed {
@@ -179,12 +171,10 @@ async fn run(
             }
         }
         let good = drop_unknown_users(&mut tx, db.backend(), good, &mut report).await?;
-        match store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await? {
-            store::Stored::All => stored_rows += good.len() as i64,
-            store::Stored::Only(stored) => {
-                stored_rows += stored.len() as i64;
-                report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, &mut report).await?;
-            }
+        if let store::Stored::Only(stored) =
+            store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await?
+        {
+            report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, &mut report).await?;
         }
         progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
     }
@@ -197,8 +187,9 @@ async fn run(
         tx.rollback().await?;
         return Ok(Run::Empty);
     }
+    // No problem means no row was turned away: every row read is stored.
     assign_pre_assigned(&mut tx, batch_id, now).await?;
-    store::finish(&mut tx, actor, coupon_id, batch_id, stored_rows, bytes as i64).await?;
+    store::finish(&mut tx, actor, coupon_id, batch_id, report.rows as i64, bytes as i64).await?;
     tx.commit().await?;
     Ok(Run::Stored)
 }

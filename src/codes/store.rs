@@ -1,8 +1,9 @@
 //! Batches in the database: their rows, their code counts, voiding, and the pool of free codes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::accounts::audit::{self, Actor};
+use crate::coupons::status::CouponStatus;
 use crate::coupons::Coupon;
 use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
@@ -58,6 +59,22 @@ impl BatchRow {
             counts,
         }
     }
+}
+
+/// A coupon that can take unique codes: it exists, uses unique codes, and is not archived.
+/// `field` names where the page or the API shows the refusal.
+pub async fn coupon_taking_codes(db: &Db, coupon_id: i64, field: &str) -> Result<Coupon, AppError> {
+    let coupon = crate::coupons::store::get(db, coupon_id).await?;
+    if !crate::redemption::decision::uses_unique_codes(&coupon.definition) {
+        return Err(AppError::field(
+            field,
+            "this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution",
+        ));
+    }
+    if coupon.status == CouponStatus::Archived {
+        return Err(AppError::Conflict("this coupon is archived: it takes no new codes".into()));
+    }
+    Ok(coupon)
 }
 
 /// Starts a batch: an upload in its own transaction (so a refused file still leaves its record),
@@ -164,6 +181,13 @@ pub struct Refusal {
     pub message: Option<String>,
 }
 
+impl Refusal {
+    /// A refusal without row problems: only why.
+    pub fn note(bytes: u64, message: &str) -> Refusal {
+        Refusal { bytes: bytes as i64, message: Some(message.into()), ..Refusal::default() }
+    }
+}
+
 const PROBLEM_CHUNK: usize = 500;
 
 async fn insert_problems(
@@ -196,12 +220,15 @@ pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, AppErro
     .bind(coupon_id)
     .fetch_all(db.pool())
     .await?;
-    let mut batches = Vec::with_capacity(rows.len());
-    for row in rows {
-        let counts = counts(db.pool(), row.id).await?;
-        batches.push(row.into_batch(counts));
-    }
-    Ok(batches)
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut counts = counts(db.pool(), &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let batch_counts = counts.remove(&row.id).unwrap_or_default();
+            row.into_batch(batch_counts)
+        })
+        .collect())
 }
 
 pub async fn get(db: &Db, batch_id: i64) -> Result<Batch, AppError> {
@@ -218,24 +245,31 @@ async fn find(conn: &mut sqlx::AnyConnection, batch_id: i64) -> Result<Option<Ba
         sqlx::query_as(&format!("{BATCH_SELECT} WHERE b.id = $1")).bind(batch_id).fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => {
-            let counts = counts(&mut *conn, batch_id).await?;
+            let counts = counts(&mut *conn, &[batch_id]).await?.remove(&batch_id).unwrap_or_default();
             Ok(Some(row.into_batch(counts)))
         }
         None => Ok(None),
     }
 }
 
+/// The code counts of some batches, in one grouped query over the `codes_batch` index.
 async fn counts<'c>(
     conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    batch_id: i64,
-) -> Result<CodeCounts, AppError> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, COUNT(*) FROM codes WHERE batch_id = $1 GROUP BY status")
-            .bind(batch_id)
-            .fetch_all(conn)
-            .await?;
-    let mut counts = CodeCounts::default();
-    for (status, n) in rows {
+    batch_ids: &[i64],
+) -> Result<HashMap<i64, CodeCounts>, AppError> {
+    let mut all: HashMap<i64, CodeCounts> = HashMap::with_capacity(batch_ids.len());
+    if batch_ids.is_empty() {
+        return Ok(all);
+    }
+    // Our own integer ids, inlined: no placeholders to bind, whatever the dialect.
+    let ids = batch_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+        "SELECT batch_id, status, COUNT(*) FROM codes WHERE batch_id IN ({ids}) GROUP BY batch_id, status"
+    ))
+    .fetch_all(conn)
+    .await?;
+    for (batch_id, status, n) in rows {
+        let counts = all.entry(batch_id).or_default();
         match status.as_str() {
             "available" => counts.available = n,
             "assigned" => counts.assigned = n,
@@ -243,7 +277,7 @@ async fn counts<'c>(
             _ => counts.void += n,
         }
     }
-    Ok(counts)
+    Ok(all)
 }
 
 /// Voids a batch's unused codes (free or held by a user, not redeemed): they stop working at
