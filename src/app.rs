@@ -6,6 +6,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
+use crate::campaigns::pages::{CampaignListPage, CampaignPage, NewCampaignPage};
 use crate::codes::pages::{BatchesPage, CouponCodesPage, UploadPage};
 use crate::components::layout::Dashboard;
 use crate::components::not_found::NotFound;
@@ -13,6 +14,7 @@ use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage
 use crate::keys::pages::ApiKeysPage;
 use crate::redemption::try_panel::TryPage;
 use crate::reference::page::ApiReferencePage;
+use crate::segments::page::{SegmentListPage, SegmentPage};
 use crate::users::page::UsersPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,6 +60,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns") view=CampaignListPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns/new") view=NewCampaignPage ssr=SsrMode::Async />
+                    <Route path=path!("campaigns/:id") view=CampaignPage ssr=SsrMode::Async />
+                    <Route path=path!("segments") view=SegmentListPage ssr=SsrMode::Async />
+                    <Route path=path!("segments/new") view=SegmentPage ssr=SsrMode::Async />
+                    <Route path=path!("segments/:id") view=SegmentPage ssr=SsrMode::Async />
                     <Route path=path!("api") view=ApiReferencePage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -17,6 +17,8 @@ pub struct Config {
     pub validate_per_user: u32,
     /// The largest code file an upload may send, in bytes.
     pub max_upload_bytes: u64,
+    /// How often each server looks for scheduled campaigns that are due; `None` turns it off.
+    pub scheduler_tick: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -31,6 +33,10 @@ impl Config {
             validate_per_key: var("COUPONRY_VALIDATE_PER_KEY").and_then(|v| v.parse().ok()).unwrap_or(12_000),
             validate_per_user: var("COUPONRY_VALIDATE_PER_USER").and_then(|v| v.parse().ok()).unwrap_or(30),
             max_upload_bytes: var("COUPONRY_MAX_UPLOAD_MB").and_then(|v| v.parse::<u64>().ok()).unwrap_or(200) << 20,
+            scheduler_tick: Some(std::time::Duration::from_millis(
+                var("COUPONRY_SCHEDULER_MS").and_then(|v| v.parse().ok()).unwrap_or(5_000),
+            ))
+            .filter(|t| !t.is_zero()),
         }
     }
 }

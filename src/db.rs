@@ -26,9 +26,76 @@ impl Backend {
         }
     }
 
+    /// The `n`th placeholder for a JSON document written to a column PostgreSQL types `jsonb`
+    /// (SQLite keeps JSON as text).
+    pub fn json_param(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => format!("${n}"),
+            Backend::Postgres => format!("CAST(${n} AS jsonb)"),
+        }
+    }
+
     /// `count` placeholders from `first` on, joined by commas: an `IN (…)` list.
     pub fn params(self, first: usize, count: usize) -> String {
         (first..first + count).map(|n| self.param(n)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A value bound to a statement assembled at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bind {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// A statement assembled piece by piece (e.g. a rule's WHERE clause), each placeholder written
+/// for the backend as its value is bound, so the pieces compose in any order.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    backend: Backend,
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn new(backend: Backend) -> Sql {
+        Sql { backend, text: String::new(), binds: Vec::new() }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    pub fn bind(&mut self, value: Bind) -> &mut Sql {
+        self.binds.push(value);
+        let placeholder = self.backend.param(self.binds.len());
+        self.text.push_str(&placeholder);
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The bound values, for `sqlx::query_with` and its siblings.
+    pub fn arguments(&self) -> Result<sqlx::any::AnyArguments<'_>, sqlx::Error> {
+        use sqlx::Arguments;
+        let mut args = sqlx::any::AnyArguments::default();
+        for bind in &self.binds {
+            match bind {
+                Bind::Text(s) => args.add(s.as_str()),
+                Bind::Real(n) => args.add(*n),
+                Bind::Int(i) => args.add(*i),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok(args)
     }
 }
 

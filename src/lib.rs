@@ -7,6 +7,7 @@ pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;
+pub mod campaigns;
 pub mod codes;
 pub mod components;
 pub mod conditions;
@@ -24,6 +25,7 @@ pub mod keys;
 pub mod money;
 pub mod redemption;
 pub mod reference;
+pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod startup;
 pub mod users;

@@ -58,6 +58,9 @@ pub async fn build(
         Ok(n) => tracing::warn!("{n} code uploads were cut off by an earlier stop; marked failed"),
         Err(e) => tracing::warn!("cannot close interrupted uploads: {e}"),
     }
+    if let Some(tick) = config.scheduler_tick {
+        crate::campaigns::scheduler::spawn(db.clone(), tick);
+    }
     let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
     let routes = generate_route_list(App);
     let router = Router::new()

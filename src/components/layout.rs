@@ -49,6 +49,8 @@ fn Frame(account: Account) -> impl IntoView {
                 <nav>
                     <A href="/coupons">"Coupons"</A>
                     <A href="/codes">"Codes"</A>
+                    <A href="/segments">"Segments"</A>
+                    <A href="/campaigns">"Campaigns"</A>
                     <A href="/users">"Users"</A>
                     <Show when=move || admin>
                         <A href="/accounts">"Accounts"</A>

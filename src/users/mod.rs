@@ -87,7 +87,8 @@ impl PropertiesInput {
 #[cfg(feature = "ssr")]
 mod store {
     use super::AppUser;
-    use crate::conditions::Properties;
+    use crate::campaigns::sync::Changed;
+    use crate::conditions::{facets, Properties};
     use crate::db::{now_ms, Db};
     use crate::error::AppError;
 
@@ -95,20 +96,27 @@ mod store {
         AppUser { user_id, properties: serde_json::from_str(&properties).unwrap_or_default(), created_at, updated_at }
     }
 
-    /// Creates the user or replaces their properties.
+    /// Creates the user or replaces their properties (and facets), then assigns the coupons of
+    /// the keep-in-sync campaigns they now match, in one transaction.
     pub async fn upsert(db: &Db, user_id: &str, properties: &Properties) -> Result<AppUser, AppError> {
         let json = serde_json::to_string(properties).map_err(|_| AppError::Internal)?;
         let now = now_ms();
-        let (id, props, created, updated): (String, String, i64, i64) = sqlx::query_as(
-            "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, $2, $3, $3)
-             ON CONFLICT (user_id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at
+        let mut tx = db.begin_write().await?;
+        let (id, props, created, updated): (String, String, i64, i64) = sqlx::query_as(&format!(
+            "INSERT INTO app_users (user_id, properties, facets, created_at, updated_at) VALUES ($1, $2, {}, $4, $4)
+             ON CONFLICT (user_id) DO UPDATE
+             SET properties = excluded.properties, facets = excluded.facets, updated_at = excluded.updated_at
              RETURNING user_id, properties, created_at, updated_at",
-        )
+            db.backend().json_param(3)
+        ))
         .bind(user_id)
         .bind(json)
+        .bind(facets::to_json(properties))
         .bind(now)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        crate::campaigns::sync::users_changed(&mut tx, db.backend(), Changed::One(user_id), now).await?;
+        tx.commit().await?;
         Ok(user(id, props, created, updated))
     }
 

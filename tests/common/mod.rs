@@ -127,6 +127,8 @@ impl TestApp {
             validate_per_key: 100_000,
             validate_per_user: 30,
             max_upload_bytes: 8 << 20,
+            // Tests launch due campaigns themselves, when they choose.
+            scheduler_tick: None,
         };
         let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
         let (router, _) = startup::build(config, options).await.expect("the app starts");
@@ -327,6 +329,11 @@ impl Drop for ServerProcess {
 impl ServerProcess {
     /// Starts the built binary on a free port against `database_url` and waits until it answers.
     pub async fn start(database_url: &str) -> ServerProcess {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Starts the binary with extra environment variables.
+    pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_couponry"))
             .env("DATABASE_URL", database_url)
@@ -336,6 +343,7 @@ impl ServerProcess {
             .env("COUPONRY_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("COUPONRY_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("the couponry binary starts");

@@ -1,10 +1,19 @@
-//! The condition language: tests on named properties, used by targeting and qualifying rules
-//! (and, later, segments). One definition, one parser, one evaluator.
+//! The condition language: tests on named properties, used by targeting and qualifying rules and
+//! by segments. One definition and one parser; tests compare facets (see `facets`), evaluated in
+//! Rust for one user or cart and translated to SQL (see `sql`) for sets of users.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::FieldErrors;
+
+pub mod facets;
+pub mod rule;
+#[cfg(feature = "ssr")]
+pub mod sql;
+
+pub use facets::Facet;
+pub use rule::{Group, Join, Rule, RuleInput};
 
 /// One test on one property: `city eq Mumbai`, `days_before_checkin gte 30`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,22 +127,14 @@ fn number_json(n: f64) -> serde_json::Value {
 fn number(value: &serde_json::Value) -> Result<f64, String> {
     let n = match value {
         serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        serde_json::Value::String(s) => facets::decimal(s),
         _ => None,
     };
     n.filter(|n| n.is_finite()).ok_or_else(|| "enter a number".to_string())
 }
 
 fn date(value: &serde_json::Value) -> Result<DateTime<Utc>, String> {
-    let text = value.as_str().map(str::trim).unwrap_or_default();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc())
-        .ok_or_else(|| "enter a date (YYYY-MM-DD) or an RFC 3339 date-time".to_string())
+    facets::parse_instant(value.as_str().unwrap_or_default())
 }
 
 fn parse_test(op: &str, value: &serde_json::Value) -> Result<Test, String> {
@@ -226,10 +227,10 @@ impl std::fmt::Display for Condition {
 pub type Properties = serde_json::Map<String, serde_json::Value>;
 
 impl Condition {
-    /// Whether the condition holds for these properties. Text compares ignoring ASCII case (as
-    /// the SQL form will); a missing property fails every test except `ne`.
+    /// Whether the condition holds for these properties (through their facets, as in SQL).
     pub fn holds(&self, properties: &Properties) -> bool {
-        self.test.holds(properties.get(&self.property).filter(|v| !v.is_null()))
+        let facet = properties.get(&self.property).and_then(facets::facet);
+        self.test.holds(facet.as_ref())
     }
 }
 
@@ -239,50 +240,36 @@ pub fn all_hold(conditions: &[Condition], properties: &Properties) -> bool {
 }
 
 impl Test {
-    fn holds(&self, value: Option<&serde_json::Value>) -> bool {
-        let Some(value) = value else {
+    /// Text compares folded (trimmed, ASCII case ignored), numbers by value, instants in time;
+    /// a property that is not set fails every test except `ne`.
+    pub fn holds(&self, facet: Option<&Facet>) -> bool {
+        let Some(f) = facet else {
             return matches!(self, Test::Ne(_));
         };
         match self {
-            Test::Eq(expected) => equals(value, expected),
-            Test::Ne(expected) => !equals(value, expected),
-            Test::OneOf(options) => options.iter().any(|o| equals(value, o)),
-            Test::Contains(part) => match value {
-                serde_json::Value::Array(items) => items.iter().any(|i| equals(i, part)),
-                other => value_text(other).is_some_and(|t| t.to_ascii_lowercase().contains(&part.to_ascii_lowercase())),
-            },
+            Test::Eq(expected) => equals(f, expected),
+            Test::Ne(expected) => !equals(f, expected),
+            Test::OneOf(options) => options.iter().any(|o| equals(f, o)),
+            Test::Contains(part) => {
+                let folded = facets::fold(part);
+                f.l.contains(&folded)
+                    || facets::decimal(part).is_some_and(|n| f.ln.contains(&n))
+                    || f.t.as_ref().is_some_and(|t| t.contains(&folded))
+            }
             Test::Exists => true,
-            Test::Gt(n) => value_number(value).is_some_and(|v| v > *n),
-            Test::Gte(n) => value_number(value).is_some_and(|v| v >= *n),
-            Test::Lt(n) => value_number(value).is_some_and(|v| v < *n),
-            Test::Lte(n) => value_number(value).is_some_and(|v| v <= *n),
-            Test::Before(t) => date(value).is_ok_and(|v| v < *t),
-            Test::After(t) => date(value).is_ok_and(|v| v > *t),
+            Test::Gt(n) => f.n.is_some_and(|v| v > *n),
+            Test::Gte(n) => f.n.is_some_and(|v| v >= *n),
+            Test::Lt(n) => f.n.is_some_and(|v| v < *n),
+            Test::Lte(n) => f.n.is_some_and(|v| v <= *n),
+            Test::Before(t) => f.d.is_some_and(|d| d < t.timestamp_millis()),
+            Test::After(t) => f.d.is_some_and(|d| d > t.timestamp_millis()),
         }
     }
 }
 
-fn value_text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s.trim().to_string()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn value_number(value: &serde_json::Value) -> Option<f64> {
-    number(value).ok()
-}
-
-/// Text equality ignoring ASCII case; numbers equal by value (`30` equals `30.0`).
-fn equals(value: &serde_json::Value, expected: &str) -> bool {
-    if let (Some(v), Ok(e)) = (value_number(value), expected.trim().parse::<f64>()) {
-        if value.is_number() {
-            return v == e;
-        }
-    }
-    value_text(value).is_some_and(|t| t.eq_ignore_ascii_case(expected.trim()))
+/// Equal as text, or as numbers when both are numbers (`30` equals `30.0`).
+fn equals(f: &Facet, expected: &str) -> bool {
+    f.t.as_deref() == Some(facets::fold(expected).as_str()) || facets::decimal(expected).is_some_and(|e| f.n == Some(e))
 }
 
 /// Parses a list of conditions under `path[i]`.

@@ -1,0 +1,23 @@
+//! The background task that launches scheduled campaigns on time, on every server.
+
+use std::time::Duration;
+
+use crate::db::Db;
+
+/// Every `tick`, launches the campaigns that are due. Safe to run on many servers at once: see
+/// [`super::store::launch_due`]. A campaign due while every server was down launches at the
+/// first tick after a restart.
+pub fn spawn(db: Db, tick: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(tick);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match super::store::launch_due(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(launched = n, "scheduled campaigns launched"),
+                Err(e) => tracing::warn!(error = %e, "scheduled launches failed; retrying at the next tick"),
+            }
+        }
+    })
+}

@@ -1,0 +1,76 @@
+//! Server functions for the campaign pages.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use super::{Campaign, CampaignCounts, CampaignInput};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::accounts::audit::Actor;
+    pub use crate::accounts::auth::authorize;
+    pub use crate::accounts::Permission;
+    pub use crate::campaigns::store;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignView {
+    pub campaign: Campaign,
+    pub counts: CampaignCounts,
+    pub can_edit: bool,
+}
+
+/// What the new-campaign form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaunchChoices {
+    /// `(id, name, status)` of coupons that can be launched (not paused or archived).
+    pub coupons: Vec<(i64, String, String)>,
+    pub segments: Vec<(i64, String)>,
+}
+
+#[server]
+pub async fn list_campaigns() -> Result<Vec<Campaign>, AppError> {
+    use ssr::*;
+    let (app, _) = authorize(Permission::ViewCoupons).await?;
+    store::list(&app.db, None).await
+}
+
+#[server]
+pub async fn get_campaign(id: i64) -> Result<CampaignView, AppError> {
+    use ssr::*;
+    let (app, account) = authorize(Permission::ViewCoupons).await?;
+    let campaign = store::get(&app.db, id).await?;
+    let counts = store::counts(&app.db, &campaign).await?;
+    Ok(CampaignView { campaign, counts, can_edit: account.can(Permission::EditCoupons) })
+}
+
+#[server]
+pub async fn campaign_choices() -> Result<LaunchChoices, AppError> {
+    use ssr::*;
+    let (app, _) = authorize(Permission::EditCoupons).await?;
+    let coupons: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, status FROM coupons WHERE status IN ('draft', 'active') ORDER BY name LIMIT 1000",
+    )
+    .fetch_all(app.db.pool())
+    .await?;
+    let segments: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM segments ORDER BY name LIMIT 1000").fetch_all(app.db.pool()).await?;
+    Ok(LaunchChoices { coupons, segments })
+}
+
+/// Creates a campaign: launches it now, or schedules it.
+#[server(input = Json)]
+pub async fn create_campaign(input: CampaignInput) -> Result<Campaign, AppError> {
+    use ssr::*;
+    let (app, account) = authorize(Permission::EditCoupons).await?;
+    store::create(&app.db, &Actor::from(&account), &input, chrono::Utc::now()).await
+}
+
+#[server]
+pub async fn cancel_campaign(id: i64) -> Result<Campaign, AppError> {
+    use ssr::*;
+    let (app, account) = authorize(Permission::EditCoupons).await?;
+    store::cancel(&app.db, &Actor::from(&account), id).await
+}

@@ -1,0 +1,41 @@
+//! Keep in sync: users who come to match a launched campaign's rule after its launch get its
+//! coupon too, in the transaction that changed their properties.
+
+use super::launch::{Run, Scope};
+use crate::conditions::Rule;
+use crate::coupons::store as coupons;
+use crate::db::{Backend, Tx};
+use crate::error::AppError;
+
+/// Whose properties just changed.
+#[derive(Debug, Clone, Copy)]
+pub enum Changed<'a> {
+    One(&'a str),
+    /// Every user written at or after this instant (a bulk import).
+    Since(i64),
+}
+
+/// Assigns the coupons of keep-in-sync campaigns to the changed users they now match. A
+/// unique-code coupon whose codes ran out reaches as many as it has codes for; the coupon page
+/// shows the empty pool.
+pub async fn users_changed(tx: &mut Tx, backend: Backend, changed: Changed<'_>, now: i64) -> Result<u64, AppError> {
+    let campaigns: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.coupon_id, c.rule FROM campaigns c JOIN coupons k ON k.id = c.coupon_id
+         WHERE c.status = 'launched' AND c.keep_in_sync = 1 AND k.status IN ('draft', 'active')
+         ORDER BY c.id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let scope = match changed {
+        Changed::One(user_id) => Scope::User(user_id),
+        Changed::Since(at) => Scope::UpdatedSince(at),
+    };
+    let mut assigned = 0;
+    for (campaign_id, coupon_id, rule) in campaigns {
+        let rule: Rule = serde_json::from_str(&rule).map_err(|_| AppError::Internal)?;
+        let Some(coupon) = coupons::find(tx, coupon_id).await? else { continue };
+        let run = Run { backend, coupon: &coupon, campaign_id, rule: &rule, scope, now };
+        assigned += run.assign(tx).await?;
+    }
+    Ok(assigned)
+}
