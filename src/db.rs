@@ -79,6 +79,14 @@ impl Sql {
         self
     }
 
+    /// Binds a JSON document for a column PostgreSQL types `jsonb`.
+    pub fn bind_json(&mut self, json: String) -> &mut Sql {
+        match self.backend {
+            Backend::Sqlite => self.bind(Bind::Text(json)),
+            Backend::Postgres => self.push("CAST(").bind(Bind::Text(json)).push(" AS jsonb)"),
+        }
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -28,6 +28,8 @@ pub mod reference;
 pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod uploads;
 pub mod users;
 pub mod wallet;
 

@@ -461,3 +461,139 @@ async fn insert_users(db: &Db, n: usize) {
         sqlx::query_with(sql.text(), sql.arguments().unwrap()).execute(db.pool()).await.expect("users inserted");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk user import and the API.
+
+async fn put_users(api: &common::Api, body: &str, content_type: &str) -> (StatusCode, Value) {
+    api.raw(reqwest::Method::PUT, "/users", body, content_type).await
+}
+
+fn problems(body: &Value) -> Vec<(Option<u64>, String, String)> {
+    body["error"]["details"]["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("problems in {body}"))
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().or(p["index"].as_u64()),
+                p["field"].as_str().unwrap().to_string(),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+on_both!(bulk_user_import_is_all_or_nothing, |app: TestApp| async move {
+    let api = app.api().await;
+    let json_body = json!([
+        {"user_id": "j1", "properties": {"city": "Mumbai", "tags": ["vip"]}},
+        {"user_id": "j2", "properties": {"city": "Pune"}},
+        {"user_id": "j3"}
+    ]);
+    let (s, body) = put_users(&api, &json_body.to_string(), "application/json").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["users"].as_u64(), Some(3));
+    let (_, user) = api.get("/users/j1").await;
+    assert_eq!(user["properties"]["tags"], json!(["vip"]));
+
+    let csv = "\u{feff}user_id,city,age,zip,vip,note\r\nc1,Mumbai,31,00123,true,\"hello, world\"\r\nc2,Pune,-2.5,411001,FALSE,\r\n";
+    let (s, body) = put_users(&api, csv, "text/csv").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, user) = api.get("/users/c1").await;
+    assert_eq!(
+        user["properties"],
+        json!({"city": "Mumbai", "age": 31, "zip": "00123", "vip": true, "note": "hello, world"})
+    );
+    let (_, user) = api.get("/users/c2").await;
+    assert_eq!(user["properties"], json!({"city": "Pune", "age": -2.5, "zip": 411001, "vip": false}));
+
+    // Any bad row: nothing stored, every problem by line.
+    let before = app.count("app_users").await;
+    let bad = "user_id,city,bad name\nb1,Goa,x\nb2,Goa\n,Goa,y\nb1,Goa,z\n";
+    let (s, body) = put_users(&api, bad, "text/csv").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"].as_str(), Some("import_refused"));
+    let found = problems(&body);
+    assert!(found.contains(&(Some(2), "properties.bad name".into(), found[0].2.clone())), "{found:?}");
+    assert!(
+        found.iter().any(|(l, f, m)| *l == Some(3) && f == "row" && m.contains("2 columns where the header has 3")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|(l, f, _)| *l == Some(4) && f == "user_id"), "{found:?}");
+    assert!(found.iter().any(|(l, _, m)| *l == Some(5) && m.contains("appears earlier")), "{found:?}");
+    assert_eq!(app.count("app_users").await, before);
+
+    let (s, body) = put_users(
+        &api,
+        r#"[{"user_id": "x1"}, {"user_id": "x2", "properties": {"a": {"b": 1}}}, {"id": 3}]"#,
+        "application/json",
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let found = problems(&body);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[0].0, found[0].1.as_str()), (Some(1), "properties.a"));
+    assert_eq!(found[1].0, Some(2));
+    let (s, body) = put_users(&api, r#"[{"user_id": "x1"}, "#, "application/json").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(problems(&body)[0].2.contains("not a JSON array"), "{body}");
+    assert_eq!(app.count("app_users").await, before);
+    let (s, _) = put_users(&api, "user_id\nz", "text/plain").await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // Many rows in one go; keep-in-sync campaigns reach the new users who match.
+    app.login_admin().await;
+    let id = app.live_coupon(coupon("Bulk sync", json!({"type": "static", "code": "SYNC10"}))).await;
+    let goa = segment(&app, "Goa people", city_is("goa")).await;
+    let (s, c) =
+        campaign(&app, json!({"name": "Goa sync", "coupon_id": id, "segment_id": goa, "keep_in_sync": true})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "nobody in Goa yet: {c}");
+    put_users(&api, "user_id,city\ng0,Goa\n", "text/csv").await;
+    let (s, c) =
+        campaign(&app, json!({"name": "Goa sync", "coupon_id": id, "segment_id": goa, "keep_in_sync": true})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let mut csv = String::from("user_id,city,n\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("many{i},{},{i}\n", if i % 4 == 0 { "Goa" } else { "Delhi" }));
+    }
+    let (s, body) = put_users(&api, &csv, "text/csv").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!((body["users"].as_u64(), body["assigned"].as_u64()), (Some(20_000), Some(5_000)));
+    assert_eq!(count_where(&app.db, &format!("SELECT COUNT(*) FROM assignments WHERE coupon_id = {id}")).await, 5_001);
+});
+
+on_both!(segments_and_campaigns_over_the_api, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = app.live_coupon(coupon("API", json!({"type": "static", "code": "API10"}))).await;
+    for (user, age) in [("p1", 20), ("p2", 35), ("p3", 50)] {
+        api.put(&format!("/users/{user}"), &json!({"properties": {"age": age}})).await;
+    }
+    let (s, body) = api
+        .post("/segments", &json!({"name": "", "rule": {"groups": [{"conditions": [{"property": "age", "op": "gte", "value": "old"}]}]}}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> =
+        body["error"]["details"]["fields"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["name", "rule.groups[0].conditions[0].value"], "{body}");
+    let rule = json!({"join": "any", "groups": [
+        {"conditions": [{"property": "age", "op": "gte", "value": 30}, {"property": "age", "op": "lt", "value": 40}]},
+        {"conditions": [{"property": "age", "op": "eq", "value": "20"}]}]});
+    let (s, preview) = api.post("/segments/preview", &json!({"rule": rule})).await;
+    assert_eq!(s, StatusCode::OK, "{preview}");
+    assert_eq!(preview["matching"].as_i64(), Some(2));
+    let (s, seg) = api.post("/segments", &json!({"name": "Thirties or twenty", "rule": rule})).await;
+    assert_eq!(s, StatusCode::CREATED, "{seg}");
+    assert_eq!(seg["summary"].as_str(), Some("(age ≥ 30 and age < 40) or age is 20"));
+    let (s, c) = api.post("/campaigns", &json!({"name": "API", "coupon_id": id, "segment_id": seg["id"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!((c["status"].as_str(), c["counts"]["assigned"].as_i64()), (Some("launched"), Some(2)));
+    let (s, again) = api.get(&format!("/campaigns/{}", c["id"])).await;
+    assert_eq!((s, again["matched"].as_i64()), (StatusCode::OK, Some(2)));
+    let (s, body) = api.post(&format!("/campaigns/{}/cancel", c["id"]), &json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (_, tray) = api.get("/users/p1/coupons").await;
+    assert_eq!(tray["coupons"][0]["code"].as_str(), Some("API10"), "{tray}");
+    let (_, tray) = api.get("/users/p3/coupons").await;
+    assert_eq!(tray["coupons"].as_array().unwrap().len(), 0);
+});

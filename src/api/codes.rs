@@ -10,12 +10,13 @@ use serde_json::json;
 
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
-use crate::codes::http::{file_name, spool_error};
+use crate::codes::http::file_name;
 use crate::codes::import::{self, Outcome};
 use crate::codes::pattern::GenerateInput;
 use crate::codes::{generate, store, Batch};
 use crate::keys::Scope;
 use crate::startup::AppState;
+use crate::uploads::{spool, spool_error};
 
 const ID: &str = "The coupon's id";
 
@@ -92,7 +93,7 @@ pub async fn import(
         ));
     }
     let coupon = store::coupon_taking_codes(&state.db, id, "file").await?;
-    let spooled = import::spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(spool_error)?;
+    let spooled = spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(spool_error)?;
     let name = file_name(query.file_name.as_deref());
     match import::import(&state.db, &caller.actor(), &coupon, name.as_deref(), spooled, |_| {}).await? {
         Outcome::Stored(batch) => Ok((StatusCode::CREATED, Json(batch))),

@@ -17,6 +17,7 @@ use crate::fields::FieldErrors;
 use crate::idempotency::Idempotency;
 use crate::startup::AppState;
 
+mod audience;
 pub mod caller;
 mod codes;
 mod coupons;
@@ -42,6 +43,7 @@ mod wallet;
         (name = "users", description = "The app's users, their events, tray and wallet (scope `checkout`)"),
         (name = "coupons", description = "Manage coupons with the builder's definition (scope `manage`)"),
         (name = "codes", description = "Generate and upload unique codes in batches (scope `manage`)"),
+        (name = "audience", description = "Segments of users and the campaigns that deliver coupons to them (scope `manage`)"),
     )
 )]
 struct ApiDoc;
@@ -66,6 +68,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(redemptions::redeem))
         .routes(routes!(redemptions::show))
         .routes(routes!(redemptions::reverse))
+        .routes(routes!(users::bulk))
         .routes(routes!(users::put, users::show))
         .routes(routes!(users::tray))
         .routes(routes!(wallet::show))
@@ -77,6 +80,12 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(codes::generate))
         .routes(routes!(codes::import))
         .routes(routes!(codes::batches))
+        .routes(routes!(audience::list_segments, audience::create_segment))
+        .routes(routes!(audience::preview))
+        .routes(routes!(audience::show_segment, audience::update_segment))
+        .routes(routes!(audience::list_campaigns, audience::create_campaign))
+        .routes(routes!(audience::show_campaign))
+        .routes(routes!(audience::cancel_campaign))
         .split_for_parts()
 }
 

@@ -76,3 +76,53 @@ pub async fn tray(State(state): State<AppState>, caller: Caller, Path(id): Path<
     let coupons = crate::redemption::tray::for_user(&state.db, &id, chrono::Utc::now()).await?;
     Ok(Json(Tray { user_id: id, coupons }))
 }
+
+#[utoipa::path(
+    put, path = "/users", tag = "users",
+    request_body(content = String, content_type = "text/csv",
+        description = "A JSON array of `{\"user_id\", \"properties\"}` (`application/json`), or CSV (`text/csv`) \
+            with a header row: a `user_id` column and one column per property. CSV cells: empty is unset, \
+            `true`/`false` are booleans, plain numbers without leading zeros are numbers, anything else is text."),
+    description = "Creates or updates many users at once, all or nothing: any bad row stores nothing and the \
+        answer lists the problems (by CSV line or array index; the first 300, with the total). Keep-in-sync \
+        campaigns reach the users who now match them.",
+    responses(
+        (status = 200, body = crate::users::import::ImportReport),
+        (status = 413, body = ErrorBody, description = "Larger than the upload limit"),
+        (status = 415, body = ErrorBody, description = "Neither JSON nor CSV"),
+        (status = 422, body = ErrorBody, description = "Refused: `details` has `problem_count` and `problems`"),
+    )
+)]
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Json<crate::users::import::ImportReport>> {
+    use crate::users::import::{import, Format, Outcome};
+    caller.require(Scope::Checkout)?;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let format = if content_type.starts_with("application/json") {
+        Format::Json
+    } else if content_type.starts_with("text/csv") {
+        Format::Csv
+    } else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json (an array of users) or text/csv",
+        ));
+    };
+    let spooled = crate::uploads::spool(body.into_data_stream(), state.config.max_upload_bytes)
+        .await
+        .map_err(crate::uploads::spool_error)?;
+    match import(&state.db, format, spooled).await? {
+        Outcome::Stored(report) => Ok(Json(report)),
+        Outcome::Refused { problems, total } => Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "import_refused",
+            format!("{total} problems; nothing was stored"),
+        )
+        .with_details(serde_json::json!({ "problem_count": total, "problems": problems }))),
+    }
+}

@@ -3,20 +3,21 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::import::{self, Outcome, Progress, SpoolError};
+use super::import::{self, Outcome, Progress};
 use crate::accounts::audit::Actor;
 use crate::accounts::auth::account_for_request;
 use crate::accounts::Permission;
 use crate::api::ApiError;
 use crate::error::AppError;
 use crate::startup::AppState;
+use crate::uploads::{spool, spool_error, SpoolError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,17 +35,6 @@ pub struct UploadQuery {
 pub fn file_name(name: Option<&str>) -> Option<String> {
     let name = name?.rsplit(['/', '\\']).next()?.trim();
     (!name.is_empty()).then(|| name.chars().filter(|c| !c.is_control()).take(200).collect())
-}
-
-pub fn spool_error(e: SpoolError) -> ApiError {
-    match e {
-        SpoolError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string()),
-        SpoolError::BrokenOff => ApiError::new(StatusCode::BAD_REQUEST, "broken_off", e.to_string()),
-        SpoolError::Disk(ref io) => {
-            tracing::error!(error = %io, "cannot spool an upload");
-            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk", e.to_string())
-        }
-    }
 }
 
 /// Receives the whole file first (the browser shows the bytes sent), then answers with one JSON
@@ -65,7 +55,7 @@ async fn upload(
     if too_large {
         return Err(spool_error(SpoolError::TooLarge { limit_mb: app.config.max_upload_bytes >> 20 }));
     }
-    let spooled = import::spool(body.into_data_stream(), app.config.max_upload_bytes).await.map_err(spool_error)?;
+    let spooled = spool(body.into_data_stream(), app.config.max_upload_bytes).await.map_err(spool_error)?;
     let (sender, receiver) = mpsc::channel::<Progress>(64);
     let name = file_name(query.name.as_deref());
     // The import finishes even if the browser goes away; its batch shows the result.

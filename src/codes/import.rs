@@ -1,17 +1,13 @@
 //! Uploading a file of codes: all of it or none of it, in bounded memory.
 //!
-//! The body is first spooled to a temporary file (so a slow upload never holds the database's
-//! write lock), then a blocking thread parses it while the async side stores chunks of rows in
+//! The body is first spooled to a temporary file (see `uploads`), then a blocking thread parses it while the async side stores chunks of rows in
 //! one transaction. Any bad row rolls everything back; the problems, spilled to a second
 //! temporary file as they are found, are then stored for the report.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
 
-use axum::body::Bytes;
 use chrono_tz::Tz;
-use futures_util::{Stream, StreamExt};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use super::rows::{CodeRow, Layout, Problem, RowProblem};
@@ -22,59 +18,12 @@ use crate::accounts::audit::Actor;
 use crate::coupons::Coupon;
 use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
+pub use crate::uploads::Spooled;
 
 /// Rows handed from the parser to the database at a time.
 const ROWS_PER_CHUNK: usize = 4000;
 /// Problems kept for the page and the API answer; all of them go to the report.
 pub const PROBLEMS_SHOWN: usize = 300;
-
-/// How much of a too-large body is read (and dropped) before the refusal.
-const DRAIN_BYTES: u64 = 64 << 20;
-
-/// An upload on disk, whole.
-pub struct Spooled {
-    file: std::fs::File,
-    pub bytes: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SpoolError {
-    #[error("the file is larger than the {limit_mb} MB upload limit")]
-    TooLarge { limit_mb: u64 },
-    #[error("the upload broke off before the file arrived whole")]
-    BrokenOff,
-    #[error("the server could not store the upload")]
-    Disk(#[from] std::io::Error),
-}
-
-/// Writes the body to a temporary file (deleted when dropped), refusing it past `max_bytes`.
-pub async fn spool<S, E>(body: S, max_bytes: u64) -> Result<Spooled, SpoolError>
-where
-    S: Stream<Item = Result<Bytes, E>>,
-{
-    let file = tempfile::tempfile()?;
-    let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file.try_clone()?));
-    let mut bytes: u64 = 0;
-    let mut body = std::pin::pin!(body);
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|_| SpoolError::BrokenOff)?;
-        bytes += chunk.len() as u64;
-        if bytes > max_bytes {
-            // Read on a while (unstored), so a client still sending hears the refusal instead
-            // of a reset connection; a body far past the limit is cut off.
-            while bytes <= max_bytes.saturating_add(DRAIN_BYTES) {
-                match body.next().await {
-                    Some(Ok(chunk)) => bytes += chunk.len() as u64,
-                    _ => break,
-                }
-            }
-            return Err(SpoolError::TooLarge { limit_mb: max_bytes.div_ceil(1 << 20) });
-        }
-        out.write_all(&chunk).await?;
-    }
-    out.flush().await?;
-    Ok(Spooled { file, bytes })
-}
 
 /// The end of an import: stored whole, or refused with its first problems.
 pub enum Outcome {
@@ -151,7 +100,7 @@ async fn run(
     let bytes = spooled.bytes;
     let now = now_ms();
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
-    let parser = tokio::task::spawn_blocking(move || parse(spooled.file, zone, now, sender));
+    let parser = tokio::task::spawn_blocking(move || parse(spooled.into_file(), zone, now, sender));
     let mut report = Report::new().map_err(internal)?;
     let mut tx = db.begin_write().await?;
     while let Some(parsed) = chunks.recv().await {

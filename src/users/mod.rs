@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::conditions::Properties;
 
+#[cfg(feature = "ssr")]
+pub mod import;
 pub mod page;
 pub mod server;
 use crate::fields::FieldErrors;

@@ -277,9 +277,20 @@ impl Api {
 
     /// Posts raw bytes, for bodies that are not JSON.
     pub async fn post_raw(&self, path: &str, body: &str, content_type: &str) -> (StatusCode, Value) {
+        self.raw(reqwest::Method::POST, path, body, content_type).await
+    }
+
+    /// Sends raw bytes with any method.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &str,
+        content_type: &str,
+    ) -> (StatusCode, Value) {
         let res = self
             .client
-            .post(format!("{}/api/v1{path}", self.base))
+            .request(method, format!("{}/api/v1{path}", self.base))
             .bearer_auth(&self.key)
             .header("content-type", content_type)
             .body(body.to_string())

@@ -1,0 +1,200 @@
+//! Segments and campaigns (scope `manage`): the same rules, counts and launches as the dashboard.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::caller::Caller;
+use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use crate::campaigns::{store as campaigns, Campaign, CampaignCounts, CampaignInput};
+use crate::conditions::RuleInput;
+use crate::keys::Scope;
+use crate::segments::{store as segments, Preview, SegmentInput};
+use crate::startup::AppState;
+
+/// A segment as the API gives it; `rule` reads back as it is sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SegmentBody {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub rule: RuleInput,
+    pub summary: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<crate::segments::Segment> for SegmentBody {
+    fn from(s: crate::segments::Segment) -> Self {
+        SegmentBody {
+            rule: RuleInput::from(&s.rule),
+            summary: s.rule.to_string(),
+            id: s.id,
+            name: s.name,
+            description: s.description,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SegmentList {
+    pub segments: Vec<SegmentBody>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PreviewBody {
+    pub rule: RuleInput,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignBody {
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    pub counts: CampaignCounts,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignList {
+    pub campaigns: Vec<Campaign>,
+}
+
+#[utoipa::path(get, path = "/segments", tag = "audience", responses((status = 200, body = SegmentList)))]
+pub async fn list_segments(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<SegmentList>> {
+    caller.require(Scope::Manage)?;
+    let mut out = Vec::new();
+    for item in segments::list(&state.db).await? {
+        out.push(segments::get(&state.db, item.id).await?.into());
+    }
+    Ok(Json(SegmentList { segments: out }))
+}
+
+#[utoipa::path(
+    post, path = "/segments", tag = "audience", request_body = SegmentInput,
+    description = "Saves a named rule over user properties: groups of conditions joined by `all` (AND) or `any` (OR).",
+    responses((status = 201, body = SegmentBody), (status = 422, body = ErrorBody, description = "Bad conditions, by field"))
+)]
+pub async fn create_segment(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<SegmentBody>)> {
+    caller.require(Scope::Manage)?;
+    let input: SegmentInput = parse_body(&headers, &body)?;
+    let checked = input.parse().map_err(ApiError::invalid)?;
+    let saved = segments::save(&state.db, &caller.actor(), None, &checked).await?;
+    Ok((StatusCode::CREATED, Json(saved.into())))
+}
+
+#[utoipa::path(
+    get, path = "/segments/{id}", tag = "audience", params(("id" = i64, Path)),
+    responses((status = 200, body = SegmentBody), (status = 404, body = ErrorBody))
+)]
+pub async fn show_segment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SegmentBody>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(segments::get(&state.db, path_id(&id)?).await?.into()))
+}
+
+#[utoipa::path(
+    put, path = "/segments/{id}", tag = "audience", request_body = SegmentInput, params(("id" = i64, Path)),
+    description = "Replaces a segment. Campaigns already scheduled or launched keep the rule they were made with.",
+    responses((status = 200, body = SegmentBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update_segment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<SegmentBody>> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    let input: SegmentInput = parse_body(&headers, &body)?;
+    let checked = input.parse().map_err(ApiError::invalid)?;
+    Ok(Json(segments::save(&state.db, &caller.actor(), Some(id), &checked).await?.into()))
+}
+
+#[utoipa::path(
+    post, path = "/segments/preview", tag = "audience", request_body = PreviewBody,
+    description = "Counts the users a rule matches now, with a sample of them, without saving anything.",
+    responses((status = 200, body = Preview), (status = 422, body = ErrorBody))
+)]
+pub async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Preview>> {
+    caller.require(Scope::Manage)?;
+    let input: PreviewBody = parse_body(&headers, &body)?;
+    let mut errors = crate::fields::FieldErrors::default();
+    let rule = input.rule.parse("rule", &mut errors).ok_or_else(|| ApiError::invalid(errors))?;
+    Ok(Json(segments::preview(&state.db, &rule).await?))
+}
+
+#[utoipa::path(get, path = "/campaigns", tag = "audience", responses((status = 200, body = CampaignList)))]
+pub async fn list_campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<CampaignList>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(CampaignList { campaigns: campaigns::list(&state.db, None).await? }))
+}
+
+#[utoipa::path(
+    post, path = "/campaigns", tag = "audience", request_body = CampaignInput,
+    description = "Delivers a coupon to a segment: now (no `launch_at`), assigning it (and a code each, for \
+        unique-code coupons) to every matching user who does not hold it, all or nothing; or at `launch_at`, \
+        exactly once whatever the number of servers. Refused with the reason for a paused or archived coupon, \
+        a segment that matches no one, or fewer free codes than users.",
+    responses(
+        (status = 201, body = CampaignBody),
+        (status = 409, body = ErrorBody, description = "Fewer free codes than users (the numbers are in the message)"),
+        (status = 422, body = ErrorBody, description = "Bad fields, a paused coupon, an empty segment"),
+    )
+)]
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<CampaignBody>)> {
+    caller.require(Scope::Manage)?;
+    let input: CampaignInput = parse_body(&headers, &body)?;
+    let campaign = campaigns::create(&state.db, &caller.actor(), &input, chrono::Utc::now()).await?;
+    let counts = campaigns::counts(&state.db, &campaign).await?;
+    Ok((StatusCode::CREATED, Json(CampaignBody { campaign, counts })))
+}
+
+#[utoipa::path(
+    get, path = "/campaigns/{id}", tag = "audience", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignBody), (status = 404, body = ErrorBody))
+)]
+pub async fn show_campaign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CampaignBody>> {
+    caller.require(Scope::Manage)?;
+    let campaign = campaigns::get(&state.db, path_id(&id)?).await?;
+    let counts = campaigns::counts(&state.db, &campaign).await?;
+    Ok(Json(CampaignBody { campaign, counts }))
+}
+
+#[utoipa::path(
+    post, path = "/campaigns/{id}/cancel", tag = "audience", params(("id" = i64, Path)),
+    responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not scheduled"))
+)]
+pub async fn cancel_campaign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Campaign>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(campaigns::cancel(&state.db, &caller.actor(), path_id(&id)?).await?))
+}
