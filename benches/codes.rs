@@ -9,10 +9,12 @@
 use std::time::{Duration, Instant};
 
 use couponry::accounts::audit::Actor;
-use couponry::coupons::{input::CouponInput, status::CouponStatus, store};
 use couponry::db::{Backend, Db};
 use couponry::keys::{store as keys, Scope};
 use serde_json::json;
+
+mod support;
+use support::{unique_coupon, PgDatabases};
 
 /// Rows per raw INSERT: as many as both databases' parameter limits comfortably allow.
 const RAW_CHUNK: usize = 5000;
@@ -23,26 +25,6 @@ struct Results {
     raw_copy: Option<Duration>,
     generate: Duration,
     peak_mb: f64,
-}
-
-async fn unique_coupon(db: &Db, name: &str) -> i64 {
-    let input: CouponInput = serde_json::from_value(json!({
-        "name": name,
-        "currency": "INR",
-        "time_zone": "Asia/Kolkata",
-        "reward": {"type": "percent_off", "percent": 10},
-        "applies_to": {"type": "order"},
-        "audience": "all_users",
-        "distribution": {"type": "unique"},
-        "activation": {"type": "time"},
-        "expiry": {"type": "never"},
-        "visibility": "visible",
-        "stacking": "exclusive"
-    }))
-    .expect("input");
-    let coupon = store::create(db, &Actor::system(), &input.parse().expect("valid")).await.expect("coupon");
-    store::set_status(db, &Actor::system(), coupon.id, CouponStatus::Active).await.expect("live");
-    coupon.id
 }
 
 /// A server process on `database_url`, killed when dropped.
@@ -151,7 +133,7 @@ async fn raw_copy(url: &str, coupon: i64, prefix: &str, rows: usize) -> Duration
 async fn bench(label: &str, fresh: &mut impl FnMut() -> String, rows: usize) -> Results {
     let raw_url = fresh();
     let raw_db = Db::connect(&raw_url, 2).await.expect("raw db");
-    let raw_coupon = unique_coupon(&raw_db, "Raw").await;
+    let raw_coupon = unique_coupon(&raw_db, "Raw", "all_users").await;
     let raw_insert = raw_insert(&raw_db, raw_coupon, "RAW", rows).await;
     eprintln!("{label}: raw INSERT {:.2} s", raw_insert.as_secs_f64());
     let raw_copy = match raw_db.backend() {
@@ -166,8 +148,8 @@ async fn bench(label: &str, fresh: &mut impl FnMut() -> String, rows: usize) -> 
 
     let url = fresh();
     let db = Db::connect(&url, 2).await.expect("db");
-    let import_coupon = unique_coupon(&db, "Import").await;
-    let generate_coupon = unique_coupon(&db, "Generate").await;
+    let import_coupon = unique_coupon(&db, "Import", "all_users").await;
+    let generate_coupon = unique_coupon(&db, "Generate", "all_users").await;
     let (_, secret) = keys::create(&db, &Actor::system(), "bench", &[Scope::Manage]).await.expect("key");
     let server = Server::start(&url).await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(3600)).build().expect("client");
@@ -224,21 +206,10 @@ async fn main() {
     };
     let sqlite = bench("SQLite", &mut sqlite_fresh, rows).await;
 
-    let server =
-        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::PgConnection::connect(&server).await.expect("PostgreSQL for the bench")
-    };
-    let (base, _) = server.rsplit_once('/').expect("server URL has a database");
-    let mut names = Vec::new();
-    for i in 0..2 {
-        let name = format!("couponry_codes_bench_{}_{i}", std::process::id());
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("bench database");
-        names.push(name);
-    }
-    let mut next = names.iter();
-    let mut pg_fresh = || format!("{base}/{}", next.next().expect("a prepared database"));
+    let mut pg = PgDatabases::connect().await;
+    let urls = [pg.fresh("codes").await, pg.fresh("codes").await];
+    let mut next = urls.iter();
+    let mut pg_fresh = || next.next().expect("a prepared database").clone();
     let postgres = bench("PostgreSQL", &mut pg_fresh, rows).await;
 
     println!("| database | what | rows | seconds | rows per second | import / raw |");
@@ -268,7 +239,5 @@ async fn main() {
         println!("| {db} | server peak memory (VmHWM) | | | | {:.0} MB |", r.peak_mb);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    for name in names {
-        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
-    }
+    pg.drop_all().await;
 }

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 
 // One server for the whole run, on a fresh SQLite file, started from the binary that
-// `cargo leptos build` made (the test script builds it first).
+// `cargo leptos build --release` made (the test script builds it first; COUPONRY_BIN picks another).
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "couponry-e2e-"));
 export const baseURL = `http://127.0.0.1:${port}`;
@@ -16,7 +16,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
-  // The binary must come from `cargo leptos build` (run after `cargo test`, which rebuilds
+  // A debug binary must come from `cargo leptos build` (run after `cargo test`, which rebuilds
   // target/debug/couponry with other settings that do not hydrate against the wasm).
   retries: 0,
   reporter: [["list"]],
@@ -38,7 +38,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: process.env.COUPONRY_BIN ?? "target/debug/couponry",
+    command: process.env.COUPONRY_BIN ?? "target/release/couponry",
     cwd: "..",
     url: `${baseURL}/login`,
     timeout: 60_000,

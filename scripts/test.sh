@@ -10,10 +10,12 @@ trap pg_stop_own EXIT
 say "unit and integration tests (SQLite, and PostgreSQL at ${TEST_DATABASE_URL##*@})"
 cargo test --features ssr --no-fail-fast
 
-say "building the app for the browser journeys"
-cargo leptos build
+# The journeys drive the release build, the one the run command serves: its wasm goes through
+# wasm-opt, which the debug build skips (and which once broke hydration only there).
+say "building the app (release) for the browser journeys"
+cargo leptos build --release
 
 say "Playwright journeys in Debian's Chromium"
 mkdir -p end2end/screenshots
-(cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)
+(cd end2end && COUPONRY_BIN="${COUPONRY_BIN:-target/release/couponry}" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)
 say "all tests passed"

@@ -58,6 +58,11 @@ pub async fn build(
         Ok(n) => tracing::warn!("{n} code uploads were cut off by an earlier stop; marked failed"),
         Err(e) => tracing::warn!("cannot close interrupted uploads: {e}"),
     }
+    match crate::users::backfill_facets(&db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("{n} users got the facets segments read"),
+        Err(e) => tracing::warn!("cannot fill in user facets: {e}"),
+    }
     if let Some(tick) = config.scheduler_tick {
         crate::campaigns::scheduler::spawn(db.clone(), tick);
     }

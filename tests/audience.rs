@@ -597,3 +597,24 @@ on_both!(segments_and_campaigns_over_the_api, |app: TestApp| async move {
     let (_, tray) = api.get("/users/p3/coupons").await;
     assert_eq!(tray["coupons"].as_array().unwrap().len(), 0);
 });
+
+on_both!(users_stored_before_facets_get_them_at_start, |app: TestApp| async move {
+    let app = app;
+    sqlx::query(
+        "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ('old', '{\"city\": \"Mumbai\"}', 0, 0)",
+    )
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let mumbai = Rule {
+        join: Join::All,
+        groups: vec![Group {
+            join: Join::All,
+            conditions: vec![Condition { property: "city".into(), test: Test::Eq("mumbai".into()) }],
+        }],
+    };
+    assert!(matching(&app.db, &mumbai).await.is_empty());
+    assert_eq!(couponry::users::backfill_facets(&app.db).await.unwrap(), 1);
+    assert_eq!(matching(&app.db, &mumbai).await, BTreeSet::from(["old".to_string()]));
+    assert_eq!(couponry::users::backfill_facets(&app.db).await.unwrap(), 0);
+});

@@ -660,6 +660,16 @@ on_both!(the_openapi_document_describes_every_endpoint, |app: TestApp| async mov
         ("/coupons/{id}/codes/generate", "post"),
         ("/coupons/{id}/codes/import", "post"),
         ("/coupons/{id}/batches", "get"),
+        ("/users", "put"),
+        ("/segments", "get"),
+        ("/segments", "post"),
+        ("/segments/preview", "post"),
+        ("/segments/{id}", "get"),
+        ("/segments/{id}", "put"),
+        ("/campaigns", "get"),
+        ("/campaigns", "post"),
+        ("/campaigns/{id}", "get"),
+        ("/campaigns/{id}/cancel", "post"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");
     }

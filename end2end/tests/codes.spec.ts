@@ -1,35 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, login, shot } from "./helpers";
+import { createApiKey, hydrated, liveCoupon, login, shot } from "./helpers";
 
 /** A live unique-code coupon, made through the API with a fresh key. */
 async function uniqueCoupon(page: import("@playwright/test").Page, request: import("@playwright/test").APIRequestContext) {
-  await page.click('nav a:has-text("API keys")');
-  await hydrated(page);
-  await page.fill('input[name="name"]', "Codes journey");
-  await page.check('input[name="manage"]');
-  await page.click('button:has-text("Create key")');
-  const secret = (await page.locator(".secret-value").textContent())!.trim();
-  const headers = { Authorization: `Bearer ${secret}` };
-  const created = await request.post("/api/v1/coupons", {
-    headers,
-    data: {
-      name: "Festive unique codes",
-      currency: "INR",
-      time_zone: "Asia/Kolkata",
-      reward: { type: "percent_off", percent: 15 },
-      applies_to: { type: "order" },
-      audience: "all_users",
-      distribution: { type: "unique" },
-      activation: { type: "time" },
-      expiry: { type: "never" },
-      visibility: "visible",
-      stacking: "exclusive",
-    },
-  });
-  expect(created.status()).toBe(201);
-  const id = (await created.json()).id as number;
-  expect((await request.patch(`/api/v1/coupons/${id}`, { headers, data: { status: "active" } })).status()).toBe(200);
-  return id;
+  const secret = await createApiKey(page, "Codes journey");
+  return liveCoupon(request, secret, { name: "Festive unique codes", reward: { type: "percent_off", percent: 15 }, distribution: { type: "unique" } });
 }
 
 test("an admin generates codes, uploads a file with errors, fixes it, and sees the batch counts", async ({

@@ -152,7 +152,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                     Ok(c) => {
                         let coupons = c.coupons.into_iter().map(|(id, name, status)| (id, format!("{name} ({status})"))).collect();
                         view! {
-                            <form class="builder campaign-form card" on:submit=submit novalidate>
+                            <form class="campaign-form card" on:submit=submit novalidate>
                                 {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
                                 <Field label="Name" field="name" errors>
                                     <TextInput
@@ -177,13 +177,13 @@ pub fn NewCampaignPage() -> impl IntoView {
                                         Callback::new(move |v| input.update(|i| i.segment_id = v)),
                                     )}
                                 </Field>
-                                <fieldset class="field">
-                                    <legend class="label">"When"</legend>
-                                    <label class="inline">
+                                <fieldset class="checks">
+                                    <legend>"When"</legend>
+                                    <label>
                                         <input type="radio" name="when" value="now" prop:checked=move || !later.get() on:change=move |_| later.set(false) />
                                         "Now"
                                     </label>
-                                    <label class="inline">
+                                    <label>
                                         <input type="radio" name="when" value="later" prop:checked=move || later.get() on:change=move |_| later.set(true) />
                                         "At a date and time (the coupon's time zone)"
                                     </label>
@@ -198,7 +198,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                                         />
                                     </Field>
                                 </Show>
-                                <label class="inline check">
+                                <label class="check">
                                     <input
                                         type="checkbox"
                                         name="keep_in_sync"

@@ -118,9 +118,10 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
         }
         all
     });
-    // The count follows the rule as it is edited; a rule with problems is not sent.
+    // The count follows the rule as it is edited. It is fetched from the browser only (the page
+    // renders "Counting…" first): over millions of users it should not hold up the page.
     let rule = Memo::new(move |_| input.with(|i| i.rule.clone()));
-    let preview = Resource::new(move || rule.get(), preview_segment);
+    let preview = LocalResource::new(move || preview_segment(rule.get()));
     let save = ServerAction::<SaveSegment>::new();
     let banner = RwSignal::new(None::<String>);
     let navigate = use_navigate();
@@ -161,8 +162,8 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
             <h1>{title}</h1>
             {id.map(|id| view! { <a class="button secondary" href=format!("/campaigns/new?segment={id}")>"Launch a campaign"</a> })}
         </div>
-        <div class="builder-layout">
-            <form class="builder segment-builder" on:submit=submit novalidate>
+        <div class="builder">
+            <form class="segment-form" on:submit=submit novalidate>
                 {move || banner.get().map(|b| view! { <p class="banner">{b}</p> })}
                 <section class="card">
                     <Field label="Name" field="name" errors>
@@ -188,9 +189,9 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
                     </div>
                 </Show>
             </form>
-            <aside class="card preview" data-testid="segment-preview">
+            <aside class="card summary-card segment-preview" data-testid="segment-preview">
                 <h2>"Who matches now"</h2>
-                <Transition fallback=|| view! { <p class="loading">"Counting…"</p> }>
+                <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
                     {move || Suspend::new(async move {
                         match preview.await {
                             Ok(p) => view! { <PreviewPanel preview=p /> }.into_any(),
@@ -200,7 +201,7 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
                             Err(e) => view! { <Problem error=e /> }.into_any(),
                         }
                     })}
-                </Transition>
+                </Suspense>
             </aside>
         </div>
     }

@@ -105,11 +105,19 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> R
     Ok(saved)
 }
 
-/// A `WHERE` over `app_users u` that the rule makes.
-pub fn filter(db: &Db, rule: &Rule) -> Sql {
-    let mut sql = Sql::new(db.backend());
-    rule.push_sql(&mut sql, "u.facets");
-    sql
+/// The segments whose rule holds for these properties, evaluated in Rust: one user needs no
+/// query per segment.
+pub async fn containing(db: &Db, properties: &crate::conditions::Properties) -> Result<Vec<(i64, String)>, AppError> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM segments ORDER BY name")).fetch_all(db.pool()).await?;
+    let mut found = Vec::new();
+    for row in rows {
+        let s = segment(row)?;
+        if s.rule.holds(properties) {
+            found.push((s.id, s.name));
+        }
+    }
+    Ok(found)
 }
 
 /// Counts the users a rule matches (and all users), with a sample of the matching ones.

@@ -122,6 +122,37 @@ mod store {
         Ok(user(id, props, created, updated))
     }
 
+    /// Gives users stored before facets existed theirs; run at start-up, cheap when none lack them.
+    pub async fn backfill_facets(db: &Db) -> Result<u64, AppError> {
+        let mut after = String::new();
+        let mut filled = 0;
+        loop {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT user_id, properties FROM app_users
+                 WHERE user_id > $1 AND properties <> '{}' AND facets = '{}' ORDER BY user_id LIMIT 1000",
+            )
+            .bind(&after)
+            .fetch_all(db.pool())
+            .await?;
+            let Some((last, _)) = rows.last() else { return Ok(filled) };
+            after = last.clone();
+            let mut tx = db.begin_write().await?;
+            for (user_id, properties) in &rows {
+                let properties: Properties = serde_json::from_str(properties).unwrap_or_default();
+                sqlx::query(&format!(
+                    "UPDATE app_users SET facets = {} WHERE user_id = $2",
+                    db.backend().json_param(1)
+                ))
+                .bind(facets::to_json(&properties))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            filled += rows.len() as u64;
+        }
+    }
+
     pub async fn get(db: &Db, user_id: &str) -> Result<Option<AppUser>, AppError> {
         let row: Option<(String, String, i64, i64)> =
             sqlx::query_as("SELECT user_id, properties, created_at, updated_at FROM app_users WHERE user_id = $1")

@@ -58,6 +58,18 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
             <section class="card">
                 <h2>{format!("User {}", user.user_id)}</h2>
                 <pre class="properties">{properties}</pre>
+                <p class="segments-of-user">
+                    <strong>"Segments: "</strong>
+                    {if user.segments.is_empty() {
+                        view! { <span class="muted">"none"</span> }.into_any()
+                    } else {
+                        user.segments
+                            .into_iter()
+                            .map(|(id, name)| view! { <a class="chip" href=format!("/segments/{id}")>{name}</a> " " })
+                            .collect_view()
+                            .into_any()
+                    }}
+                </p>
                 <p>
                     <strong>"Cashback balance: "</strong>
                     <span data-testid="balance">{user.balance}</span>

@@ -32,6 +32,8 @@ pub struct UserView {
     pub balance: i64,
     pub wallet: Vec<WalletEntry>,
     pub events: Vec<Event>,
+    /// `(id, name)` of the segments the user is in now.
+    pub segments: Vec<(i64, String)>,
     pub can_reverse: bool,
 }
 
@@ -58,8 +60,11 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
             redeemed_at: r.redeemed_at,
         })
         .collect();
+    let user = super::get(db, &user_id).await?;
+    let properties = user.as_ref().map(|u| u.properties.clone()).unwrap_or_default();
     Ok(UserView {
-        user: super::get(db, &user_id).await?,
+        segments: crate::segments::store::containing(db, &properties).await?,
+        user,
         tray: crate::redemption::tray::for_user(db, &user_id, chrono::Utc::now()).await?,
         redemptions,
         balance: crate::wallet::balance(db, &user_id).await?,
