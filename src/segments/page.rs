@@ -118,10 +118,24 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
         }
         all
     });
-    // The count follows the rule as it is edited. It is fetched from the browser only (the page
-    // renders "Counting…" first): over millions of users it should not hold up the page.
+    // The count follows the rule as it is edited, fetched from the browser only (the page renders
+    // "Counting…" first: over millions of users it should not hold up the page). Not a resource
+    // under a Suspense: this form already sits in one, and a Suspense nested in another does not
+    // hydrate in release builds. An answer to an older rule is dropped.
     let rule = Memo::new(move |_| input.with(|i| i.rule.clone()));
-    let preview = LocalResource::new(move || preview_segment(rule.get()));
+    let preview = RwSignal::new(None::<Result<Preview, AppError>>);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let rule = rule.get();
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        leptos::task::spawn_local(async move {
+            let answer = preview_segment(rule).await;
+            if asked.get_value() == n {
+                preview.set(Some(answer));
+            }
+        });
+    });
     let save = ServerAction::<SaveSegment>::new();
     let banner = RwSignal::new(None::<String>);
     let navigate = use_navigate();
@@ -191,17 +205,14 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
             </form>
             <aside class="card summary-card segment-preview" data-testid="segment-preview">
                 <h2>"Who matches now"</h2>
-                <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
-                    {move || Suspend::new(async move {
-                        match preview.await {
-                            Ok(p) => view! { <PreviewPanel preview=p /> }.into_any(),
-                            Err(AppError::Invalid(_)) => {
-                                view! { <p class="muted">"Finish the conditions to see who matches."</p> }.into_any()
-                            }
-                            Err(e) => view! { <Problem error=e /> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {move || match preview.get() {
+                    None => view! { <p class="loading">"Counting…"</p> }.into_any(),
+                    Some(Ok(p)) => view! { <PreviewPanel preview=p /> }.into_any(),
+                    Some(Err(AppError::Invalid(_))) => {
+                        view! { <p class="muted">"Finish the conditions to see who matches."</p> }.into_any()
+                    }
+                    Some(Err(e)) => view! { <Problem error=e /> }.into_any(),
+                }}
             </aside>
         </div>
     }

@@ -1,3 +1,5 @@
+// Runs last (files run in name order on one server): the coupons it makes would show in the
+// other journeys' lists.
 import { expect, test } from "@playwright/test";
 import { createApiKey, hydrated, liveCoupon, login, shot } from "./helpers";
 
@@ -22,7 +24,7 @@ test("a marketer builds a segment, sees who matches, launches a campaign, and th
   });
   expect(generated.status()).toBe(201);
   const rows = ["user_id,city,age"];
-  for (let i = 0; i < 12; i++) rows.push(`shopper${i},${i % 3 === 0 ? "Mumbai" : "Delhi"},${20 + i}`);
+  for (let i = 0; i < 12; i++) rows.push(`shopper${i},${i % 3 === 0 ? "Thane" : "Nagpur"},${20 + i}`);
   const imported = await request.put("/api/v1/users", {
     headers: { ...headers, "content-type": "text/csv" },
     data: rows.join("\n") + "\n",
@@ -35,13 +37,14 @@ test("a marketer builds a segment, sees who matches, launches a campaign, and th
   await page.click('a:has-text("New segment")');
   await expect(page).toHaveURL(/\/segments\/new$/);
   await hydrated(page);
-  await expect(page.getByTestId("segment-count")).toHaveText("12");
-  await page.fill('[data-field="name"] input', "Mumbai shoppers");
+  // No groups: every user (those of the other journeys too).
+  await expect(page.getByTestId("segment-count")).toHaveText(/^\d+$/);
+  await page.fill('[data-field="name"] input', "Thane shoppers");
   await page.click('button:has-text("+ Add group")');
   const row = page.locator(".rule-group").first().locator(".condition-row").first();
   await row.locator("input.property").fill("city");
   await row.locator("input.property").press("Tab");
-  await row.locator("input.value").fill("mumbai");
+  await row.locator("input.value").fill("thane");
   await row.locator("input.value").press("Tab");
   await expect(page.getByTestId("segment-count")).toHaveText("4");
   await expect(page.getByTestId("segment-preview")).toContainText("shopper0");
@@ -66,7 +69,7 @@ test("a marketer builds a segment, sees who matches, launches a campaign, and th
   await page.click('a:has-text("Launch a campaign")');
   await expect(page).toHaveURL(/\/campaigns\/new\?segment=\d+$/);
   await hydrated(page);
-  await page.fill('[data-field="name"] input', "Monsoon in Mumbai");
+  await page.fill('[data-field="name"] input', "Monsoon in Thane");
   await page.selectOption('select[name="coupon_id"]', String(coupon));
   await page.click('button:has-text("Launch now")');
   await expect(page).toHaveURL(/\/campaigns\/\d+$/);
@@ -81,8 +84,8 @@ test("a marketer builds a segment, sees who matches, launches a campaign, and th
   await expect(page.locator("body")).toContainText(/RAIN-\d{6}/);
   const tray = await request.get("/api/v1/users/shopper3/coupons", { headers });
   const body = await tray.json();
-  expect(body.coupons[0].coupon_id).toBe(coupon);
-  // Delhi is not in the segment.
+  expect(body.coupons.map((c: { coupon_id: number }) => c.coupon_id)).toContain(coupon);
+  // Nagpur is not in the segment.
   const other = await (await request.get("/api/v1/users/shopper1/coupons", { headers })).json();
-  expect(other.coupons.length).toBe(0);
+  expect(other.coupons.map((c: { coupon_id: number }) => c.coupon_id)).not.toContain(coupon);
 });
