@@ -134,6 +134,7 @@ async fn bench(label: &str, database_url: String, seconds: u64) -> (Run, Run) {
         validate_per_key: u32::MAX,
         validate_per_user: u32::MAX,
         max_upload_bytes: 64 << 20,
+        scheduler_tick: None,
     };
     let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
     let (router, _) = startup::build(config, options).await.expect("server builds");

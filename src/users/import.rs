@@ -4,7 +4,7 @@
 //! transaction that any bad row rolls back.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::io::{BufReader, Seek};
 
 use serde::de::{SeqAccess, Visitor};
@@ -140,11 +140,7 @@ impl Seen {
 
     /// False when the id was seen before.
     fn first(&mut self, id: &str) -> bool {
-        let half = |state: &std::collections::hash_map::RandomState| {
-            let mut h = state.build_hasher();
-            id.hash(&mut h);
-            h.finish()
-        };
+        let half = |state: &std::collections::hash_map::RandomState| state.hash_one(id);
         self.hashes.insert((u128::from(half(&self.keys.0)) << 64) | u128::from(half(&self.keys.1)))
     }
 }
@@ -281,7 +277,7 @@ pub fn cell_value(text: &str) -> Option<serde_json::Value> {
         && whole.bytes().all(|b| b.is_ascii_digit())
         && (whole == "0" || !whole.starts_with('0'))
         && frac.bytes().all(|b| b.is_ascii_digit())
-        && (digits.contains('.') == !frac.is_empty())
+        && digits.contains('.') != frac.is_empty()
         && whole.len() + frac.len() <= 15;
     if plain {
         if let Some(n) = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
