@@ -65,11 +65,8 @@ pub struct CampaignList {
 #[utoipa::path(get, path = "/segments", tag = "audience", responses((status = 200, body = SegmentList)))]
 pub async fn list_segments(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<SegmentList>> {
     caller.require(Scope::Manage)?;
-    let mut out = Vec::new();
-    for item in segments::list(&state.db).await? {
-        out.push(segments::get(&state.db, item.id).await?.into());
-    }
-    Ok(Json(SegmentList { segments: out }))
+    let segments = segments::all(&state.db).await?.into_iter().map(SegmentBody::from).collect();
+    Ok(Json(SegmentList { segments }))
 }
 
 #[utoipa::path(

@@ -105,19 +105,17 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> R
     Ok(saved)
 }
 
+/// Every segment, by name.
+pub async fn all(db: &Db) -> Result<Vec<Segment>, AppError> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM segments ORDER BY name")).fetch_all(db.pool()).await?;
+    rows.into_iter().map(segment).collect()
+}
+
 /// The segments whose rule holds for these properties, evaluated in Rust: one user needs no
 /// query per segment.
 pub async fn containing(db: &Db, properties: &crate::conditions::Properties) -> Result<Vec<(i64, String)>, AppError> {
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM segments ORDER BY name")).fetch_all(db.pool()).await?;
-    let mut found = Vec::new();
-    for row in rows {
-        let s = segment(row)?;
-        if s.rule.holds(properties) {
-            found.push((s.id, s.name));
-        }
-    }
-    Ok(found)
+    Ok(all(db).await?.into_iter().filter(|s| s.rule.holds(properties)).map(|s| (s.id, s.name)).collect())
 }
 
 /// Counts the users a rule matches (and all users), with a sample of the matching ones.
