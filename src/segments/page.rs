@@ -336,7 +336,7 @@ fn PreviewPanel(preview: Preview) -> impl IntoView {
                                 let props = serde_json::to_string(&u.properties).unwrap_or_default();
                                 view! {
                                     <li>
-                                        <a href=format!("/users?user_id={}", urlencoding(&u.user_id))>{u.user_id.clone()}</a>
+                                        <a href=format!("/users?user_id={}", crate::components::query_value(&u.user_id))>{u.user_id.clone()}</a>
                                         <span class="mono muted">{props}</span>
                                     </li>
                                 }
@@ -346,14 +346,4 @@ fn PreviewPanel(preview: Preview) -> impl IntoView {
                 }
             })}
     }
-}
-
-/// Percent-encodes a user id for a query string.
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -232,7 +232,7 @@ mod client {
             phase.set(Phase::Failed("This browser cannot upload files.".into()));
             return;
         };
-        let url = format!("/coupons/{coupon_id}/codes/import?name={}", encode(&file.name()));
+        let url = format!("/coupons/{coupon_id}/codes/import?name={}", crate::components::query_value(&file.name()));
         if xhr.open_with_async("POST", &url, true).is_err()
             || xhr.set_request_header("Content-Type", "text/csv").is_err()
         {
@@ -304,15 +304,5 @@ mod client {
         if xhr.send_with_opt_blob(Some(&file)).is_err() {
             phase.set(Phase::Failed("The upload could not start.".into()));
         }
-    }
-
-    /// A file name as a query value.
-    fn encode(text: &str) -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
     }
 }
