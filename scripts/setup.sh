@@ -58,4 +58,13 @@ if [ -f "$ROOT/end2end/package-lock.json" ]; then
   fi
 fi
 
+# Browser libraries the app serves itself (ECharts for the analytics charts), from npm.
+if [ ! -f "$ROOT/vendor/node_modules/echarts/dist/echarts.min.js" ] ||
+   [ "$ROOT/vendor/package-lock.json" -nt "$ROOT/vendor/node_modules/.package-lock.json" ]; then
+  say "installing browser libraries for public/vendor/"
+  (cd "$ROOT/vendor" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+mkdir -p "$ROOT/public/vendor"
+cp -u "$ROOT/vendor/node_modules/echarts/dist/echarts.min.js" "$ROOT/public/vendor/echarts.min.js"
+
 say "toolchain ready: $(rustc --version), $(cargo leptos --version), $(wasm-bindgen --version)"

@@ -6,6 +6,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
+use crate::analytics::pages::{AnalyticsPage, CouponAnalyticsPage};
 use crate::campaigns::pages::{CampaignListPage, CampaignPage, NewCampaignPage};
 use crate::codes::pages::{BatchesPage, CouponCodesPage, UploadPage};
 use crate::components::layout::Dashboard;
@@ -53,6 +54,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("coupons/:id") view=CouponDetailPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/edit") view=CouponBuilderPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/try") view=TryPage ssr=SsrMode::Async />
+                    <Route path=path!("coupons/:id/analytics") view=CouponAnalyticsPage ssr=SsrMode::Async />
+                    <Route path=path!("analytics") view=AnalyticsPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/codes") view=CouponCodesPage ssr=SsrMode::Async />
                     <Route path=path!("coupons/:id/codes/upload") view=UploadPage ssr=SsrMode::Async />
                     <Route path=path!("codes") view=BatchesPage ssr=SsrMode::Async />

@@ -90,6 +90,7 @@ pub struct AssignmentChange {
 #[cfg(feature = "ssr")]
 mod store {
     use super::*;
+    use crate::analytics::rollup;
     use crate::coupons::definition::{Activation, Distribution};
     use crate::coupons::store as coupons;
     use crate::coupons::Coupon;
@@ -101,14 +102,22 @@ mod store {
     pub async fn record(db: &Db, events: &[Event], now: DateTime<Utc>) -> Result<Recorded, AppError> {
         let mut tx = db.begin_write().await?;
         let mut recorded = Recorded { events: events.len(), assignments: Vec::new() };
+        let mut changes = rollup::Changes::default();
         for event in events {
-            record_one(&mut tx, event, now, &mut recorded).await?;
+            record_one(&mut tx, event, now, &mut recorded, &mut changes).await?;
         }
+        changes.write(&mut tx).await?;
         tx.commit().await?;
         Ok(recorded)
     }
 
-    async fn record_one(tx: &mut Tx, e: &Event, now: DateTime<Utc>, out: &mut Recorded) -> Result<(), AppError> {
+    async fn record_one(
+        tx: &mut Tx,
+        e: &Event,
+        now: DateTime<Utc>,
+        out: &mut Recorded,
+        changes: &mut rollup::Changes,
+    ) -> Result<(), AppError> {
         let at = e.occurred_at.timestamp_millis();
         sqlx::query(
             "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, '{}', $2, $2)
@@ -140,14 +149,20 @@ mod store {
             if coupon.live_since.is_none_or(|live| at < live) {
                 continue;
             }
-            if let Some(change) = apply(tx, &coupon, e, at).await? {
+            if let Some(change) = apply(tx, &coupon, e, at, changes).await? {
                 out.assignments.push(change);
             }
         }
         Ok(())
     }
 
-    async fn apply(tx: &mut Tx, coupon: &Coupon, e: &Event, at: i64) -> Result<Option<AssignmentChange>, AppError> {
+    async fn apply(
+        tx: &mut Tx,
+        coupon: &Coupon,
+        e: &Event,
+        at: i64,
+        changes: &mut rollup::Changes,
+    ) -> Result<Option<AssignmentChange>, AppError> {
         let d = &coupon.definition;
         let triggers = matches!(&d.distribution, Distribution::EventTriggered { event, .. } if *event == e.name);
         let activates = matches!(&d.activation, Activation::Event { event } if *event == e.name);
@@ -170,6 +185,7 @@ mod store {
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
+                rollup::activated(tx, rollup::Assignments::One(id), changes).await?;
                 Ok(Some(AssignmentChange {
                     coupon_id: coupon.id,
                     user_id: e.user_id.clone(),
@@ -189,9 +205,9 @@ mod store {
                 let activated_at = activates.then_some(at);
                 let facts = AssignmentFacts { assigned_at: at, activated_at, code_id: code.as_ref().map(|c| c.0) };
                 let expires = decision::expires_at(coupon, Some(&facts));
-                sqlx::query(
+                let inserted: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, activated_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (coupon_id, user_id) DO NOTHING",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (coupon_id, user_id) DO NOTHING RETURNING id",
                 )
                 .bind(coupon.id)
                 .bind(&e.user_id)
@@ -200,8 +216,11 @@ mod store {
                 .bind(at)
                 .bind(activated_at)
                 .bind(expires)
-                .execute(&mut **tx)
+                .fetch_optional(&mut **tx)
                 .await?;
+                if let Some(id) = inserted {
+                    rollup::assigned(tx, rollup::Assignments::One(id), changes).await?;
+                }
                 if triggers && decision::uses_unique_codes(d) && code.is_none() {
                     tracing::warn!(coupon = coupon.id, "event-triggered coupon has no free codes left");
                 }

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod analytics;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;

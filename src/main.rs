@@ -21,6 +21,9 @@ async fn main() {
     let options = leptos_conf.leptos_options;
     let addr = options.site_addr;
     let config = Config::from_env();
+    if std::env::args().skip(1).any(|a| a == "--demo") {
+        demo(&config).await;
+    }
     let (router, first_login) = match startup::build(config, options).await {
         Ok(built) => built,
         Err(e) => {
@@ -45,5 +48,28 @@ async fn main() {
     if let Err(e) = axum::serve(listener, router.into_make_service()).await {
         eprintln!("couponry: server stopped: {e}");
         std::process::exit(1);
+    }
+}
+
+/// `--demo`: fills a database that has no coupons yet with three months of a small shop.
+async fn demo(config: &couponry::config::Config) {
+    let db = match couponry::db::Db::connect(&config.database_url, config.max_connections).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("couponry: cannot open the database: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("Filling the database with demo data (about a minute)…");
+    match couponry::analytics::demo::fill(&db, chrono::Utc::now()).await {
+        Ok(Some(f)) => println!(
+            "Demo data: {} users, {} coupons, {} redemptions, {} reversed.",
+            f.users, f.coupons, f.redemptions, f.reversals
+        ),
+        Ok(None) => println!("The database already has coupons: no demo data added."),
+        Err(e) => {
+            eprintln!("couponry: demo data failed: {e}");
+            std::process::exit(1);
+        }
     }
 }

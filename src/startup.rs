@@ -71,6 +71,7 @@ pub async fn build(
     let router = Router::new()
         .nest("/api/v1", crate::api::router())
         .merge(crate::codes::http::router())
+        .merge(crate::analytics::export::router())
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -423,9 +423,14 @@ on_both!(coupons_through_the_api, |app: TestApp| async move {
 
     assert_eq!(api.post("/redemptions", &redeem_body("s1", "APIDEAL", "o1")).await.0, StatusCode::CREATED);
     let (_, stats) = api.get(&format!("/coupons/{id}/stats")).await;
-    assert_eq!(stats["redemptions"], json!(1));
-    assert_eq!(stats["unique_redeemers"], json!(1));
-    assert_eq!(stats["discount_given"], json!(80_000));
+    assert_eq!(stats["period"]["zone"], json!("Asia/Kolkata"), "{stats}");
+    assert_eq!(stats["figures"]["redemptions"], json!(1));
+    assert_eq!(stats["figures"]["unique_redeemers"], json!(1));
+    assert_eq!(stats["figures"]["discount_given"], json!([{"currency": "INR", "minor": 80_000}]));
+    assert_eq!(stats["previous"]["redemptions"], json!(0));
+    let (status, bad) = api.get(&format!("/coupons/{id}/stats?from=2026-02-30")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("from"), "{bad}");
     let (_, list) = api.get("/coupons?search=apideal").await;
     assert_eq!(list["coupons"].as_array().unwrap().len(), 1);
     assert_eq!(api.get("/coupons/424242").await.0, StatusCode::NOT_FOUND);

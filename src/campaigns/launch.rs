@@ -3,6 +3,7 @@
 //! checked against what they were meant to do, so a code or user taken meanwhile by another
 //! server makes the transaction fail (and roll back) rather than hand out a code twice.
 
+use crate::analytics::rollup;
 use crate::conditions::Rule;
 use crate::coupons::definition::{Activation, Expiry, ExpiryAnchor};
 use crate::coupons::Coupon;
@@ -111,6 +112,12 @@ impl Run<'_> {
             if taken != inserted {
                 return Err(AppError::Conflict("codes were handed out meanwhile; try the launch again".into()));
             }
+        }
+        if inserted > 0 {
+            let mut changes = rollup::Changes::default();
+            let launch = rollup::Assignments::Launch { campaign_id: self.campaign_id, at: self.now };
+            rollup::assigned(tx, launch, &mut changes).await?;
+            changes.write(tx).await?;
         }
         Ok(inserted)
     }

@@ -17,7 +17,7 @@ pub fn cell(text: &str) -> String {
     }
 }
 
-fn row(cells: &[&str]) -> String {
+pub fn row(cells: &[&str]) -> String {
     let mut line = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line

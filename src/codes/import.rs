@@ -15,6 +15,7 @@ use super::store::{self, Refusal};
 pub use super::Progress;
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
+use crate::analytics::rollup;
 use crate::coupons::Coupon;
 use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
@@ -291,7 +292,9 @@ async fn assign_pre_assigned(tx: &mut Tx, batch_id: i64, now: i64) -> Result<(),
     .bind(batch_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    let mut changes = rollup::Changes::default();
+    rollup::assigned(tx, rollup::Assignments::Batch(batch_id), &mut changes).await?;
+    changes.write(tx).await
 }
 
 /// The problems found so far: counts per reason, and every one spilled to a temporary file (a

@@ -51,6 +51,7 @@ fn Frame(account: Account) -> impl IntoView {
                     <A href="/codes">"Codes"</A>
                     <A href="/segments">"Segments"</A>
                     <A href="/campaigns">"Campaigns"</A>
+                    <A href="/analytics">"Analytics"</A>
                     <A href="/users">"Users"</A>
                     <Show when=move || admin>
                         <A href="/accounts">"Accounts"</A>

@@ -12,6 +12,7 @@ use super::periods::{period_key, period_name};
 use super::reasons::{Reason, Refusal};
 use super::stack::{decide_stack, Candidate, Facts, StackDecision, Totals};
 use crate::accounts::audit::{self, Actor};
+use crate::analytics::rollup;
 use crate::coupons::definition::{CapScope, CouponDefinition};
 use crate::coupons::{store as coupons, Coupon};
 use crate::db::{is_unique_violation, Db, Tx};
@@ -381,6 +382,19 @@ async fn redeem_in(
         let redemption = record(tx, f, quote, std::mem::take(&mut taken[i]), group, req, now).await?;
         redemptions.push(redemption);
     }
+    let counted: Vec<rollup::Redeemed> = found
+        .iter()
+        .zip(&redemptions)
+        .map(|(f, r)| rollup::Redeemed {
+            coupon_id: r.coupon_id,
+            code_id: f.code.as_ref().map(|c| c.id),
+            user_id: &r.user_id,
+            at: r.redeemed_at,
+            discount: r.discount,
+            cashback: r.cashback,
+        })
+        .collect();
+    rollup::redeemed(tx, &counted).await?;
     Ok(Ok((redemptions, totals)))
 }
 
@@ -620,11 +634,20 @@ pub async fn reverse(db: &Db, id: i64, actor: &Actor, now: DateTime<Utc>) -> Res
             .fetch_all(&mut *tx)
             .await?;
     let mut flipped = Vec::new();
+    let mut counted = Vec::new();
     for member in members {
-        if reverse_one(&mut tx, member, now).await? {
+        if let Some(r) = reverse_one(&mut tx, member, now).await? {
             flipped.push(member);
+            counted.push(rollup::Reversed {
+                coupon_id: r.coupon_id,
+                redemption_id: r.id,
+                redeemed_at: r.redeemed_at,
+                discount: r.discount,
+                cashback: r.cashback,
+            });
         }
     }
+    rollup::reversed(&mut tx, &counted, now.timestamp_millis()).await?;
     let (redemption, _) = load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !flipped.is_empty() {
         let after = serde_json::json!({"status": "reversed", "reversed": flipped});
@@ -637,7 +660,8 @@ pub async fn reverse(db: &Db, id: i64, actor: &Actor, now: DateTime<Utc>) -> Res
     Ok((redemption, !flipped.is_empty()))
 }
 
-async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, AppError> {
+/// Reverses one redemption, unless it was reversed already; returns it as it was.
+async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<Option<Redemption>, AppError> {
     let flipped = sqlx::query(
         "UPDATE redemptions SET status = 'reversed', reversed_at = $1 WHERE id = $2 AND status = 'redeemed'",
     )
@@ -648,7 +672,7 @@ async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, A
     .rows_affected()
         == 1;
     if !flipped {
-        return Ok(false);
+        return Ok(None);
     }
     let (redemption, buckets) = load(tx, id).await?.ok_or(AppError::NotFound)?;
     for b in &buckets {
@@ -675,55 +699,5 @@ async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, A
     if redemption.cashback > 0 {
         crate::wallet::debit_reversal(tx, &redemption.user_id, redemption.cashback, id, now).await?;
     }
-    Ok(true)
-}
-
-/// A coupon's figures so far (the analytics pages come with charts later).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Stats {
-    pub codes_issued: i64,
-    pub assignments: i64,
-    pub activations: i64,
-    pub redemptions: i64,
-    pub reversals: i64,
-    pub unique_redeemers: i64,
-    pub discount_given: i64,
-    pub cashback_given: i64,
-    /// Users who redeemed per user assigned, when the coupon is assigned.
-    pub redemption_rate: Option<f64>,
-}
-
-pub async fn stats(db: &Db, coupon_id: i64) -> Result<Stats, AppError> {
-    let (codes_issued, assignments, activations): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM codes WHERE coupon_id = $1 AND kind = 'unique'),
-                (SELECT COUNT(*) FROM assignments WHERE coupon_id = $1),
-                (SELECT COUNT(*) FROM assignments WHERE coupon_id = $1 AND activated_at IS NOT NULL)",
-    )
-    .bind(coupon_id)
-    .fetch_one(db.pool())
-    .await?;
-    let (redemptions, reversals, unique_redeemers, discount_given, cashback_given): (i64, i64, i64, i64, i64) =
-        sqlx::query_as(
-            // PostgreSQL sums BIGINT into NUMERIC: cast back so both databases answer integers.
-            "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'redeemed' THEN 1 ELSE 0 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN status = 'reversed' THEN 1 ELSE 0 END), 0) AS BIGINT),
-                    COUNT(DISTINCT CASE WHEN status = 'redeemed' THEN user_id END),
-                    CAST(COALESCE(SUM(CASE WHEN status = 'redeemed' THEN discount ELSE 0 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN status = 'redeemed' THEN cashback ELSE 0 END), 0) AS BIGINT)
-             FROM redemptions WHERE coupon_id = $1",
-        )
-        .bind(coupon_id)
-        .fetch_one(db.pool())
-        .await?;
-    Ok(Stats {
-        codes_issued,
-        assignments,
-        activations,
-        redemptions,
-        reversals,
-        unique_redeemers,
-        discount_given,
-        cashback_given,
-        redemption_rate: (assignments > 0).then(|| unique_redeemers as f64 / assignments as f64),
-    })
+    Ok(Some(redemption))
 }

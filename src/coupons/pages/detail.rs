@@ -140,6 +140,10 @@ fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView
             <a class="button secondary" href=format!("/coupons/{id}/try")>
                 "Try it with a cart"
             </a>
+            " "
+            <a class="button secondary" href=format!("/coupons/{id}/analytics")>
+                "Analytics"
+            </a>
             {view.pool.map(|_| view! {
                 " "
                 <a class="button secondary" href=format!("/coupons/{id}/codes")>"Codes and batches"</a>

@@ -1,0 +1,138 @@
+//! The report's charts as ECharts options, built with charming. Each has a tooltip, named axes
+//! and an ARIA description; the page shows the same numbers as tables beside them.
+
+use charming::component::{Axis, Grid, Legend, VisualMap};
+use charming::datatype::DataPoint;
+use charming::element::{AxisType, Orient, Sort, SplitArea, Tooltip, Trigger};
+use charming::series::{Bar, Funnel, Heatmap, Line};
+use charming::Chart;
+
+use super::{Charts, Report, WEEKDAYS};
+use crate::money::Currency;
+
+pub fn all(r: &Report) -> Charts {
+    Charts {
+        daily: json(daily(r)),
+        heat: json(heat(r)),
+        funnel: json(funnel(r)),
+        top: json(top(r)),
+        batches: json(batches(r)),
+    }
+}
+
+fn json(chart: Chart) -> String {
+    serde_json::to_string(&chart).unwrap_or_else(|_| "{}".into())
+}
+
+fn base() -> Chart {
+    Chart::new()
+        .aria(charming::component::Aria::new().enabled(true))
+        .grid(Grid::new().left(64).right(72).top(40).bottom(64))
+        .legend(Legend::new().bottom(0))
+}
+
+/// Redemptions and reversals per day (bars, left axis) and discount per day (line, right axis,
+/// in the main currency's major units).
+fn daily(r: &Report) -> Chart {
+    let dates: Vec<String> = r.days.iter().map(|d| d.date.format("%b %-d").to_string()).collect();
+    let mut chart = base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(dates))
+        .y_axis(Axis::new().type_(AxisType::Value).name("Redemptions").min_interval(1))
+        .series(Bar::new().name("Redemptions").data(r.days.iter().map(|d| d.redemptions).collect()))
+        .series(Bar::new().name("Reversals").data(r.days.iter().map(|d| d.reversals).collect()));
+    if let Some(code) = r.currencies.first() {
+        let currency = Currency::parse(code);
+        let scale = currency.map_or(1.0, |c| 10f64.powi(i32::from(c.exponent())));
+        chart = chart.y_axis(Axis::new().type_(AxisType::Value).name(format!("Discount ({code})"))).series(
+            Line::new()
+                .name(format!("Discount ({code})"))
+                .y_axis_index(1)
+                .data(r.days.iter().map(|d| d.discount.first().copied().unwrap_or(0) as f64 / scale).collect()),
+        );
+    }
+    chart
+}
+
+/// Redemptions by weekday and hour in the period's zone.
+fn heat(r: &Report) -> Chart {
+    let max = r.heat.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let cells: Vec<Vec<DataPoint>> = r
+        .heat
+        .iter()
+        .enumerate()
+        .flat_map(|(d, hours)| {
+            hours
+                .iter()
+                .enumerate()
+                .map(move |(h, v)| vec![DataPoint::from(h as i64), DataPoint::from(d as i64), DataPoint::from(*v)])
+        })
+        .collect();
+    Chart::new()
+        .aria(charming::component::Aria::new().enabled(true))
+        .tooltip(Tooltip::new().trigger(Trigger::Item))
+        .grid(Grid::new().left(56).right(24).top(16).bottom(72))
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .name(format!("Hour ({})", r.period.zone))
+                .name_location(charming::element::NameLocation::Center)
+                .name_gap(28)
+                .data((0..24).map(|h| format!("{h:02}")).collect())
+                .split_area(SplitArea::new().show(true)),
+        )
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .inverse(true)
+                .data(WEEKDAYS.iter().map(|d| d.to_string()).collect())
+                .split_area(SplitArea::new().show(true)),
+        )
+        .visual_map(
+            VisualMap::new()
+                .min(0)
+                .max(max as f64)
+                .calculable(true)
+                .orient(Orient::Horizontal)
+                .left("center")
+                .bottom(0),
+        )
+        .series(Heatmap::new().name("Redemptions").data(cells))
+}
+
+/// Assigned → activated → redeemed.
+fn funnel(r: &Report) -> Chart {
+    let f = &r.current;
+    Chart::new()
+        .aria(charming::component::Aria::new().enabled(true))
+        .tooltip(Tooltip::new().trigger(Trigger::Item))
+        .legend(Legend::new().bottom(0))
+        .series(Funnel::new().name("Funnel").sort(Sort::None).min_size("8%").top(16).bottom(40).data(vec![
+            (f.assignments as f64, "Assigned"),
+            (f.activations as f64, "Activated"),
+            (f.unique_redeemers as f64, "Redeemed"),
+        ]))
+}
+
+/// The coupons with the most redemptions in the period.
+fn top(r: &Report) -> Chart {
+    base()
+        .legend(Legend::new().show(false))
+        .grid(Grid::new().left(160).right(32).top(16).bottom(32))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Value).name("Redemptions").min_interval(1))
+        .y_axis(
+            Axis::new().type_(AxisType::Category).inverse(true).data(r.top.iter().map(|t| t.name.clone()).collect()),
+        )
+        .series(Bar::new().name("Redemptions").data(r.top.iter().map(|t| t.redemptions).collect()))
+}
+
+/// Codes of each batch assigned and redeemed in the period.
+fn batches(r: &Report) -> Chart {
+    base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(r.batches.iter().map(|b| b.label.clone()).collect()))
+        .y_axis(Axis::new().type_(AxisType::Value).name("Codes").min_interval(1))
+        .series(Bar::new().name("Assigned").data(r.batches.iter().map(|b| b.assigned).collect()))
+        .series(Bar::new().name("Redeemed").data(r.batches.iter().map(|b| b.redeemed).collect()))
+}

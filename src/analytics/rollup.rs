@@ -1,0 +1,258 @@
+//! The write side of analytics: every assignment, activation, redemption and reversal adds itself
+//! to its coupon's quarter-hour row (`coupon_activity`) inside the transaction that made it, so
+//! the rollups can never disagree with the raw tables, and pages read O(quarter hours).
+
+use std::collections::BTreeMap;
+
+use crate::db::Tx;
+use crate::error::AppError;
+
+/// A quarter hour in milliseconds: the rollup grain (see migrations/*/0006_analytics.sql).
+pub const QUARTER_MS: i64 = 900_000;
+
+/// The quarter hour an instant falls in, as SQL computes it (`at / 900000`).
+pub fn quarter(at_ms: i64) -> i64 {
+    at_ms.div_euclid(QUARTER_MS)
+}
+
+/// Where a change is counted: the coupon, the quarter hour, the code batch (0 for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    pub coupon_id: i64,
+    pub quarter: i64,
+    pub batch_id: i64,
+}
+
+/// What is added to one row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub assigned: i64,
+    pub activated: i64,
+    pub redeemed: i64,
+    pub discount: i64,
+    pub cashback: i64,
+    pub reversals: i64,
+    pub new_redeemers: i64,
+    pub new_customers: i64,
+}
+
+impl Delta {
+    fn plus(self, o: Delta) -> Delta {
+        Delta {
+            assigned: self.assigned + o.assigned,
+            activated: self.activated + o.activated,
+            redeemed: self.redeemed + o.redeemed,
+            discount: self.discount + o.discount,
+            cashback: self.cashback + o.cashback,
+            reversals: self.reversals + o.reversals,
+            new_redeemers: self.new_redeemers + o.new_redeemers,
+            new_customers: self.new_customers + o.new_customers,
+        }
+    }
+}
+
+/// The changes one transaction makes, written in key order so that concurrent transactions lock
+/// rollup rows in one order and never deadlock. Write them last: a row stays locked until commit.
+#[derive(Debug, Default)]
+pub struct Changes(BTreeMap<Key, Delta>);
+
+impl Changes {
+    pub fn add(&mut self, key: Key, delta: Delta) {
+        let row = self.0.entry(key).or_default();
+        *row = row.plus(delta);
+    }
+
+    pub async fn write(self, tx: &mut Tx) -> Result<(), AppError> {
+        for (k, d) in self.0 {
+            sqlx::query(
+                "INSERT INTO coupon_activity (coupon_id, quarter, batch_id, assigned, activated, redeemed, discount,
+                                              cashback, reversals, new_redeemers, new_customers)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (coupon_id, quarter, batch_id) DO UPDATE SET
+                     assigned = coupon_activity.assigned + excluded.assigned,
+                     activated = coupon_activity.activated + excluded.activated,
+                     redeemed = coupon_activity.redeemed + excluded.redeemed,
+                     discount = coupon_activity.discount + excluded.discount,
+                     cashback = coupon_activity.cashback + excluded.cashback,
+                     reversals = coupon_activity.reversals + excluded.reversals,
+                     new_redeemers = coupon_activity.new_redeemers + excluded.new_redeemers,
+                     new_customers = coupon_activity.new_customers + excluded.new_customers",
+            )
+            .bind(k.coupon_id)
+            .bind(k.quarter)
+            .bind(k.batch_id)
+            .bind(d.assigned)
+            .bind(d.activated)
+            .bind(d.redeemed)
+            .bind(d.discount)
+            .bind(d.cashback)
+            .bind(d.reversals)
+            .bind(d.new_redeemers)
+            .bind(d.new_customers)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The batch a code came in (0 for none, or a code without a batch).
+pub async fn batch_of(tx: &mut Tx, code_id: Option<i64>) -> Result<i64, AppError> {
+    let Some(code_id) = code_id else { return Ok(0) };
+    let batch: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT batch_id FROM codes WHERE id = $1").bind(code_id).fetch_optional(&mut **tx).await?;
+    Ok(batch.flatten().unwrap_or(0))
+}
+
+/// One redemption just recorded in this transaction.
+pub struct Redeemed<'a> {
+    pub coupon_id: i64,
+    pub code_id: Option<i64>,
+    pub user_id: &'a str,
+    pub at: i64,
+    pub discount: i64,
+    pub cashback: i64,
+}
+
+/// Counts the redemptions of one cart (one user). The primary keys of `coupon_redeemers` and
+/// `redeemers` decide who is redeeming for the first time, whatever runs beside this.
+pub async fn redeemed(tx: &mut Tx, cart: &[Redeemed<'_>]) -> Result<(), AppError> {
+    let mut changes = Changes::default();
+    let mut customer_counted = false;
+    let mut by_coupon: Vec<&Redeemed> = cart.iter().collect();
+    by_coupon.sort_by_key(|r| r.coupon_id);
+    for r in by_coupon {
+        let batch_id = batch_of(tx, r.code_id).await?;
+        let q = quarter(r.at);
+        let delta = Delta { redeemed: 1, discount: r.discount, cashback: r.cashback, ..Delta::default() };
+        changes.add(Key { coupon_id: r.coupon_id, quarter: q, batch_id }, delta);
+        let first_of_coupon = sqlx::query(
+            "INSERT INTO coupon_redeemers (coupon_id, user_id, first_at) VALUES ($1, $2, $3)
+             ON CONFLICT (coupon_id, user_id) DO NOTHING",
+        )
+        .bind(r.coupon_id)
+        .bind(r.user_id)
+        .bind(r.at)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first_of_coupon {
+            continue;
+        }
+        let first_ever = !customer_counted
+            && sqlx::query(
+                "INSERT INTO redeemers (user_id, coupon_id, first_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (user_id) DO NOTHING",
+            )
+            .bind(r.user_id)
+            .bind(r.coupon_id)
+            .bind(r.at)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                == 1;
+        customer_counted |= first_ever;
+        let delta = Delta { new_redeemers: 1, new_customers: i64::from(first_ever), ..Delta::default() };
+        changes.add(Key { coupon_id: r.coupon_id, quarter: q, batch_id: 0 }, delta);
+    }
+    changes.write(tx).await
+}
+
+/// One redemption just reversed in this transaction.
+pub struct Reversed {
+    pub coupon_id: i64,
+    pub redemption_id: i64,
+    pub redeemed_at: i64,
+    pub discount: i64,
+    pub cashback: i64,
+}
+
+/// Takes reversed redemptions out of the quarter hour they were made in, and counts the
+/// reversals in the quarter hour of `now`.
+pub async fn reversed(tx: &mut Tx, reversed: &[Reversed], now: i64) -> Result<(), AppError> {
+    let mut changes = Changes::default();
+    for r in reversed {
+        let code_id: Option<i64> = sqlx::query_scalar("SELECT code_id FROM redemptions WHERE id = $1")
+            .bind(r.redemption_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let batch_id = batch_of(tx, code_id).await?;
+        let back = Delta { redeemed: -1, discount: -r.discount, cashback: -r.cashback, ..Delta::default() };
+        changes.add(Key { coupon_id: r.coupon_id, quarter: quarter(r.redeemed_at), batch_id }, back);
+        changes.add(
+            Key { coupon_id: r.coupon_id, quarter: quarter(now), batch_id },
+            Delta { reversals: 1, ..Delta::default() },
+        );
+    }
+    changes.write(tx).await
+}
+
+/// Which assignments a write just made (or activated).
+pub enum Assignments {
+    /// One assignment, by id.
+    One(i64),
+    /// The assignments a campaign launch made at `at`.
+    Launch { campaign_id: i64, at: i64 },
+    /// The assignments an upload of pre-assigned codes made.
+    Batch(i64),
+}
+
+impl Assignments {
+    fn filter(&self) -> (&'static str, i64, Option<i64>) {
+        match *self {
+            Assignments::One(id) => ("a.id = $1", id, None),
+            Assignments::Launch { campaign_id, at } => {
+                ("a.campaign_id = $1 AND a.assigned_at = $2", campaign_id, Some(at))
+            }
+            Assignments::Batch(batch) => {
+                ("a.source = 'code' AND a.code_id IN (SELECT id FROM codes WHERE batch_id = $1)", batch, None)
+            }
+        }
+    }
+}
+
+/// Counts assignments just made, and the activations they came with, into `changes` (which the
+/// caller writes once, after its last assignment).
+pub async fn assigned(tx: &mut Tx, which: Assignments, changes: &mut Changes) -> Result<(), AppError> {
+    count_assignments(tx, &which, true, changes).await
+}
+
+/// Counts the activation of assignments made earlier.
+pub async fn activated(tx: &mut Tx, which: Assignments, changes: &mut Changes) -> Result<(), AppError> {
+    count_assignments(tx, &which, false, changes).await
+}
+
+async fn count_assignments(
+    tx: &mut Tx,
+    which: &Assignments,
+    assigned: bool,
+    changes: &mut Changes,
+) -> Result<(), AppError> {
+    let (filter, first, second) = which.filter();
+    // Grouped in the database: a launch to a million users is a few rows here.
+    let sql = format!(
+        "SELECT a.coupon_id, {{at}} / 900000 AS q, COALESCE(k.batch_id, 0) AS b, COUNT(*)
+         FROM assignments a LEFT JOIN codes k ON k.id = a.code_id
+         WHERE {filter} AND {{at}} IS NOT NULL
+         GROUP BY a.coupon_id, {{at}} / 900000, COALESCE(k.batch_id, 0)"
+    );
+    let columns: &[(&str, bool)] =
+        if assigned { &[("a.assigned_at", true), ("a.activated_at", false)] } else { &[("a.activated_at", false)] };
+    for &(at, is_assignment) in columns {
+        let text = sql.replace("{at}", at);
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, i64)>(&text).bind(first);
+        if let Some(second) = second {
+            query = query.bind(second);
+        }
+        for (coupon_id, quarter, batch_id, n) in query.fetch_all(&mut **tx).await? {
+            let delta = if is_assignment {
+                Delta { assigned: n, ..Delta::default() }
+            } else {
+                Delta { activated: n, ..Delta::default() }
+            };
+            changes.add(Key { coupon_id, quarter, batch_id }, delta);
+        }
+    }
+    Ok(())
+}

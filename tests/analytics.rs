@@ -1,0 +1,297 @@
+//! Analytics on SQLite and PostgreSQL: the rollups, read back in any zone and range, equal a
+//! recount of the raw rows (random redemptions, stacks and reversals across DST changes); the
+//! pages' server functions and the API answer them; the CSV export streams the redemptions with
+//! cells a spreadsheet will not run.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use common::TestApp;
+use couponry::accounts::audit::Actor;
+use couponry::analytics::server::{CouponAnalytics, OverviewAnalytics};
+use couponry::analytics::{report, Figures, PeriodInput, Report};
+use couponry::db::Db;
+use couponry::redemption::cart::CartInput;
+use couponry::redemption::store::{self as redemptions, Outcome, Replayable, Request, Target};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn coupon(name: &str, zone: &str, changes: Value) -> Value {
+    let mut base = json!({
+        "name": name,
+        "currency": "INR",
+        "time_zone": zone,
+        "reward": {"type": "percent_off", "percent": 10},
+        "applies_to": {"type": "order"},
+        "audience": "all_users",
+        "distribution": {"type": "static", "code": name.to_uppercase()},
+        "activation": {"type": "time", "from": "2026-09-01T00:00:00Z"},
+        "expiry": {"type": "never"},
+        "visibility": "visible",
+        "stacking": "combinable"
+    });
+    for (k, v) in changes.as_object().expect("an object") {
+        base[k] = v.clone();
+    }
+    base
+}
+
+fn cart(rng: &mut StdRng) -> couponry::redemption::cart::Cart {
+    let input: CartInput = serde_json::from_value(json!({
+        "currency": "INR",
+        "items": [{"sku": "A", "quantity": rng.gen_range(1..4), "unit_price": rng.gen_range(100..5000) * 100}]
+    }))
+    .expect("cart input");
+    input.parse("cart").expect("a valid cart")
+}
+
+/// A raw redemption, as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct Raw {
+    coupon_id: i64,
+    user_id: String,
+    discount: i64,
+    cashback: i64,
+    status: String,
+    redeemed_at: i64,
+    reversed_at: Option<i64>,
+}
+
+/// The figures recounted from the raw rows, timestamp by timestamp, in the period's zone.
+struct Recount {
+    figures: Figures,
+    days: BTreeMap<NaiveDate, (i64, i64, i64)>,
+    heat: Vec<Vec<i64>>,
+}
+
+async fn recount(db: &Db, coupon: Option<i64>, from: NaiveDate, to: NaiveDate, tz: Tz) -> Recount {
+    let raws: Vec<Raw> = sqlx::query_as(
+        "SELECT coupon_id, user_id, discount, cashback, status, redeemed_at, reversed_at FROM redemptions ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("redemptions");
+    let assignments: Vec<(i64, i64, Option<i64>)> =
+        sqlx::query_as("SELECT coupon_id, assigned_at, activated_at FROM assignments")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    let day_of = |ms: i64| tz.timestamp_millis_opt(ms).unwrap().date_naive();
+    let inside = |ms: i64| (from..=to).contains(&day_of(ms));
+    let mine = |c: i64| coupon.is_none_or(|id| id == c);
+    let mut r = Recount { figures: Figures::default(), days: BTreeMap::new(), heat: vec![vec![0; 24]; 7] };
+    let mut discount = 0;
+    let mut cashback = 0;
+    let mut first: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    let mut first_any: BTreeMap<String, i64> = BTreeMap::new();
+    for x in &raws {
+        let f = first.entry((x.coupon_id, x.user_id.clone())).or_insert(x.redeemed_at);
+        *f = (*f).min(x.redeemed_at);
+        let f = first_any.entry(x.user_id.clone()).or_insert(x.redeemed_at);
+        *f = (*f).min(x.redeemed_at);
+        if !mine(x.coupon_id) {
+            continue;
+        }
+        if x.status == "redeemed" && inside(x.redeemed_at) {
+            r.figures.redemptions += 1;
+            discount += x.discount;
+            cashback += x.cashback;
+            let day = r.days.entry(day_of(x.redeemed_at)).or_default();
+            day.0 += 1;
+            day.2 += x.discount;
+            let local = tz.timestamp_millis_opt(x.redeemed_at).unwrap();
+            r.heat[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
+        }
+        if let Some(back) = x.reversed_at.filter(|b| inside(*b)) {
+            r.figures.reversals += 1;
+            r.days.entry(day_of(back)).or_default().1 += 1;
+        }
+    }
+    r.figures.unique_redeemers = match coupon {
+        Some(id) => first.iter().filter(|((c, _), at)| *c == id && inside(**at)).count() as i64,
+        None => first_any.values().filter(|at| inside(**at)).count() as i64,
+    };
+    for (c, assigned, activated) in assignments {
+        if mine(c) {
+            r.figures.assignments += i64::from(inside(assigned));
+            r.figures.activations += i64::from(activated.is_some_and(inside));
+        }
+    }
+    r.figures.discount_given = vec![couponry::analytics::Amount { currency: "INR".into(), minor: discount }];
+    r.figures.cashback_given = vec![couponry::analytics::Amount { currency: "INR".into(), minor: cashback }];
+    r
+}
+
+fn assert_matches(report: &Report, expected: &Recount, what: &str) {
+    let got = &report.current;
+    let e = &expected.figures;
+    assert_eq!(
+        (got.assignments, got.activations, got.redemptions, got.reversals, got.unique_redeemers),
+        (e.assignments, e.activations, e.redemptions, e.reversals, e.unique_redeemers),
+        "{what}: counts"
+    );
+    let minor = |v: &[couponry::analytics::Amount]| v.iter().map(|a| a.minor).sum::<i64>();
+    assert_eq!(minor(&got.discount_given), minor(&e.discount_given), "{what}: discount");
+    assert_eq!(minor(&got.cashback_given), minor(&e.cashback_given), "{what}: cashback");
+    assert_eq!(report.heat, expected.heat, "{what}: heat map");
+    for day in &report.days {
+        let (n, back, minor) = expected.days.get(&day.date).copied().unwrap_or_default();
+        let d = day.discount.iter().sum::<i64>();
+        assert_eq!((day.redemptions, day.reversals, d), (n, back, minor), "{what}: {}", day.date);
+    }
+}
+
+on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
+    let app = app;
+    let mut rng = StdRng::seed_from_u64(7);
+    let kolkata = app.live_coupon(coupon("Kolkata", "Asia/Kolkata", json!({}))).await;
+    let berlin =
+        app.live_coupon(coupon("Berlin", "Europe/Berlin", json!({"reward": {"type": "cashback", "percent": 5}}))).await;
+    let york = app
+        .live_coupon(coupon("York", "America/New_York", json!({"reward": {"type": "amount_off", "amount": 5000}})))
+        .await;
+    let ids = [kolkata, berlin, york];
+    let codes = ["KOLKATA", "BERLIN", "YORK"];
+    let actor = Actor::system();
+    // From a week before Europe's clocks go back (25 October) to after America's (1 November).
+    let mut at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 10, 18, 20, 0, 0).unwrap();
+    let end = Utc.with_ymd_and_hms(2026, 11, 4, 0, 0, 0).unwrap();
+    let mut made: Vec<i64> = Vec::new();
+    let mut order = 0;
+    while at < end {
+        at += Duration::minutes(rng.gen_range(1..240));
+        order += 1;
+        if !made.is_empty() && rng.gen_range(0..6) == 0 {
+            let id = made[rng.gen_range(0..made.len())];
+            redemptions::reverse(&app.db, id, &actor, at).await.expect("reversed");
+            continue;
+        }
+        let n = if rng.gen_range(0..5) == 0 { 2 } else { 1 };
+        let first = rng.gen_range(0..3);
+        let targets: Vec<Target> = (0..n).map(|k| Target::Code(codes[(first + k) % 3].into())).collect();
+        let request = Request {
+            user_id: format!("u{}", rng.gen_range(0..12)),
+            targets,
+            cart: cart(&mut rng),
+            order_id: Some(format!("o{order}")),
+        };
+        match redemptions::redeem(&app.db, &request, None, at).await.expect("redeem") {
+            Replayable::Fresh(Outcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
+            other => panic!("refused: {other:?}"),
+        }
+    }
+    assert!(made.len() > 100, "{} redemptions", made.len());
+    let now = Utc::now().timestamp_millis();
+    for zone in ["Asia/Kolkata", "Europe/Berlin", "America/New_York", "Asia/Kathmandu", "UTC"] {
+        let tz: Tz = zone.parse().unwrap();
+        for (from, to) in [("2026-10-17", "2026-11-05"), ("2026-10-25", "2026-10-25"), ("2026-11-01", "2026-11-02")] {
+            let asked = PeriodInput { from: Some(from.into()), to: Some(to.into()), zone: Some(zone.into()) };
+            let period = asked.resolve("UTC", Utc::now()).expect("a period");
+            let overview = report::overview(&app.db, &period, now).await.expect("overview");
+            let expected = recount(&app.db, None, period.from, period.to, tz).await;
+            assert_matches(&overview, &expected, &format!("all coupons, {zone} {from}..{to}"));
+            for id in ids {
+                let c = couponry::coupons::store::get(&app.db, id).await.unwrap();
+                let one = report::coupon(&app.db, &c, &period, now).await.expect("coupon report");
+                let expected = recount(&app.db, Some(id), period.from, period.to, tz).await;
+                assert_matches(&one, &expected, &format!("coupon {id}, {zone} {from}..{to}"));
+            }
+        }
+    }
+    // The top coupons add up to the overview's redemptions.
+    let asked = PeriodInput { from: Some("2026-10-17".into()), to: Some("2026-11-05".into()), zone: None };
+    let period = asked.resolve("UTC", Utc::now()).unwrap();
+    let overview = report::overview(&app.db, &period, now).await.unwrap();
+    assert_eq!(overview.top.iter().map(|t| t.redemptions).sum::<i64>(), overview.current.redemptions);
+    let previous = report::overview(&app.db, &overview.previous, now).await.unwrap();
+    let key = |f: &Figures| (f.redemptions, f.reversals, f.unique_redeemers, f.assignments, f.codes_issued);
+    assert_eq!(key(&overview.before), key(&previous.current), "the comparison is the period before");
+});
+
+on_both!(campaign_assignments_and_batches_are_counted, |app: TestApp| async move {
+    app.login_admin().await;
+    let api = app.api().await;
+    let id = app
+        .live_coupon(coupon(
+            "Welcome",
+            "Asia/Kolkata",
+            json!({"audience": "campaign", "distribution": {"type": "unique"}}),
+        ))
+        .await;
+    let (s, batch) =
+        api.post(&format!("/coupons/{id}/codes/generate"), &json!({"count": 20, "pattern": "WEL-######"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{batch}");
+    for i in 0..8 {
+        let (s, _) = api.put(&format!("/users/w{i}"), &json!({"properties": {"city": "Pune"}})).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let (s, segment) = api.post("/segments", &json!({"name": "Everyone", "rule": {"join": "all", "groups": []}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{segment}");
+    let (s, campaign) =
+        api.post("/campaigns", &json!({"name": "Welcome all", "coupon_id": id, "segment_id": segment["id"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{campaign}");
+    let (s, redeemed) = api
+        .post(
+            "/redemptions",
+            &json!({"user_id": "w3", "coupon_id": id, "order_id": "o1",
+                    "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 100000}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{redeemed}");
+
+    let (s, report) = app.call_json::<CouponAnalytics>(&json!({"id": id, "period": {}})).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let figures = &report["current"];
+    assert_eq!(figures["codes_issued"], json!(20), "{figures}");
+    assert_eq!(figures["assignments"], json!(8));
+    assert_eq!(figures["redemptions"], json!(1));
+    assert_eq!(figures["unique_redeemers"], json!(1));
+    assert_eq!(figures["redemption_rate"], json!(0.125));
+    assert_eq!(report["batches"][0]["assigned"], json!(8), "{}", report["batches"]);
+    assert_eq!(report["batches"][0]["redeemed"], json!(1));
+    assert!(report["charts"]["daily"].as_str().unwrap().contains("\"series\""));
+
+    let (s, overview) = app.call_json::<OverviewAnalytics>(&json!({"period": {"zone": "Mars/Base"}})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{overview}");
+    assert!(common::field_error(&overview, "zone").is_some(), "{overview}");
+    let (s, overview) = app.call_json::<OverviewAnalytics>(&json!({"period": {}})).await;
+    assert_eq!(s, StatusCode::OK, "{overview}");
+    assert_eq!(overview["period"]["zone"], json!("Asia/Kolkata"), "the zone coupons use");
+    assert_eq!(overview["top"][0]["id"], json!(id));
+});
+
+on_both!(redemptions_export_streams_safe_csv, |app: TestApp| async move {
+    let id = app.live_coupon(coupon("Export", "Asia/Kolkata", json!({}))).await;
+    let api = app.api().await;
+    for (i, user) in ["=HYPERLINK(\"http://evil\")", "+91 phone", "plain"].into_iter().enumerate() {
+        let (s, body) = api
+            .post(
+                "/redemptions",
+                &json!({"user_id": user, "code": "EXPORT", "order_id": format!("@order-{i}"),
+                        "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 100000}]}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let path = format!("/coupons/{id}/redemptions.csv");
+    assert_eq!(app.get(&path).await.0, StatusCode::UNAUTHORIZED, "needs a session");
+    app.login_admin().await;
+    let (s, csv) = app.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("redemption_id,redeemed_at,user_id,order_id,code"), "{csv}");
+    assert!(lines[1].contains(",\"'=HYPERLINK(\"\"http://evil\"\")\",'@order-0,EXPORT,INR,100,0,redeemed,,"), "{csv}");
+    assert!(lines[2].contains(",'+91 phone,'@order-1,"), "{csv}");
+    assert!(lines[1].contains("+05:30"), "times in the coupon's zone: {csv}");
+    let (s, empty) = app.get(&format!("{path}?from=2026-01-01&to=2026-01-31")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(empty.lines().count(), 1, "only the header: {empty}");
+    let (s, _) = app.get(&format!("{path}?from=2026-02-30")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+});
