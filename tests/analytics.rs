@@ -295,3 +295,21 @@ on_both!(redemptions_export_streams_safe_csv, |app: TestApp| async move {
     let (s, _) = app.get(&format!("{path}?from=2026-02-30")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_fills_a_fresh_database_once() {
+    let app = TestApp::spawn(common::Flavor::Sqlite).await;
+    let now = Utc::now();
+    let filled = couponry::analytics::demo::fill(&app.db, now).await.expect("demo data").expect("a fresh database");
+    assert_eq!(filled.users, 1200);
+    assert!(filled.redemptions > 3000, "{filled:?}");
+    assert!(filled.reversals > 20, "{filled:?}");
+    assert!(couponry::analytics::demo::fill(&app.db, now).await.expect("second run").is_none(), "only once");
+    let asked = PeriodInput { from: None, to: None, zone: Some("Asia/Kolkata".into()) };
+    let period = asked.resolve("UTC", now).unwrap();
+    let overview = report::overview(&app.db, &period, now.timestamp_millis()).await.unwrap();
+    let expected = recount(&app.db, None, period.from, period.to, "Asia/Kolkata".parse().unwrap()).await;
+    assert_matches(&overview, &expected, "demo overview");
+    assert_eq!(overview.top.len(), 4, "every demo coupon was redeemed");
+    assert!(app.count("assignments").await > 50, "the campaign assigned the welcome coupon");
+}

@@ -1,9 +1,9 @@
 //! The report's charts as ECharts options, built with charming. Each has a tooltip, named axes
 //! and an ARIA description; the page shows the same numbers as tables beside them.
 
-use charming::component::{Axis, Grid, Legend, VisualMap};
+use charming::component::{Axis, Grid, Legend, Title, VisualMap};
 use charming::datatype::DataPoint;
-use charming::element::{AxisType, Orient, Sort, SplitArea, Tooltip, Trigger};
+use charming::element::{AxisType, Orient, SplitArea, TextStyle, Tooltip, Trigger};
 use charming::series::{Bar, Funnel, Heatmap, Line};
 use charming::Chart;
 
@@ -11,12 +11,21 @@ use super::{Charts, Report, WEEKDAYS};
 use crate::money::Currency;
 
 pub fn all(r: &Report) -> Charts {
+    let f = &r.current;
     Charts {
         daily: json(daily(r)),
         heat: json(heat(r)),
-        funnel: json(funnel(r)),
-        top: json(top(r)),
-        batches: json(batches(r)),
+        funnel: if f.assignments == 0 && f.activations == 0 {
+            json(empty("Nobody was assigned this coupon in this period"))
+        } else {
+            funnel(r)
+        },
+        top: json(if r.top.is_empty() { empty("No redemptions in this period") } else { top(r) }),
+        batches: json(if r.batches.is_empty() {
+            empty("No codes from batches were assigned or redeemed in this period")
+        } else {
+            batches(r)
+        }),
     }
 }
 
@@ -24,11 +33,24 @@ fn json(chart: Chart) -> String {
     serde_json::to_string(&chart).unwrap_or_else(|_| "{}".into())
 }
 
+/// A chart with nothing to draw says so where the chart would be.
+fn empty(message: &str) -> Chart {
+    Chart::new().title(
+        Title::new()
+            .text(message)
+            .left("center")
+            .top("middle")
+            .text_style(TextStyle::new().font_size(13).font_weight("normal").color("#5b6478")),
+    )
+}
+
 fn base() -> Chart {
-    Chart::new()
-        .aria(charming::component::Aria::new().enabled(true))
-        .grid(Grid::new().left(64).right(72).top(40).bottom(64))
-        .legend(Legend::new().bottom(0))
+    Chart::new().aria(charming::component::Aria::new().enabled(true)).legend(Legend::new().bottom(0))
+}
+
+/// The plot area of a chart with axes, leaving room for axis names and the legend.
+fn grid() -> Grid {
+    Grid::new().left(16).right(24).top(40).bottom(40).contain_label(true)
 }
 
 /// Redemptions and reversals per day (bars, left axis) and discount per day (line, right axis,
@@ -36,6 +58,7 @@ fn base() -> Chart {
 fn daily(r: &Report) -> Chart {
     let dates: Vec<String> = r.days.iter().map(|d| d.date.format("%b %-d").to_string()).collect();
     let mut chart = base()
+        .grid(grid())
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .x_axis(Axis::new().type_(AxisType::Category).data(dates))
         .y_axis(Axis::new().type_(AxisType::Value).name("Redemptions").min_interval(1))
@@ -71,7 +94,7 @@ fn heat(r: &Report) -> Chart {
     Chart::new()
         .aria(charming::component::Aria::new().enabled(true))
         .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .grid(Grid::new().left(56).right(24).top(16).bottom(72))
+        .grid(Grid::new().left(56).right(72).top(16).bottom(48))
         .x_axis(
             Axis::new()
                 .type_(AxisType::Category)
@@ -89,36 +112,34 @@ fn heat(r: &Report) -> Chart {
                 .split_area(SplitArea::new().show(true)),
         )
         .visual_map(
-            VisualMap::new()
-                .min(0)
-                .max(max as f64)
-                .calculable(true)
-                .orient(Orient::Horizontal)
-                .left("center")
-                .bottom(0),
+            VisualMap::new().min(0).max(max as f64).calculable(true).orient(Orient::Vertical).right(0).top("middle"),
         )
         .series(Heatmap::new().name("Redemptions").data(cells))
 }
 
-/// Assigned → activated → redeemed.
-fn funnel(r: &Report) -> Chart {
+/// Assigned → activated → redeemed, in that order whatever the numbers.
+fn funnel(r: &Report) -> String {
     let f = &r.current;
-    Chart::new()
+    let chart = Chart::new()
         .aria(charming::component::Aria::new().enabled(true))
         .tooltip(Tooltip::new().trigger(Trigger::Item))
         .legend(Legend::new().bottom(0))
-        .series(Funnel::new().name("Funnel").sort(Sort::None).min_size("8%").top(16).bottom(40).data(vec![
+        .series(Funnel::new().name("Funnel").min_size("8%").top(16).bottom(40).data(vec![
             (f.assignments as f64, "Assigned"),
             (f.activations as f64, "Activated"),
             (f.unique_redeemers as f64, "Redeemed"),
-        ]))
+        ]));
+    // charming writes `Sort::None` as null, which ECharts reads as its default, descending.
+    let mut option = serde_json::to_value(&chart).unwrap_or_default();
+    option["series"][0]["sort"] = serde_json::Value::from("none");
+    option.to_string()
 }
 
 /// The coupons with the most redemptions in the period.
 fn top(r: &Report) -> Chart {
     base()
         .legend(Legend::new().show(false))
-        .grid(Grid::new().left(160).right(32).top(16).bottom(32))
+        .grid(Grid::new().left(16).right(48).top(16).bottom(32).contain_label(true))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .x_axis(Axis::new().type_(AxisType::Value).name("Redemptions").min_interval(1))
         .y_axis(
@@ -130,6 +151,7 @@ fn top(r: &Report) -> Chart {
 /// Codes of each batch assigned and redeemed in the period.
 fn batches(r: &Report) -> Chart {
     base()
+        .grid(grid())
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .x_axis(Axis::new().type_(AxisType::Category).data(r.batches.iter().map(|b| b.label.clone()).collect()))
         .y_axis(Axis::new().type_(AxisType::Value).name("Codes").min_interval(1))

@@ -96,42 +96,15 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
         filled.users += 1;
     }
 
-    live(
-        db,
-        coupon(
-            "Festive 20% off",
-            start,
-            json!({
-                "reward": {"type": "percent_off", "percent": 20, "max_discount": 50000},
-                "distribution": {"type": "static", "code": "FESTIVE20"},
-            }),
-        )?,
-    )
-    .await?;
-    live(
-        db,
-        coupon(
-            "Free delivery",
-            start,
-            json!({
-                "reward": {"type": "amount_off", "amount": 4900},
-                "distribution": {"type": "static", "code": "FREEDEL"},
-            }),
-        )?,
-    )
-    .await?;
-    live(
-        db,
-        coupon(
-            "5% cashback",
-            start,
-            json!({
-                "reward": {"type": "cashback", "percent": 5, "max_points": 20000},
-                "distribution": {"type": "static", "code": "CASH5"},
-            }),
-        )?,
-    )
-    .await?;
+    let open_to_all = [
+        ("Festive 20% off", json!({"type": "percent_off", "percent": 20, "max_discount": 50000}), "FESTIVE20"),
+        ("Free delivery", json!({"type": "amount_off", "amount": 4900}), "FREEDEL"),
+        ("5% cashback", json!({"type": "cashback", "percent": 5, "max_points": 20000}), "CASH5"),
+    ];
+    for (name, reward, code) in open_to_all {
+        let changes = json!({"reward": reward, "distribution": {"type": "static", "code": code}});
+        live(db, coupon(name, start, changes)?).await?;
+    }
     let welcome = live(
         db,
         coupon(
@@ -154,8 +127,8 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
         "name": "Mumbai and Pune",
         "description": "Shoppers in the two launch cities",
         "rule": {"join": "any", "groups": [
-            {"join": "all", "conditions": [{"field": "city", "op": "eq", "value": "Mumbai"}]},
-            {"join": "all", "conditions": [{"field": "city", "op": "eq", "value": "Pune"}]}
+            {"join": "all", "conditions": [{"property": "city", "op": "eq", "value": "Mumbai"}]},
+            {"join": "all", "conditions": [{"property": "city", "op": "eq", "value": "Pune"}]}
         ]}
     }))
     .map_err(|e| AppError::Conflict(format!("demo segment: {e}")))?;

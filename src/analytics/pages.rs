@@ -152,7 +152,7 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
         }
     });
     let overview = subject == Subject::All;
-    let chart = |pick: fn(&Report) -> String| Signal::derive(move || data.with(|r| pick(r)));
+    let chart = |pick: fn(&Report) -> String| Signal::derive(move || data.with(pick));
     view! {
         <Title text=title.clone() />
         <p class="crumbs">{back}</p>
@@ -178,48 +178,39 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
             {move || data.with(|r| kpis(r).into_iter().map(kpi_card).collect_view())}
         </div>
         <div class="chart-grid">
-            <section class="card chart-card wide">
-                <h2>"Redemptions and discount per day"</h2>
-                <EChart option=chart(|r| r.charts.daily.clone()) label="Redemptions, reversals and discount per day" testid="chart-daily" />
-                <details class="table-view">
-                    <summary>"Table"</summary>
-                    {move || data.with(daily_table)}
-                </details>
-            </section>
-            <section class="card chart-card">
-                <h2>"When people redeem"</h2>
-                <EChart option=chart(|r| r.charts.heat.clone()) label="Redemptions by weekday and hour" testid="chart-heat" />
-                <details class="table-view">
-                    <summary>"Table"</summary>
-                    {move || data.with(heat_table)}
-                </details>
-            </section>
-            <section class="card chart-card">
-                <h2>"Funnel"</h2>
-                <EChart option=chart(|r| r.charts.funnel.clone()) label="Assigned, activated, redeemed" testid="chart-funnel" />
-                <details class="table-view">
-                    <summary>"Table"</summary>
-                    {move || data.with(|r| funnel_table(&r.current))}
-                </details>
-            </section>
+            <ChartCard
+                title="Redemptions and discount per day"
+                wide=true
+                option=chart(|r| r.charts.daily.clone())
+                testid="chart-daily"
+                table=Callback::new(move |()| data.with(daily_table))
+            />
+            <ChartCard
+                title="When people redeem"
+                option=chart(|r| r.charts.heat.clone())
+                testid="chart-heat"
+                table=Callback::new(move |()| data.with(heat_table))
+            />
+            <ChartCard
+                title="Funnel: assigned, activated, redeemed"
+                option=chart(|r| r.charts.funnel.clone())
+                testid="chart-funnel"
+                table=Callback::new(move |()| data.with(|r| funnel_table(&r.current)))
+            />
             {overview.then(|| view! {
-                <section class="card chart-card">
-                    <h2>"Top coupons"</h2>
-                    <EChart option=chart(|r| r.charts.top.clone()) label="Coupons with the most redemptions" testid="chart-top" />
-                    <details class="table-view">
-                        <summary>"Table"</summary>
-                        {move || data.with(top_table)}
-                    </details>
-                </section>
+                <ChartCard
+                    title="Top coupons"
+                    option=chart(|r| r.charts.top.clone())
+                    testid="chart-top"
+                    table=Callback::new(move |()| data.with(top_table))
+                />
             })}
-            <section class="card chart-card">
-                <h2>"Batch usage"</h2>
-                <EChart option=chart(|r| r.charts.batches.clone()) label="Codes assigned and redeemed per batch" testid="chart-batches" />
-                <details class="table-view">
-                    <summary>"Table"</summary>
-                    {move || data.with(batch_table)}
-                </details>
-            </section>
+            <ChartCard
+                title="Batch usage"
+                option=chart(|r| r.charts.batches.clone())
+                testid="chart-batches"
+                table=Callback::new(move |()| data.with(batch_table))
+            />
         </div>
     }
 }
@@ -411,6 +402,28 @@ fn batch_table(r: &Report) -> AnyView {
         </table>
     }
     .into_any()
+}
+
+/// A chart with its title and, folded under it, a table of the same numbers (for screen readers,
+/// copying, and pages without JavaScript).
+#[component]
+fn ChartCard(
+    title: &'static str,
+    option: Signal<String>,
+    testid: &'static str,
+    table: Callback<(), AnyView>,
+    #[prop(optional)] wide: bool,
+) -> impl IntoView {
+    view! {
+        <section class="card chart-card" class:wide=wide>
+            <h2>{title}</h2>
+            <EChart option label=title testid />
+            <details class="table-view">
+                <summary>"Table"</summary>
+                {move || table.run(())}
+            </details>
+        </section>
+    }
 }
 
 /// An ECharts chart drawn in the browser from an option built on the server; redrawn whenever
