@@ -313,3 +313,31 @@ async fn demo_data_fills_a_fresh_database_once() {
     assert_eq!(overview.top.len(), 4, "every demo coupon was redeemed");
     assert!(app.count("assignments").await > 50, "the campaign assigned the welcome coupon");
 }
+
+on_both!(currencies_are_never_added_together, |app: TestApp| async move {
+    app.live_coupon(coupon("Rupees", "Asia/Kolkata", json!({}))).await;
+    let dollars = app.live_coupon(coupon("Dollars", "America/New_York", json!({"currency": "USD"}))).await;
+    let api = app.api().await;
+    for (code, currency, price) in [("RUPEES", "INR", 100_000), ("DOLLARS", "USD", 5_000), ("DOLLARS", "USD", 7_000)] {
+        let (s, body) = api
+            .post(
+                "/redemptions",
+                &json!({"user_id": format!("c{price}"), "code": code, "order_id": format!("o{price}"),
+                        "cart": {"currency": currency, "items": [{"sku": "A", "quantity": 1, "unit_price": price}]}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let period = PeriodInput::default().resolve("UTC", Utc::now()).unwrap();
+    let now = Utc::now().timestamp_millis();
+    let all = report::overview(&app.db, &period, now).await.unwrap();
+    let given: Vec<(String, i64)> = all.current.discount_given.iter().map(|a| (a.currency.clone(), a.minor)).collect();
+    assert_eq!(given, vec![("INR".into(), 10_000), ("USD".into(), 1_200)], "most discount first");
+    assert_eq!(all.current.redemptions, 3);
+    let today = all.days.last().unwrap();
+    assert_eq!(today.discount, vec![10_000, 1_200]);
+    let usd = couponry::coupons::store::get(&app.db, dollars).await.unwrap();
+    let one = report::coupon(&app.db, &usd, &period, now).await.unwrap();
+    assert_eq!(one.current.discount_given, vec![couponry::analytics::Amount { currency: "USD".into(), minor: 1_200 }]);
+    assert_eq!(one.current.redemptions, 2);
+});
