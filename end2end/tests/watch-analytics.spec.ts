@@ -1,6 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { createApiKey, hydrated, liveCoupon, login, shot } from "./helpers";
 
+// Runs last (journeys run in file-name order on one server): it adds a coupon, and the builder
+// journey expects an empty coupon list.
+
 // A product manager watches a coupon's analytics while the shop redeems through the API: the
 // figures, the chart and its table change without a reload.
 test("analytics update live while redemptions come in", async ({ page, request }) => {
