@@ -256,6 +256,17 @@ on_both!(campaign_assignments_and_batches_are_counted, |app: TestApp| async move
     assert_eq!(report["batches"][0]["redeemed"], json!(1));
     assert!(report["charts"]["daily"].as_str().unwrap().contains("\"series\""));
 
+    // A redeemer of a coupon open to everyone is not part of any funnel.
+    app.live_coupon(coupon("Open", "Asia/Kolkata", json!({}))).await;
+    let (s, open) = api
+        .post(
+            "/redemptions",
+            &json!({"user_id": "walk-in", "code": "OPEN", "order_id": "o2",
+                    "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 100000}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{open}");
+
     let (s, overview) = app.call_json::<OverviewAnalytics>(&json!({"period": {"zone": "Mars/Base"}})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{overview}");
     assert!(common::field_error(&overview, "zone").is_some(), "{overview}");
@@ -263,6 +274,8 @@ on_both!(campaign_assignments_and_batches_are_counted, |app: TestApp| async move
     assert_eq!(s, StatusCode::OK, "{overview}");
     assert_eq!(overview["period"]["zone"], json!("Asia/Kolkata"), "the zone coupons use");
     assert_eq!(overview["top"][0]["id"], json!(id));
+    assert_eq!(overview["current"]["unique_redeemers"], json!(2));
+    assert_eq!(overview["current"]["redemption_rate"], json!(0.125), "{}", overview["current"]);
 });
 
 on_both!(redemptions_export_streams_safe_csv, |app: TestApp| async move {

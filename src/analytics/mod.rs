@@ -45,7 +45,8 @@ pub struct Figures {
     /// One amount per currency (coupons in several currencies are never added together).
     pub discount_given: Vec<Amount>,
     pub cashback_given: Vec<Amount>,
-    /// Unique redeemers per assignment, when the period has assignments.
+    /// Unique redeemers per assignment, when the period has assignments (across coupons: of the
+    /// coupons assigned in the period, since redeemers of open coupons were never assigned).
     pub redemption_rate: Option<f64>,
 }
 

@@ -101,15 +101,22 @@ async fn codes_issued(db: &Db, scope: Scope, (from, to): (i64, i64)) -> Result<i
     Ok(query.fetch_one(db.pool()).await?)
 }
 
-async fn top_coupons(db: &Db, (from_q, to_q): (i64, i64)) -> Result<Vec<TopCoupon>, AppError> {
-    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT a.coupon_id, c.name, c.currency, CAST(SUM(a.redeemed) AS BIGINT), CAST(SUM(a.discount) AS BIGINT)
+/// Each coupon's sums over a range: the top coupons, and the overview's redemption rate.
+struct CouponSums {
+    top: TopCoupon,
+    assigned: i64,
+    new_redeemers: i64,
+}
+
+async fn per_coupon(db: &Db, (from_q, to_q): (i64, i64)) -> Result<Vec<CouponSums>, AppError> {
+    type Row = (i64, String, String, i64, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.coupon_id, c.name, c.currency, CAST(SUM(a.redeemed) AS BIGINT), CAST(SUM(a.discount) AS BIGINT),
+                CAST(SUM(a.assigned) AS BIGINT), CAST(SUM(a.new_redeemers) AS BIGINT)
          FROM coupon_activity a JOIN coupons c ON c.id = a.coupon_id
          WHERE a.quarter >= $1 AND a.quarter < $2
          GROUP BY a.coupon_id, c.name, c.currency
-         HAVING SUM(a.redeemed) > 0
-         ORDER BY 4 DESC, 1
-         LIMIT 10",
+         ORDER BY 4 DESC, 1",
     )
     .bind(from_q)
     .bind(to_q)
@@ -117,13 +124,20 @@ async fn top_coupons(db: &Db, (from_q, to_q): (i64, i64)) -> Result<Vec<TopCoupo
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, currency, redemptions, minor)| TopCoupon {
-            id,
-            name,
-            redemptions,
-            discount: Amount { currency, minor },
+        .map(|(id, name, currency, redemptions, minor, assigned, new_redeemers)| CouponSums {
+            top: TopCoupon { id, name, redemptions, discount: Amount { currency, minor } },
+            assigned,
+            new_redeemers,
         })
         .collect())
+}
+
+/// Across coupons, the rate counts only coupons that were assigned in the range: people
+/// redeeming a coupon open to everyone were never in any funnel.
+fn assigned_rate(coupons: &[CouponSums]) -> Option<f64> {
+    let (redeemers, assigned) =
+        coupons.iter().filter(|c| c.assigned > 0).fold((0, 0), |(r, a), c| (r + c.new_redeemers, a + c.assigned));
+    (assigned > 0).then(|| redeemers as f64 / assigned as f64)
 }
 
 /// The code batches with the most redemptions in the period (of the coupon, or of all).
@@ -282,13 +296,18 @@ async fn build(
             discount: currencies.iter().map(|c| discount.get(c).copied().unwrap_or(0)).collect(),
         })
         .collect();
+    let batches = batch_usage(db, scope, (from_q, to_q)).await?;
+    let mut current = current.figures(codes_issued(db, scope, now_ms_bounds).await?, &currencies);
+    let mut before = before.figures(codes_issued(db, scope, before_ms_bounds).await?, &currencies);
     let top = match scope {
-        Scope::All => top_coupons(db, (from_q, to_q)).await?,
+        Scope::All => {
+            let now_coupons = per_coupon(db, (from_q, to_q)).await?;
+            current.redemption_rate = assigned_rate(&now_coupons);
+            before.redemption_rate = assigned_rate(&per_coupon(db, (before_from_q, from_q)).await?);
+            now_coupons.into_iter().map(|c| c.top).filter(|t| t.redemptions > 0).take(10).collect()
+        }
         Scope::Coupon(_) => Vec::new(),
     };
-    let batches = batch_usage(db, scope, (from_q, to_q)).await?;
-    let current = current.figures(codes_issued(db, scope, now_ms_bounds).await?, &currencies);
-    let before = before.figures(codes_issued(db, scope, before_ms_bounds).await?, &currencies);
     let mut report = Report {
         coupon,
         period: period.clone(),
