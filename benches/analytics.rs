@@ -43,7 +43,10 @@ async fn fill(db: &Db, n: i64, now: i64) {
                 format!("WITH RECURSIVE s(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM s WHERE i < {last}) "),
                 "s".to_string(),
             ),
-            Backend::Postgres => (String::new(), format!("generate_series({first}, {last}) AS s(i)")),
+            // BIGINT: `i * 7919` passes the int4 range.
+            Backend::Postgres => {
+                (String::new(), format!("generate_series(CAST({first} AS BIGINT), CAST({last} AS BIGINT)) AS s(i)"))
+            }
         };
         let at = format!("({start} + i * {step} + (i * 7919) % {step})");
         let sql = format!(
@@ -106,7 +109,7 @@ struct Row {
 async fn bench(label: &str, url: &str, n: i64) -> (Vec<Row>, Duration) {
     let db = Db::connect(url, 4).await.expect("db");
     for k in 0..COUPONS {
-        unique_coupon(&db, &format!("Bench coupon {k}"), "all_users").await;
+        unique_coupon(&db, &format!("Bench coupon {k}"), "campaign").await;
     }
     let now = Utc::now().timestamp_millis();
     let start = Instant::now();

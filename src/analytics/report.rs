@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, TimeZone, Timelike};
+use chrono::{NaiveDate, TimeZone};
 
 use super::rollup::QUARTER_MS;
 use super::{charts, Amount, BatchUse, Day, Figures, Period, Report, TopCoupon};
@@ -27,10 +27,59 @@ impl Scope {
     }
 }
 
-/// One quarter hour's sums, in one currency.
+/// A stretch of quarter hours `[from, to)` over which the zone's offset from UTC stays `offset`
+/// quarter hours: there, local days and hours are plain integer arithmetic the database can
+/// group by, so a year of rollups comes back as a few hundred rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stretch {
+    from: i64,
+    to: i64,
+    offset: i64,
+}
+
+fn offset_at(tz: &chrono_tz::Tz, quarter: i64) -> i64 {
+    use chrono::Offset;
+    tz.timestamp_millis_opt(quarter * QUARTER_MS)
+        .single()
+        .map_or(0, |t| i64::from(t.offset().fix().local_minus_utc()) / 900)
+}
+
+/// Splits `[from, to)` where the zone's offset changes (a few times a year at most), found by
+/// checking each day and narrowing down to the quarter hour.
+fn stretches(tz: &chrono_tz::Tz, from: i64, to: i64) -> Vec<Stretch> {
+    const DAY: i64 = 96;
+    let mut out = Vec::new();
+    let (mut start, mut offset) = (from, offset_at(tz, from));
+    let mut probe = from;
+    while probe < to {
+        let next = (probe + DAY).min(to);
+        if next < to && offset_at(tz, next) != offset || next == to && offset_at(tz, to - 1) != offset {
+            // The change lies in (probe, next]: the first quarter with another offset.
+            let (mut lo, mut hi) = (probe, next.min(to - 1));
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if offset_at(tz, mid) == offset {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.push(Stretch { from: start, to: hi, offset });
+            start = hi;
+            offset = offset_at(tz, hi);
+            probe = hi;
+            continue;
+        }
+        probe = next;
+    }
+    out.push(Stretch { from: start, to, offset });
+    out
+}
+
+/// One local day's sums in one currency; `day` counts days since 1970-01-01 in the zone.
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct QuarterRow {
-    quarter: i64,
+struct DayRow {
+    day: i64,
     currency: String,
     assigned: i64,
     activated: i64,
@@ -42,26 +91,59 @@ struct QuarterRow {
     new_customers: i64,
 }
 
-/// The sums of each quarter hour in `[from_q, to_q)`, one currency at a time: coupons in one
-/// currency (the usual case) are summed with no join at all, and the overview's scan reads only
-/// the covering index on `quarter`.
-async fn quarters(db: &Db, scope: Scope, from_q: i64, to_q: i64) -> Result<Vec<QuarterRow>, AppError> {
-    let currencies: Vec<String> = match scope {
-        Scope::Coupon(id) => {
-            sqlx::query_scalar("SELECT currency FROM coupons WHERE id = $1").bind(id).fetch_all(db.pool()).await?
-        }
+/// The currencies a scope's coupons are in, with the filter that picks one of them (bound as
+/// `$4`; none is needed when every coupon shares one currency, the usual case).
+async fn currencies_of(db: &Db, scope: Scope) -> Result<(Vec<String>, &'static str), AppError> {
+    Ok(match scope {
+        Scope::Coupon(id) => (
+            sqlx::query_scalar("SELECT currency FROM coupons WHERE id = $1").bind(id).fetch_all(db.pool()).await?,
+            "a.coupon_id = $4 AND ",
+        ),
         Scope::All => {
-            sqlx::query_scalar("SELECT DISTINCT currency FROM coupons ORDER BY currency").fetch_all(db.pool()).await?
+            let all: Vec<String> = sqlx::query_scalar("SELECT DISTINCT currency FROM coupons ORDER BY currency")
+                .fetch_all(db.pool())
+                .await?;
+            let filter =
+                if all.len() > 1 { "a.coupon_id IN (SELECT id FROM coupons WHERE currency = $4) AND " } else { "" };
+            (all, filter)
         }
-    };
-    let filter = match (scope, currencies.len()) {
-        (Scope::Coupon(_), _) => "a.coupon_id = $3 AND ",
-        (Scope::All, 1) => "",
-        (Scope::All, _) => "a.coupon_id IN (SELECT id FROM coupons WHERE currency = $3) AND ",
-    };
-    // PostgreSQL sums BIGINT into NUMERIC: cast back so both databases answer integers.
-    let sql = format!(
-        "SELECT a.quarter, '' AS currency,
+    })
+}
+
+/// Runs a grouped read once per currency and stretch: `$1`/`$2` the stretch, `$3` its offset,
+/// `$4` the coupon or currency when the filter needs one.
+async fn per_stretch<T>(
+    db: &Db,
+    scope: Scope,
+    sql: &str,
+    spans: &[Stretch],
+    mut each: impl FnMut(&str, T),
+) -> Result<(), AppError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let (currencies, filter) = currencies_of(db, scope).await?;
+    let sql = sql.replace("{filter}", filter);
+    for currency in &currencies {
+        for span in spans {
+            let mut query = sqlx::query_as::<_, T>(&sql).bind(span.from).bind(span.to).bind(span.offset);
+            match scope {
+                Scope::Coupon(id) => query = query.bind(id),
+                Scope::All if !filter.is_empty() => query = query.bind(currency.clone()),
+                Scope::All => {}
+            }
+            for row in query.fetch_all(db.pool()).await? {
+                each(currency, row);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sums of each local day, per currency. PostgreSQL sums BIGINT into NUMERIC: cast back so
+/// both databases answer integers.
+async fn day_rows(db: &Db, scope: Scope, spans: &[Stretch]) -> Result<Vec<DayRow>, AppError> {
+    let sql = "SELECT (a.quarter + $3) / 96 AS day, '' AS currency,
                 CAST(SUM(a.assigned) AS BIGINT) AS assigned, CAST(SUM(a.activated) AS BIGINT) AS activated,
                 CAST(SUM(a.redeemed) AS BIGINT) AS redeemed, CAST(SUM(a.discount) AS BIGINT) AS discount,
                 CAST(SUM(a.cashback) AS BIGINT) AS cashback, CAST(SUM(a.reversals) AS BIGINT) AS reversals,
@@ -69,23 +151,29 @@ async fn quarters(db: &Db, scope: Scope, from_q: i64, to_q: i64) -> Result<Vec<Q
                 CAST(SUM(a.new_customers) AS BIGINT) AS new_customers
          FROM coupon_activity a
          WHERE {filter}a.quarter >= $1 AND a.quarter < $2
-         GROUP BY a.quarter"
-    );
+         GROUP BY 1";
     let mut rows = Vec::new();
-    for currency in currencies {
-        let mut query = sqlx::query_as::<_, QuarterRow>(&sql).bind(from_q).bind(to_q);
-        match scope {
-            Scope::Coupon(id) => query = query.bind(id),
-            Scope::All if !filter.is_empty() => query = query.bind(currency.clone()),
-            Scope::All => {}
-        }
-        let mut part = query.fetch_all(db.pool()).await?;
-        for row in &mut part {
-            row.currency.clone_from(&currency);
-        }
-        rows.append(&mut part);
-    }
+    per_stretch(db, scope, sql, spans, |currency, mut row: DayRow| {
+        row.currency = currency.to_string();
+        rows.push(row);
+    })
+    .await?;
     Ok(rows)
+}
+
+/// Redemptions by local weekday (Monday first) and hour. Hour 0 of 1970-01-01 was a Thursday.
+async fn heat_rows(db: &Db, scope: Scope, spans: &[Stretch]) -> Result<Vec<Vec<i64>>, AppError> {
+    let sql = "SELECT ((a.quarter + $3) / 4) % 168 AS hour, CAST(SUM(a.redeemed) AS BIGINT) AS redeemed
+         FROM coupon_activity a
+         WHERE {filter}a.quarter >= $1 AND a.quarter < $2
+         GROUP BY 1";
+    let mut heat = vec![vec![0i64; 24]; 7];
+    per_stretch(db, scope, sql, spans, |_, (hour, redeemed): (i64, i64)| {
+        let weekday = (hour / 24 + 3).rem_euclid(7) as usize;
+        heat[weekday][hour.rem_euclid(24) as usize] += redeemed;
+    })
+    .await?;
+    Ok(heat)
 }
 
 async fn codes_issued(db: &Db, scope: Scope, (from, to): (i64, i64)) -> Result<i64, AppError> {
@@ -189,7 +277,7 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, r: &QuarterRow, scope: Scope) {
+    fn add(&mut self, r: &DayRow, scope: Scope) {
         self.assigned += r.assigned;
         self.activated += r.activated;
         self.redeemed += r.redeemed;
@@ -255,28 +343,28 @@ async fn build(
     let (now_ms_bounds, before_ms_bounds) = (period.bounds_ms(), previous.bounds_ms());
     let (from_q, to_q) = quarter_bounds(now_ms_bounds);
     let before_from_q = quarter_bounds(before_ms_bounds).0;
-    let rows = quarters(db, scope, before_from_q, to_q).await?;
-
     let tz = period.tz();
+    let rows = day_rows(db, scope, &stretches(&tz, before_from_q, to_q)).await?;
+    let heat = heat_rows(db, scope, &stretches(&tz, from_q, to_q)).await?;
+
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let day_count = period.days() as usize;
     let mut current = Sums::default();
     let mut before = Sums::default();
     let mut per_day: Vec<(i64, i64, BTreeMap<String, i64>)> = vec![(0, 0, BTreeMap::new()); day_count];
-    let mut heat = vec![vec![0i64; 24]; 7];
     for r in &rows {
-        if r.quarter < from_q {
+        let date = epoch + chrono::Days::new(r.day.max(0) as u64);
+        if date < period.from {
             before.add(r, scope);
             continue;
         }
         current.add(r, scope);
-        let Some(local) = tz.timestamp_millis_opt(r.quarter * QUARTER_MS).single() else { continue };
-        let index = (local.date_naive() - period.from).num_days();
+        let index = (date - period.from).num_days();
         if let Some(day) = usize::try_from(index).ok().and_then(|i| per_day.get_mut(i)) {
             day.0 += r.redeemed;
             day.1 += r.reversals;
             *day.2.entry(r.currency.clone()).or_default() += r.discount;
         }
-        heat[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += r.redeemed;
     }
     // Currencies with the most discount first; a coupon's own currency always shows.
     let mut by_discount: Vec<(String, i64)> = current.discount.iter().map(|(c, m)| (c.clone(), *m)).collect();
@@ -324,4 +412,29 @@ async fn build(
     };
     report.charts = charts::all(&report);
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(y: i32, m: u32, d: u32, h: u32) -> i64 {
+        chrono::Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().timestamp_millis() / QUARTER_MS
+    }
+
+    #[test]
+    fn a_year_splits_where_the_clocks_change() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let spans = stretches(&berlin, q(2026, 1, 1, 0), q(2027, 1, 1, 0));
+        let offsets: Vec<i64> = spans.iter().map(|s| s.offset).collect();
+        assert_eq!(offsets, vec![4, 8, 4], "winter, summer, winter (quarter hours east of UTC)");
+        assert_eq!(spans[1].from, q(2026, 3, 29, 1), "01:00 UTC on the last Sunday of March");
+        assert_eq!(spans[1].to, q(2026, 10, 25, 1));
+        assert!(spans.windows(2).all(|w| w[0].to == w[1].from), "no gaps, no overlaps");
+        let kathmandu: chrono_tz::Tz = "Asia/Kathmandu".parse().unwrap();
+        assert_eq!(
+            stretches(&kathmandu, q(2026, 1, 1, 0), q(2026, 2, 1, 0)),
+            vec![Stretch { from: q(2026, 1, 1, 0), to: q(2026, 2, 1, 0), offset: 23 }]
+        );
+    }
 }
