@@ -87,8 +87,8 @@ where
 async fn naive(db: &Db, coupon: Option<i64>, (from, to): (i64, i64)) {
     let filter = if coupon.is_some() { "coupon_id = $3 AND " } else { "" };
     let sql = format!(
-        "SELECT (redeemed_at + 19800000) / 86400000 AS d, COUNT(*), SUM(discount), SUM(cashback),
-                COUNT(DISTINCT user_id)
+        "SELECT (redeemed_at + 19800000) / 86400000 AS d, COUNT(*), CAST(SUM(discount) AS BIGINT),
+                CAST(SUM(cashback) AS BIGINT), COUNT(DISTINCT user_id)
          FROM redemptions WHERE {filter}status = 'redeemed' AND redeemed_at >= $1 AND redeemed_at < $2
          GROUP BY (redeemed_at + 19800000) / 86400000"
     );
