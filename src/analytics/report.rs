@@ -91,58 +91,71 @@ struct DayRow {
     new_customers: i64,
 }
 
-/// The currencies a scope's coupons are in, with the filter that picks one of them (bound as
-/// `$4`; none is needed when every coupon shares one currency, the usual case).
-async fn currencies_of(db: &Db, scope: Scope) -> Result<(Vec<String>, &'static str), AppError> {
-    Ok(match scope {
-        Scope::Coupon(id) => (
-            sqlx::query_scalar("SELECT currency FROM coupons WHERE id = $1").bind(id).fetch_all(db.pool()).await?,
-            "a.coupon_id = $4 AND ",
-        ),
-        Scope::All => {
-            let all: Vec<String> = sqlx::query_scalar("SELECT DISTINCT currency FROM coupons ORDER BY currency")
-                .fetch_all(db.pool())
-                .await?;
-            let filter =
-                if all.len() > 1 { "a.coupon_id IN (SELECT id FROM coupons WHERE currency = $4) AND " } else { "" };
-            (all, filter)
-        }
-    })
+/// How a report reads the rollups: its coupons, the currencies they are in, and the filter that
+/// picks one currency (bound as `$4`; none when every coupon shares one, the usual case).
+struct Reads {
+    scope: Scope,
+    currencies: Vec<String>,
+    filter: &'static str,
 }
 
-/// Runs a grouped read once per currency and stretch: `$1`/`$2` the stretch, `$3` its offset,
-/// `$4` the coupon or currency when the filter needs one.
-async fn per_stretch<T>(
-    db: &Db,
-    scope: Scope,
-    sql: &str,
-    spans: &[Stretch],
-    mut each: impl FnMut(&str, T),
-) -> Result<(), AppError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    let (currencies, filter) = currencies_of(db, scope).await?;
-    let sql = sql.replace("{filter}", filter);
-    for currency in &currencies {
-        for span in spans {
-            let mut query = sqlx::query_as::<_, T>(&sql).bind(span.from).bind(span.to).bind(span.offset);
-            match scope {
-                Scope::Coupon(id) => query = query.bind(id),
-                Scope::All if !filter.is_empty() => query = query.bind(currency.clone()),
-                Scope::All => {}
+impl Reads {
+    /// A coupon's currency is known; across coupons it is read once per report.
+    async fn new(db: &Db, scope: Scope, coupon_currency: Option<String>) -> Result<Reads, AppError> {
+        Ok(match (scope, coupon_currency) {
+            (Scope::Coupon(_), Some(currency)) => {
+                Reads { scope, currencies: vec![currency], filter: "a.coupon_id = $4 AND " }
             }
-            for row in query.fetch_all(db.pool()).await? {
-                each(currency, row);
+            _ => {
+                let all: Vec<String> = sqlx::query_scalar("SELECT DISTINCT currency FROM coupons ORDER BY currency")
+                    .fetch_all(db.pool())
+                    .await?;
+                let filter =
+                    if all.len() > 1 { "a.coupon_id IN (SELECT id FROM coupons WHERE currency = $4) AND " } else { "" };
+                Reads { scope, currencies: all, filter }
+            }
+        })
+    }
+
+    /// The same coupons in one read, for sums that are not money (the heat map's counts).
+    fn any_currency(&self) -> Reads {
+        let filter = if self.scope == Scope::All { "" } else { self.filter };
+        Reads { scope: self.scope, currencies: self.currencies.iter().take(1).cloned().collect(), filter }
+    }
+
+    /// Runs a grouped read once per currency and stretch: `$1`/`$2` the stretch, `$3` its offset,
+    /// `$4` the coupon or currency when the filter needs one.
+    async fn per_stretch<T>(
+        &self,
+        db: &Db,
+        sql: &str,
+        spans: &[Stretch],
+        mut each: impl FnMut(&str, T),
+    ) -> Result<(), AppError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let sql = sql.replace("{filter}", self.filter);
+        for currency in &self.currencies {
+            for span in spans {
+                let mut query = sqlx::query_as::<_, T>(&sql).bind(span.from).bind(span.to).bind(span.offset);
+                match self.scope {
+                    Scope::Coupon(id) => query = query.bind(id),
+                    Scope::All if !self.filter.is_empty() => query = query.bind(currency.clone()),
+                    Scope::All => {}
+                }
+                for row in query.fetch_all(db.pool()).await? {
+                    each(currency, row);
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The sums of each local day, per currency. PostgreSQL sums BIGINT into NUMERIC: cast back so
 /// both databases answer integers.
-async fn day_rows(db: &Db, scope: Scope, spans: &[Stretch]) -> Result<Vec<DayRow>, AppError> {
+async fn day_rows(db: &Db, reads: &Reads, spans: &[Stretch]) -> Result<Vec<DayRow>, AppError> {
     let sql = "SELECT (a.quarter + $3) / 96 AS day, '' AS currency,
                 CAST(SUM(a.assigned) AS BIGINT) AS assigned, CAST(SUM(a.activated) AS BIGINT) AS activated,
                 CAST(SUM(a.redeemed) AS BIGINT) AS redeemed, CAST(SUM(a.discount) AS BIGINT) AS discount,
@@ -153,26 +166,29 @@ async fn day_rows(db: &Db, scope: Scope, spans: &[Stretch]) -> Result<Vec<DayRow
          WHERE {filter}a.quarter >= $1 AND a.quarter < $2
          GROUP BY 1";
     let mut rows = Vec::new();
-    per_stretch(db, scope, sql, spans, |currency, mut row: DayRow| {
-        row.currency = currency.to_string();
-        rows.push(row);
-    })
-    .await?;
+    reads
+        .per_stretch(db, sql, spans, |currency, mut row: DayRow| {
+            row.currency = currency.to_string();
+            rows.push(row);
+        })
+        .await?;
     Ok(rows)
 }
 
 /// Redemptions by local weekday (Monday first) and hour. Hour 0 of 1970-01-01 was a Thursday.
-async fn heat_rows(db: &Db, scope: Scope, spans: &[Stretch]) -> Result<Vec<Vec<i64>>, AppError> {
+async fn heat_rows(db: &Db, reads: &Reads, spans: &[Stretch]) -> Result<Vec<Vec<i64>>, AppError> {
     let sql = "SELECT ((a.quarter + $3) / 4) % 168 AS hour, CAST(SUM(a.redeemed) AS BIGINT) AS redeemed
          FROM coupon_activity a
          WHERE {filter}a.quarter >= $1 AND a.quarter < $2
          GROUP BY 1";
     let mut heat = vec![vec![0i64; 24]; 7];
-    per_stretch(db, scope, sql, spans, |_, (hour, redeemed): (i64, i64)| {
-        let weekday = (hour / 24 + 3).rem_euclid(7) as usize;
-        heat[weekday][hour.rem_euclid(24) as usize] += redeemed;
-    })
-    .await?;
+    reads
+        .any_currency()
+        .per_stretch(db, sql, spans, |_, (hour, redeemed): (i64, i64)| {
+            let weekday = (hour / 24 + 3).rem_euclid(7) as usize;
+            heat[weekday][hour.rem_euclid(24) as usize] += redeemed;
+        })
+        .await?;
     Ok(heat)
 }
 
@@ -344,8 +360,9 @@ async fn build(
     let (from_q, to_q) = quarter_bounds(now_ms_bounds);
     let before_from_q = quarter_bounds(before_ms_bounds).0;
     let tz = period.tz();
-    let rows = day_rows(db, scope, &stretches(&tz, before_from_q, to_q)).await?;
-    let heat = heat_rows(db, scope, &stretches(&tz, from_q, to_q)).await?;
+    let reads = Reads::new(db, scope, currencies.first().cloned()).await?;
+    let rows = day_rows(db, &reads, &stretches(&tz, before_from_q, to_q)).await?;
+    let heat = heat_rows(db, &reads, &stretches(&tz, from_q, to_q)).await?;
 
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let day_count = period.days() as usize;
