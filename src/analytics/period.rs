@@ -39,7 +39,13 @@ fn blank(text: &Option<String>) -> Option<&str> {
 }
 
 fn date(field: &str, text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{field} must be a date like 2026-11-24"))
+    let date =
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{field} must be a date like 2026-11-24"))?;
+    // chrono takes years up to 262142, where day arithmetic would overflow: keep to real dates.
+    if !(1970..=9999).contains(&chrono::Datelike::year(&date)) {
+        return Err(format!("{field} must be between 1970-01-01 and 9999-12-31"));
+    }
+    Ok(date)
 }
 
 impl PeriodInput {
@@ -152,6 +158,8 @@ mod tests {
         assert!(e.get("from").unwrap().contains("start on or before"));
         let e = input("2020-01-01", "2026-11-01", "UTC").resolve("UTC", now).unwrap_err();
         assert!(e.get("from").unwrap().contains("1096"));
+        let e = input("10000-12-01", "10000-12-31", "UTC").resolve("UTC", now).unwrap_err();
+        assert!(e.get("to").is_some(), "far-future dates are refused, never overflowed");
     }
 
     #[test]
