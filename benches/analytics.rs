@@ -21,14 +21,20 @@ const CHUNK: i64 = 1_000_000;
 const YEAR_MS: i64 = 365 * 86_400_000;
 const RUNS: usize = 7;
 
-/// The migration's backfill: everything after its marker line.
-fn backfill(backend: Backend) -> &'static str {
-    let text = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0006_analytics.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0006_analytics.sql"),
+/// The analytics migrations' backfills (everything after each one's marker line), in order.
+fn backfill(backend: Backend) -> String {
+    let texts = match backend {
+        Backend::Sqlite => [
+            include_str!("../migrations/sqlite/0006_analytics.sql"),
+            include_str!("../migrations/sqlite/0007_analytics_derived.sql"),
+        ],
+        Backend::Postgres => [
+            include_str!("../migrations/postgres/0006_analytics.sql"),
+            include_str!("../migrations/postgres/0007_analytics_derived.sql"),
+        ],
     };
     let marker = "-- What happened before this migration.";
-    &text[text.find(marker).expect("the migration has a backfill")..]
+    texts.iter().map(|text| &text[text.find(marker).expect("the migration has a backfill")..]).collect()
 }
 
 /// `n` redemptions spread over the year before `now`: skewed towards the first coupons, busier
@@ -116,7 +122,7 @@ async fn bench(label: &str, url: &str, n: i64) -> (Vec<Row>, Duration) {
     fill(&db, n, now).await;
     eprintln!("{label}: {n} redemptions in {:.1} s", start.elapsed().as_secs_f64());
     let start = Instant::now();
-    sqlx::raw_sql(backfill(db.backend())).execute(db.pool()).await.expect("rollups");
+    sqlx::raw_sql(&backfill(db.backend())).execute(db.pool()).await.expect("rollups");
     let rollup = start.elapsed();
     eprintln!("{label}: rollups in {:.1} s", rollup.as_secs_f64());
     // What autovacuum would have done by the time anyone reads a year of data.

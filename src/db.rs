@@ -35,6 +35,15 @@ impl Backend {
         }
     }
 
+    /// What a `SELECT` ends with to lock the rows it reads until commit (SQLite's write
+    /// transaction already holds the whole database).
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// `count` placeholders from `first` on, joined by commas: an `IN (…)` list.
     pub fn params(self, first: usize, count: usize) -> String {
         (first..first + count).map(|n| self.param(n)).collect::<Vec<_>>().join(", ")
@@ -181,6 +190,18 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// Begins a write transaction that runs alone among those begun the same way with the same
+    /// `table`, which others may still read (PostgreSQL: an EXCLUSIVE table lock; SQLite's write
+    /// transactions run one at a time anyway).
+    pub async fn begin_alone(&self, table: &str) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            let lock = format!("LOCK TABLE {table} IN EXCLUSIVE MODE");
+            sqlx::query(&lock).execute(&mut *tx).await?;
+        }
+        Ok(tx)
     }
 }
 

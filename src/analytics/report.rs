@@ -1,14 +1,15 @@
-//! Reads a report from the rollups: one grouped query over the quarter hours of the period and
-//! the period before it, bucketed into days and hours of the period's zone here.
+//! Reads a report from the rollups: a coupon's own quarter hours, or across coupons the totals
+//! per quarter hour, grouped by the database into days and hours of the period's zone, and each
+//! coupon's sums over the period from its days; for the period and the period before it.
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone};
 
-use super::rollup::QUARTER_MS;
+use super::rollup::{DAY_QUARTERS, QUARTER_MS};
 use super::{charts, Amount, BatchUse, Day, Figures, Period, Report, TopCoupon};
 use crate::coupons::Coupon;
-use crate::db::Db;
+use crate::db::{Bind, Db, Sql};
 use crate::error::AppError;
 
 /// Which coupons a report covers.
@@ -80,6 +81,8 @@ fn stretches(tz: &chrono_tz::Tz, from: i64, to: i64) -> Vec<Stretch> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct DayRow {
     day: i64,
+    /// Read across coupons; a coupon's own rows are in its currency.
+    #[sqlx(default)]
     currency: String,
     assigned: i64,
     activated: i64,
@@ -91,104 +94,58 @@ struct DayRow {
     new_customers: i64,
 }
 
-/// How a report reads the rollups: its coupons, the currencies they are in, and the filter that
-/// picks one currency (bound as `$4`; none when every coupon shares one, the usual case).
-struct Reads {
-    scope: Scope,
-    currencies: Vec<String>,
-    filter: &'static str,
+/// Where a scope's quarter hours are read: one coupon's own rows (`$4` the coupon), or the
+/// totals across coupons, one row per currency. Gives the source and the currency column.
+fn quarters_of(scope: Scope) -> (&'static str, &'static str) {
+    match scope {
+        Scope::Coupon(_) => ("coupon_activity a WHERE a.coupon_id = $4 AND", ""),
+        Scope::All => ("activity_totals a WHERE", ", a.currency"),
+    }
 }
 
-impl Reads {
-    /// A coupon's currency is known; across coupons it is read once per report.
-    async fn new(db: &Db, scope: Scope, coupon_currency: Option<String>) -> Result<Reads, AppError> {
-        Ok(match (scope, coupon_currency) {
-            (Scope::Coupon(_), Some(currency)) => {
-                Reads { scope, currencies: vec![currency], filter: "a.coupon_id = $4 AND " }
-            }
-            _ => {
-                let all: Vec<String> = sqlx::query_scalar("SELECT DISTINCT currency FROM coupons ORDER BY currency")
-                    .fetch_all(db.pool())
-                    .await?;
-                let filter =
-                    if all.len() > 1 { "a.coupon_id IN (SELECT id FROM coupons WHERE currency = $4) AND " } else { "" };
-                Reads { scope, currencies: all, filter }
-            }
-        })
-    }
-
-    /// The same coupons in one read, for sums that are not money (the heat map's counts).
-    fn any_currency(&self) -> Reads {
-        let filter = if self.scope == Scope::All { "" } else { self.filter };
-        Reads { scope: self.scope, currencies: self.currencies.iter().take(1).cloned().collect(), filter }
-    }
-
-    /// Runs a grouped read once per currency and stretch: `$1`/`$2` the stretch, `$3` its offset,
-    /// `$4` the coupon or currency when the filter needs one.
-    async fn per_stretch<T>(
-        &self,
-        db: &Db,
-        sql: &str,
-        spans: &[Stretch],
-        mut each: impl FnMut(&str, T),
-    ) -> Result<(), AppError>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    {
-        let sql = sql.replace("{filter}", self.filter);
-        for currency in &self.currencies {
-            for span in spans {
-                let mut query = sqlx::query_as::<_, T>(&sql).bind(span.from).bind(span.to).bind(span.offset);
-                match self.scope {
-                    Scope::Coupon(id) => query = query.bind(id),
-                    Scope::All if !self.filter.is_empty() => query = query.bind(currency.clone()),
-                    Scope::All => {}
-                }
-                for row in query.fetch_all(db.pool()).await? {
-                    each(currency, row);
-                }
-            }
+/// Runs a grouped read of a scope's quarter hours once per stretch: `$1`/`$2` the stretch, `$3`
+/// its offset, `$4` the coupon.
+async fn per_stretch<T>(db: &Db, scope: Scope, sql: &str, spans: Vec<Stretch>) -> Result<Vec<T>, AppError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let (source, currency) = quarters_of(scope);
+    let sql = sql.replace("{source}", source).replace("{currency}", currency);
+    let mut rows = Vec::new();
+    for span in spans {
+        let mut query = sqlx::query_as::<_, T>(&sql).bind(span.from).bind(span.to).bind(span.offset);
+        if let Scope::Coupon(id) = scope {
+            query = query.bind(id);
         }
-        Ok(())
+        rows.extend(query.fetch_all(db.pool()).await?);
     }
+    Ok(rows)
 }
 
-/// The sums of each local day, per currency. PostgreSQL sums BIGINT into NUMERIC: cast back so
-/// both databases answer integers.
-async fn day_rows(db: &Db, reads: &Reads, spans: &[Stretch]) -> Result<Vec<DayRow>, AppError> {
-    let sql = "SELECT (a.quarter + $3) / 96 AS day, '' AS currency,
+/// The sums of each local day (per currency across coupons). PostgreSQL sums BIGINT into
+/// NUMERIC: cast back so both databases answer integers.
+async fn day_rows(db: &Db, scope: Scope, spans: Vec<Stretch>) -> Result<Vec<DayRow>, AppError> {
+    let sql = "SELECT (a.quarter + $3) / 96 AS day{currency},
                 CAST(SUM(a.assigned) AS BIGINT) AS assigned, CAST(SUM(a.activated) AS BIGINT) AS activated,
                 CAST(SUM(a.redeemed) AS BIGINT) AS redeemed, CAST(SUM(a.discount) AS BIGINT) AS discount,
                 CAST(SUM(a.cashback) AS BIGINT) AS cashback, CAST(SUM(a.reversals) AS BIGINT) AS reversals,
                 CAST(SUM(a.new_redeemers) AS BIGINT) AS new_redeemers,
                 CAST(SUM(a.new_customers) AS BIGINT) AS new_customers
-         FROM coupon_activity a
-         WHERE {filter}a.quarter >= $1 AND a.quarter < $2
-         GROUP BY 1";
-    let mut rows = Vec::new();
-    reads
-        .per_stretch(db, sql, spans, |currency, mut row: DayRow| {
-            row.currency = currency.to_string();
-            rows.push(row);
-        })
-        .await?;
-    Ok(rows)
+         FROM {source} a.quarter >= $1 AND a.quarter < $2
+         GROUP BY (a.quarter + $3) / 96{currency}";
+    per_stretch(db, scope, sql, spans).await
 }
 
 /// Redemptions by local weekday (Monday first) and hour. Hour 0 of 1970-01-01 was a Thursday.
-async fn heat_rows(db: &Db, reads: &Reads, spans: &[Stretch]) -> Result<Vec<Vec<i64>>, AppError> {
+async fn heat_rows(db: &Db, scope: Scope, spans: Vec<Stretch>) -> Result<Vec<Vec<i64>>, AppError> {
     let sql = "SELECT ((a.quarter + $3) / 4) % 168 AS hour, CAST(SUM(a.redeemed) AS BIGINT) AS redeemed
-         FROM coupon_activity a
-         WHERE {filter}a.quarter >= $1 AND a.quarter < $2
-         GROUP BY 1";
+         FROM {source} a.quarter >= $1 AND a.quarter < $2
+         GROUP BY ((a.quarter + $3) / 4) % 168";
     let mut heat = vec![vec![0i64; 24]; 7];
-    reads
-        .any_currency()
-        .per_stretch(db, sql, spans, |_, (hour, redeemed): (i64, i64)| {
-            let weekday = (hour / 24 + 3).rem_euclid(7) as usize;
-            heat[weekday][hour.rem_euclid(24) as usize] += redeemed;
-        })
-        .await?;
+    for (hour, redeemed) in per_stretch::<(i64, i64)>(db, scope, sql, spans).await? {
+        let weekday = (hour / 24 + 3).rem_euclid(7) as usize;
+        heat[weekday][hour.rem_euclid(24) as usize] += redeemed;
+    }
     Ok(heat)
 }
 
@@ -212,20 +169,45 @@ struct CouponSums {
     new_redeemers: i64,
 }
 
-async fn per_coupon(db: &Db, (from_q, to_q): (i64, i64)) -> Result<Vec<CouponSums>, AppError> {
+/// Pushes each coupon's and batch's rows over the quarter hours `[from, to)` as a subquery `s`
+/// with `coupon_id`, `batch_id`, `assigned`, `redeemed`, `discount`, `new_redeemers`: the whole
+/// UTC days from `coupon_days`, the quarter hours before the first and after the last from
+/// `coupon_activity`. So a year costs about as much as a day.
+fn push_range_rows(sql: &mut Sql, scope: Scope, (from, to): (i64, i64)) {
+    let (first_day, end_day) = ((from + DAY_QUARTERS - 1).div_euclid(DAY_QUARTERS), to.div_euclid(DAY_QUARTERS));
+    let (days, head, tail) = if first_day >= end_day {
+        ((0, 0), (from, to), (0, 0))
+    } else {
+        ((first_day, end_day), (from, first_day * DAY_QUARTERS), (end_day * DAY_QUARTERS, to))
+    };
+    let columns = "SELECT coupon_id, batch_id, assigned, redeemed, discount, new_redeemers FROM";
+    let parts =
+        [("coupon_days", "day", days), ("coupon_activity", "quarter", head), ("coupon_activity", "quarter", tail)];
+    sql.push("(");
+    for (i, (table, column, (lo, hi))) in parts.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!("{columns} {table} WHERE "));
+        if let Scope::Coupon(id) = scope {
+            sql.push("coupon_id = ").bind(Bind::Int(id)).push(" AND ");
+        }
+        sql.push(&format!("{column} >= ")).bind(Bind::Int(lo)).push(&format!(" AND {column} < ")).bind(Bind::Int(hi));
+    }
+    sql.push(") s");
+}
+
+async fn per_coupon(db: &Db, range: (i64, i64)) -> Result<Vec<CouponSums>, AppError> {
     type Row = (i64, String, String, i64, i64, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT a.coupon_id, c.name, c.currency, CAST(SUM(a.redeemed) AS BIGINT), CAST(SUM(a.discount) AS BIGINT),
-                CAST(SUM(a.assigned) AS BIGINT), CAST(SUM(a.new_redeemers) AS BIGINT)
-         FROM coupon_activity a JOIN coupons c ON c.id = a.coupon_id
-         WHERE a.quarter >= $1 AND a.quarter < $2
-         GROUP BY a.coupon_id, c.name, c.currency
-         ORDER BY 4 DESC, 1",
-    )
-    .bind(from_q)
-    .bind(to_q)
-    .fetch_all(db.pool())
-    .await?;
+    let mut sql = Sql::new(db.backend());
+    sql.push(
+        "SELECT s.coupon_id, c.name, c.currency, CAST(SUM(s.redeemed) AS BIGINT), CAST(SUM(s.discount) AS BIGINT),
+                CAST(SUM(s.assigned) AS BIGINT), CAST(SUM(s.new_redeemers) AS BIGINT)
+         FROM ",
+    );
+    push_range_rows(&mut sql, Scope::All, range);
+    sql.push(" JOIN coupons c ON c.id = s.coupon_id GROUP BY s.coupon_id, c.name, c.currency ORDER BY 4 DESC, 1");
+    let rows: Vec<Row> = sqlx::query_as_with(sql.text(), sql.arguments()?).fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, currency, redemptions, minor, assigned, new_redeemers)| CouponSums {
@@ -245,25 +227,23 @@ fn assigned_rate(coupons: &[CouponSums]) -> Option<f64> {
 }
 
 /// The code batches with the most redemptions in the period (of the coupon, or of all).
-async fn batch_usage(db: &Db, scope: Scope, (from_q, to_q): (i64, i64)) -> Result<Vec<BatchUse>, AppError> {
-    let sql = format!(
-        "SELECT a.batch_id, b.coupon_id, c.name, b.kind, b.file_name, b.row_count,
-                CAST(SUM(a.assigned) AS BIGINT), CAST(SUM(a.redeemed) AS BIGINT)
-         FROM coupon_activity a JOIN code_batches b ON b.id = a.batch_id JOIN coupons c ON c.id = b.coupon_id
-         WHERE {}a.batch_id <> 0 AND a.quarter >= $1 AND a.quarter < $2
-         GROUP BY a.batch_id, b.coupon_id, c.name, b.kind, b.file_name, b.row_count
+async fn batch_usage(db: &Db, scope: Scope, range: (i64, i64)) -> Result<Vec<BatchUse>, AppError> {
+    let mut sql = Sql::new(db.backend());
+    sql.push(
+        "SELECT s.batch_id, b.coupon_id, c.name, b.kind, b.file_name, b.row_count,
+                CAST(SUM(s.assigned) AS BIGINT), CAST(SUM(s.redeemed) AS BIGINT)
+         FROM ",
+    );
+    push_range_rows(&mut sql, scope, range);
+    sql.push(
+        " JOIN code_batches b ON b.id = s.batch_id JOIN coupons c ON c.id = b.coupon_id
+         GROUP BY s.batch_id, b.coupon_id, c.name, b.kind, b.file_name, b.row_count
          ORDER BY 8 DESC, 7 DESC, 1 DESC
          LIMIT 12",
-        scope.filter()
     );
     type Row = (i64, i64, String, String, Option<String>, i64, i64, i64);
-    let mut query = sqlx::query_as::<_, Row>(&sql).bind(from_q).bind(to_q);
-    if let Scope::Coupon(id) = scope {
-        query = query.bind(id);
-    }
-    Ok(query
-        .fetch_all(db.pool())
-        .await?
+    let rows: Vec<Row> = sqlx::query_as_with(sql.text(), sql.arguments()?).fetch_all(db.pool()).await?;
+    Ok(rows
         .into_iter()
         .map(|(id, coupon_id, coupon_name, kind, file_name, codes, assigned, redeemed)| BatchUse {
             id,
@@ -360,9 +340,12 @@ async fn build(
     let (from_q, to_q) = quarter_bounds(now_ms_bounds);
     let before_from_q = quarter_bounds(before_ms_bounds).0;
     let tz = period.tz();
-    let reads = Reads::new(db, scope, currencies.first().cloned()).await?;
-    let rows = day_rows(db, &reads, &stretches(&tz, before_from_q, to_q)).await?;
-    let heat = heat_rows(db, &reads, &stretches(&tz, from_q, to_q)).await?;
+    super::derived::refresh(db).await?;
+    let mut rows = day_rows(db, scope, stretches(&tz, before_from_q, to_q)).await?;
+    if let Some(currency) = currencies.first() {
+        rows.iter_mut().for_each(|r| r.currency.clone_from(currency));
+    }
+    let heat = heat_rows(db, scope, stretches(&tz, from_q, to_q)).await?;
 
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let day_count = period.days() as usize;

@@ -10,6 +10,9 @@ use crate::error::AppError;
 /// A quarter hour in milliseconds: the rollup grain (see migrations/*/0006_analytics.sql).
 pub const QUARTER_MS: i64 = 900_000;
 
+/// Quarter hours in a UTC day.
+pub const DAY_QUARTERS: i64 = 96;
+
 /// The quarter hour an instant falls in, as SQL computes it (`at / 900000`).
 pub fn quarter(at_ms: i64) -> i64 {
     at_ms.div_euclid(QUARTER_MS)
@@ -62,12 +65,21 @@ impl Changes {
         *row = row.plus(delta);
     }
 
+    /// One statement for every row (a transaction touches one to a few), in key order. Each row
+    /// written is marked `dirty` for the derived rollups (see `derived`).
     pub async fn write(self, tx: &mut Tx) -> Result<(), AppError> {
-        for (k, d) in self.0 {
-            sqlx::query(
+        let rows: Vec<(Key, Delta)> = self.0.into_iter().collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p: Vec<String> = (1..=11).map(|n| format!("${}", i * 11 + n)).collect();
+                    format!("({}, 1)", p.join(", "))
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO coupon_activity (coupon_id, quarter, batch_id, assigned, activated, redeemed, discount,
-                                              cashback, reversals, new_redeemers, new_customers)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                              cashback, reversals, new_redeemers, new_customers, dirty)
+                 VALUES {}
                  ON CONFLICT (coupon_id, quarter, batch_id) DO UPDATE SET
                      assigned = coupon_activity.assigned + excluded.assigned,
                      activated = coupon_activity.activated + excluded.activated,
@@ -76,54 +88,56 @@ impl Changes {
                      cashback = coupon_activity.cashback + excluded.cashback,
                      reversals = coupon_activity.reversals + excluded.reversals,
                      new_redeemers = coupon_activity.new_redeemers + excluded.new_redeemers,
-                     new_customers = coupon_activity.new_customers + excluded.new_customers",
-            )
-            .bind(k.coupon_id)
-            .bind(k.quarter)
-            .bind(k.batch_id)
-            .bind(d.assigned)
-            .bind(d.activated)
-            .bind(d.redeemed)
-            .bind(d.discount)
-            .bind(d.cashback)
-            .bind(d.reversals)
-            .bind(d.new_redeemers)
-            .bind(d.new_customers)
-            .execute(&mut **tx)
-            .await?;
+                     new_customers = coupon_activity.new_customers + excluded.new_customers,
+                     dirty = 1",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (k, d) in chunk {
+                query = query
+                    .bind(k.coupon_id)
+                    .bind(k.quarter)
+                    .bind(k.batch_id)
+                    .bind(d.assigned)
+                    .bind(d.activated)
+                    .bind(d.redeemed)
+                    .bind(d.discount)
+                    .bind(d.cashback)
+                    .bind(d.reversals)
+                    .bind(d.new_redeemers)
+                    .bind(d.new_customers);
+            }
+            query.execute(&mut **tx).await?;
         }
         Ok(())
     }
 }
 
-/// The batch a code came in (0 for none, or a code without a batch).
-pub async fn batch_of(tx: &mut Tx, code_id: Option<i64>) -> Result<i64, AppError> {
-    let Some(code_id) = code_id else { return Ok(0) };
-    let batch: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT batch_id FROM codes WHERE id = $1").bind(code_id).fetch_optional(&mut **tx).await?;
-    Ok(batch.flatten().unwrap_or(0))
-}
+/// Rows per upsert: 11 parameters each stays well inside both databases' limits, and short
+/// enough for SQLite's `$N` lookup (see `Backend::param`).
+const ROWS_PER_STATEMENT: usize = 64;
 
 /// One redemption just recorded in this transaction.
 pub struct Redeemed<'a> {
     pub coupon_id: i64,
-    pub code_id: Option<i64>,
+    /// The code's batch (0 for none).
+    pub batch_id: i64,
     pub user_id: &'a str,
     pub at: i64,
     pub discount: i64,
     pub cashback: i64,
 }
 
-/// Counts the redemptions of one cart (one user). The primary keys of `coupon_redeemers` and
-/// `redeemers` decide who is redeeming for the first time, whatever runs beside this.
-pub async fn redeemed(tx: &mut Tx, cart: &[Redeemed<'_>]) -> Result<(), AppError> {
+/// Counts the redemptions of one cart (one user), returning the rollup changes for the caller to
+/// write last. The primary keys of `coupon_redeemers` and `redeemers` decide who is redeeming for
+/// the first time, whatever runs beside this.
+pub async fn redeemed(tx: &mut Tx, cart: &[Redeemed<'_>]) -> Result<Changes, AppError> {
     let mut changes = Changes::default();
     let mut customer_counted = false;
     let mut by_coupon: Vec<&Redeemed> = cart.iter().collect();
     by_coupon.sort_by_key(|r| r.coupon_id);
     for r in by_coupon {
-        let batch_id = batch_of(tx, r.code_id).await?;
-        let q = quarter(r.at);
+        let (batch_id, q) = (r.batch_id, quarter(r.at));
         let delta = Delta { redeemed: 1, discount: r.discount, cashback: r.cashback, ..Delta::default() };
         changes.add(Key { coupon_id: r.coupon_id, quarter: q, batch_id }, delta);
         let first_of_coupon = sqlx::query(
@@ -156,7 +170,7 @@ pub async fn redeemed(tx: &mut Tx, cart: &[Redeemed<'_>]) -> Result<(), AppError
         let delta = Delta { new_redeemers: 1, new_customers: i64::from(first_ever), ..Delta::default() };
         changes.add(Key { coupon_id: r.coupon_id, quarter: q, batch_id: 0 }, delta);
     }
-    changes.write(tx).await
+    Ok(changes)
 }
 
 /// One redemption just reversed in this transaction.
@@ -173,11 +187,12 @@ pub struct Reversed {
 pub async fn reversed(tx: &mut Tx, reversed: &[Reversed], now: i64) -> Result<(), AppError> {
     let mut changes = Changes::default();
     for r in reversed {
-        let code_id: Option<i64> = sqlx::query_scalar("SELECT code_id FROM redemptions WHERE id = $1")
-            .bind(r.redemption_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        let batch_id = batch_of(tx, code_id).await?;
+        let batch_id: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(k.batch_id, 0) FROM redemptions r LEFT JOIN codes k ON k.id = r.code_id WHERE r.id = $1",
+        )
+        .bind(r.redemption_id)
+        .fetch_one(&mut **tx)
+        .await?;
         let back = Delta { redeemed: -1, discount: -r.discount, cashback: -r.cashback, ..Delta::default() };
         changes.add(Key { coupon_id: r.coupon_id, quarter: quarter(r.redeemed_at), batch_id }, back);
         changes.add(
@@ -254,5 +269,12 @@ async fn count_assignments(
             changes.add(Key { coupon_id, quarter, batch_id }, delta);
         }
     }
+    Ok(())
+}
+
+/// Marks every rollup row of a coupon for the derived rollups to recount, which file its sums
+/// under the coupon's currency: for when that currency changes.
+pub async fn recount_coupon(tx: &mut Tx, coupon_id: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE coupon_activity SET dirty = 1 WHERE coupon_id = $1").bind(coupon_id).execute(&mut **tx).await?;
     Ok(())
 }

@@ -221,6 +221,9 @@ pub async fn update(
     );
     let row = bind_columns(sqlx::query_as(&sql), d, &x).bind(now_ms()).bind(id).fetch_one(&mut *tx).await?;
     let after = Coupon::try_from(row)?;
+    if after.definition.currency != before.definition.currency {
+        crate::analytics::rollup::recount_coupon(&mut tx, id).await?;
+    }
     sync_static_code(&mut tx, id, d).await?;
     audit::record(&mut tx, actor, "coupon.update", ("coupon", id.to_string()), Some(&before), Some(&after)).await?;
     tx.commit().await?;

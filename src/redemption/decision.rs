@@ -40,6 +40,8 @@ pub struct CodeFacts {
     pub user_id: Option<String>,
     pub status: CodeStatus,
     pub expires_at: Option<i64>,
+    /// The batch it came in, where its redemptions are counted.
+    pub batch_id: Option<i64>,
 }
 
 /// A coupon held by the user.

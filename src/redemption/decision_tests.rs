@@ -278,6 +278,7 @@ fn unique_codes_belong_to_one_user_and_are_used_once() {
         user_id: user_id.map(String::from),
         status,
         expires_at: None,
+        batch_id: None,
     };
     let run = |code: Option<&CodeFacts>| reasons(&decide(&c, code, &user(), &shoes_cart(), &Usage::default(), now()));
     assert!(run(Some(&code(None, CodeStatus::Available))).is_empty());

@@ -130,6 +130,7 @@ struct CodeRow {
     user_id: Option<String>,
     status: String,
     expires_at: Option<i64>,
+    batch_id: Option<i64>,
 }
 
 impl CodeRow {
@@ -146,11 +147,12 @@ impl CodeRow {
                 _ => CodeStatus::Void,
             },
             expires_at: self.expires_at,
+            batch_id: self.batch_id,
         }
     }
 }
 
-const CODE_COLUMNS: &str = "id, code, coupon_id, kind, user_id, status, expires_at";
+const CODE_COLUMNS: &str = "id, code, coupon_id, kind, user_id, status, expires_at, batch_id";
 
 async fn code_by_text(conn: &mut AnyConnection, code: &str) -> Result<Option<CodeRow>, AppError> {
     Ok(sqlx::query_as::<_, CodeRow>(&format!("SELECT {CODE_COLUMNS} FROM codes WHERE code = $1"))
@@ -356,86 +358,90 @@ async fn redeem_in(
             Candidate::Missing(_) => None,
         })
         .collect();
-    // Take every limit and code first, coupon by coupon in id order (so concurrent stacks lock
-    // rows in one order and never deadlock); a full bucket refuses the whole cart.
+    // Rows only this cart touches come first: the codes, the redemption rows, who redeemed. The
+    // coupon-wide counters and rollup rows, which every redemption of the coupon waits on, are
+    // taken last and so held for as short as possible. Within each step coupons go in id order,
+    // and every write path takes these kinds of rows in this order, so none deadlock.
     let mut by_id: Vec<usize> = (0..found.len()).collect();
     by_id.sort_by_key(|&i| found[i].coupon.id);
-    let mut taken: Vec<Vec<Bucket>> = vec![Vec::new(); found.len()];
-    for i in by_id {
-        let (f, quote) = (found[i], stack.decisions[i].quote.as_ref().ok_or(AppError::Internal)?);
-        match take(tx, f, quote, &req.user_id, now).await? {
-            Ok(buckets) => taken[i] = buckets,
-            Err(reason) => {
-                let mut refused = stack.clone();
-                refused.totals = None;
-                let d = &mut refused.decisions[i];
-                d.refusals = vec![Refusal::new(reason)];
-                d.quote = None;
-                return Ok(Err(refused));
-            }
+    let refuse = |i: usize, reason: Reason| {
+        let mut refused = stack.clone();
+        refused.totals = None;
+        let d = &mut refused.decisions[i];
+        d.refusals = vec![Refusal::new(reason)];
+        d.quote = None;
+        Ok(Err(refused))
+    };
+    for &i in &by_id {
+        if !use_code(tx, found[i], &req.user_id, now).await? {
+            return refuse(i, Reason::CodeAlreadyUsed);
         }
     }
+    let taken: Vec<Vec<Bucket>> = found.iter().map(|f| buckets(&f.coupon.definition, &req.user_id, now)).collect();
     let mut redemptions: Vec<Redemption> = Vec::with_capacity(found.len());
     for (i, f) in found.iter().enumerate() {
         let quote = stack.decisions[i].quote.clone().ok_or(AppError::Internal)?;
         let group = redemptions.first().map(|r| r.id);
-        let redemption = record(tx, f, quote, std::mem::take(&mut taken[i]), group, req, now).await?;
-        redemptions.push(redemption);
+        redemptions.push(record(tx, f, quote, &taken[i], group, req, now).await?);
     }
     let counted: Vec<rollup::Redeemed> = found
         .iter()
         .zip(&redemptions)
         .map(|(f, r)| rollup::Redeemed {
             coupon_id: r.coupon_id,
-            code_id: f.code.as_ref().map(|c| c.id),
+            batch_id: f.code.as_ref().and_then(|c| c.batch_id).unwrap_or(0),
             user_id: &r.user_id,
             at: r.redeemed_at,
             discount: r.discount,
             cashback: r.cashback,
         })
         .collect();
-    rollup::redeemed(tx, &counted).await?;
+    let changes = rollup::redeemed(tx, &counted).await?;
+    for &i in &by_id {
+        let quote = stack.decisions[i].quote.as_ref().ok_or(AppError::Internal)?;
+        if let Err(reason) = take(tx, found[i].coupon.id, &taken[i], quote).await? {
+            return refuse(i, reason);
+        }
+    }
+    // After the counters: a reversal takes the counters before the wallet, so this must too.
+    for r in redemptions.iter().filter(|r| r.cashback > 0) {
+        crate::wallet::credit_cashback(tx, &req.user_id, r.cashback, r.id, now).await?;
+    }
+    changes.write(tx).await?;
     Ok(Ok((redemptions, totals)))
 }
 
-/// Moves every bucket the coupon counts in and uses its unique code; `Err` names the limit
-/// that was full.
-async fn take(
-    tx: &mut Tx,
-    f: &Facts,
-    quote: &Quote,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Result<Vec<Bucket>, Reason>, AppError> {
-    let buckets = buckets(&f.coupon.definition, user_id, now);
-    for b in &buckets {
-        if !count_use(tx, f.coupon.id, b, quote.discount, quote.cashback).await? {
-            return Ok(Err(bucket_reason(tx, f.coupon.id, b, quote).await?));
+/// Moves every bucket the coupon counts in; `Err` names the limit that was full.
+async fn take(tx: &mut Tx, coupon_id: i64, buckets: &[Bucket], quote: &Quote) -> Result<Result<(), Reason>, AppError> {
+    for b in buckets {
+        if !count_use(tx, coupon_id, b, quote.discount, quote.cashback).await? {
+            return Ok(Err(bucket_reason(tx, coupon_id, b, quote).await?));
         }
     }
-    if let Some(code) = f.code.as_ref().filter(|c| c.kind == CodeKind::Unique) {
-        let used = sqlx::query(
-            "UPDATE codes SET status = 'redeemed', redeemed_at = $1, user_id = COALESCE(user_id, $2)
-             WHERE id = $3 AND status IN ('available', 'assigned') AND (user_id IS NULL OR user_id = $2)",
-        )
-        .bind(now.timestamp_millis())
-        .bind(user_id)
-        .bind(code.id)
-        .execute(&mut **tx)
-        .await?;
-        if used.rows_affected() != 1 {
-            return Ok(Err(Reason::CodeAlreadyUsed));
-        }
-    }
-    Ok(Ok(buckets))
+    Ok(Ok(()))
 }
 
-/// Writes the redemption row and credits its cashback.
+/// Uses the coupon's unique code, if it has one; false when someone else used it first.
+async fn use_code(tx: &mut Tx, f: &Facts, user_id: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let Some(code) = f.code.as_ref().filter(|c| c.kind == CodeKind::Unique) else { return Ok(true) };
+    let used = sqlx::query(
+        "UPDATE codes SET status = 'redeemed', redeemed_at = $1, user_id = COALESCE(user_id, $2)
+         WHERE id = $3 AND status IN ('available', 'assigned') AND (user_id IS NULL OR user_id = $2)",
+    )
+    .bind(now.timestamp_millis())
+    .bind(user_id)
+    .bind(code.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(used.rows_affected() == 1)
+}
+
+/// Writes the redemption row.
 async fn record(
     tx: &mut Tx,
     f: &Facts,
     quote: Quote,
-    buckets: Vec<Bucket>,
+    buckets: &[Bucket],
     group: Option<i64>,
     req: &Request,
     now: DateTime<Utc>,
@@ -468,9 +474,6 @@ async fn record(
         }
         Err(e) => return Err(e.into()),
     };
-    if quote.cashback > 0 {
-        crate::wallet::credit_cashback(tx, &req.user_id, quote.cashback, id, now).await?;
-    }
     Ok(Redemption {
         id,
         group_id: group.unwrap_or(id),
@@ -490,9 +493,9 @@ async fn record(
 
 /// What a redemption remembers so that its reversal gives back exactly what it took.
 #[derive(Serialize, Deserialize)]
-struct Detail {
+struct Detail<B = Vec<Bucket>> {
     quote: Quote,
-    buckets: Vec<Bucket>,
+    buckets: B,
 }
 
 /// Adds one use (and the discount and cashback) to a bucket, unless that would pass its limit
