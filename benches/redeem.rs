@@ -126,21 +126,21 @@ async fn raw_redeem(db: &Db, coupon_id: i64, user: &str, day: i64) -> bool {
 
 async fn bench(label: &str, database_url: String, seconds: u64) -> (Run, Run) {
     let config = Config {
-        database_url: database_url.clone(),
-        max_connections: 16,
         admin_email: "bench@example.com".into(),
-        admin_password: Some("bench-password".into()),
+        admin_password: Some("bench-password-9".into()),
         session_hours: 1,
         validate_per_key: u32::MAX,
         validate_per_user: u32::MAX,
         max_upload_bytes: 64 << 20,
         scheduler_tick: None,
+        ..Config::with_database(&database_url)
     };
     let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
+    let header_timeout = config.header_timeout;
     let (router, _) = startup::build(config, options).await.expect("server builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await });
+    tokio::spawn(couponry::serve::serve(listener, router, header_timeout, std::future::pending()));
 
     let db = Db::connect(&database_url, 16).await.expect("bench pool");
     let definition = coupon();

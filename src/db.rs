@@ -126,6 +126,9 @@ pub struct Db {
 
 pub type Tx = Transaction<'static, sqlx::Any>;
 
+/// How long a request waits for a database connection before it is answered 503.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Db {
     /// Connects and migrates. A SQLite file (and its folder) is created when missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
@@ -145,6 +148,8 @@ impl Db {
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
+            // A checkout waiting longer than this for a connection is better told to retry (503).
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -157,6 +162,18 @@ impl Db {
                         .await?;
                     }
                     Ok(())
+                })
+            })
+            // A connection whose COMMIT or ROLLBACK failed (a full disk, say) can come back still
+            // inside its transaction; reused, every later BEGIN on it would fail. Close it instead.
+            // The rollback of a dropped transaction is queued on the connection: let it run first.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    if conn.is_in_transaction() {
+                        conn.ping().await?;
+                    }
+                    Ok(!conn.is_in_transaction())
                 })
             })
             .connect_with(options)
@@ -212,6 +229,42 @@ fn create_sqlite_folder(url: &str) {
         if !parent.as_os_str().is_empty() {
             let _ = std::fs::create_dir_all(parent);
         }
+    }
+}
+
+/// What kind of failure a database error is, for the answer it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Waiting helps: the pool is exhausted, the server unreachable, the file locked, a
+    /// deadlock or serialization failure was rolled back.
+    Unavailable,
+    /// No room left to store the change.
+    Full,
+    /// Anything else: a bug to look at.
+    Bug,
+}
+
+pub fn fault(err: &sqlx::Error) -> Fault {
+    use sqlx::Error as E;
+    match err {
+        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => Fault::Unavailable,
+        E::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLite's primary result code is the low byte of its extended one.
+            let sqlite = code.parse::<i32>().ok().map(|c| c & 0xff);
+            match (sqlite, code.as_ref()) {
+                // SQLITE_FULL; PostgreSQL's disk_full.
+                (Some(13), _) | (_, "53100") => Fault::Full,
+                // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PROTOCOL.
+                (Some(5 | 6 | 10 | 14 | 15), _) => Fault::Unavailable,
+                // PostgreSQL: connection exceptions, serialization failure, deadlock, too many
+                // connections, shutting down or starting up, query cancelled for a conflict.
+                (None, c) if c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") => Fault::Unavailable,
+                (None, "40001" | "40P01") => Fault::Unavailable,
+                _ => Fault::Bug,
+            }
+        }
+        _ => Fault::Bug,
     }
 }
 

@@ -18,6 +18,12 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    #[error("too many attempts; try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    #[error("the database is busy or unreachable; try again in a moment")]
+    Unavailable,
+    #[error("the server's disk is full; nothing was stored")]
+    StorageFull,
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     #[error("{0}")]
@@ -43,8 +49,28 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// How long a client should wait before trying again, when waiting helps.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after } => Some(*retry_after),
+            AppError::Unavailable => Some(1),
+            AppError::StorageFull => Some(60),
+            _ => None,
+        }
+    }
+
+    /// Logs an unexpected failure once, with what was being done, and gives the answer for it.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
+        tracing::error!(%error, "{context}");
+        AppError::Internal
     }
 
     pub fn field_errors(&self) -> FieldErrors {
@@ -66,7 +92,20 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        AppError::Internal
+        use crate::db::Fault;
+        match crate::db::fault(&e) {
+            Fault::Unavailable => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            Fault::Full => {
+                tracing::error!(error = %e, "database storage full");
+                AppError::StorageFull
+            }
+            Fault::Bug => {
+                tracing::error!(error = %e, "database error");
+                AppError::Internal
+            }
+        }
     }
 }

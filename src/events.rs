@@ -55,6 +55,7 @@ impl EventInput {
                 DateTime::parse_from_rfc3339(text)
                     .map(|t| t.with_timezone(&Utc))
                     .map_err(|_| "use an RFC 3339 date-time, e.g. 2026-11-24T10:00:00Z".to_string())
+                    .and_then(crate::dates::check_instant)
                     .and_then(|t| {
                         if t > now + chrono::Duration::minutes(5) {
                             Err("an event cannot have happened in the future".to_string())
@@ -85,6 +86,10 @@ pub struct AssignmentChange {
     pub code: Option<String>,
     pub assigned: bool,
     pub activated: bool,
+    /// Why the event gave nothing though it triggers the coupon: `no_free_codes` when a
+    /// unique-code coupon has none left (no assignment is made; a later event tries again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_assigned: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -132,7 +137,7 @@ mod store {
         )
         .bind(&e.user_id)
         .bind(&e.name)
-        .bind(serde_json::to_string(&e.properties).map_err(|_| AppError::Internal)?)
+        .bind(serde_json::to_string(&e.properties).map_err(|e| AppError::internal("events: cannot encode JSON", e))?)
         .bind(at)
         .bind(now.timestamp_millis())
         .execute(&mut **tx)
@@ -192,13 +197,28 @@ mod store {
                     code: None,
                     assigned: false,
                     activated: true,
+                    not_assigned: None,
                 }))
             }
             Some(_) => Ok(None),
             // Campaign coupons reach only their audience: an activation event does not enrol.
             None if triggers || (activates && !decision::needs_assignment(d)) => {
                 let code = if triggers && decision::uses_unique_codes(d) {
-                    claim_code(tx, coupon.id, &e.user_id, at).await?
+                    match claim_code(tx, coupon.id, &e.user_id, at).await? {
+                        Some(code) => Some(code),
+                        None => {
+                            // An assignment without a code could never be used: hand out nothing.
+                            tracing::warn!(coupon = coupon.id, "event-triggered coupon has no free codes left");
+                            return Ok(Some(AssignmentChange {
+                                coupon_id: coupon.id,
+                                user_id: e.user_id.clone(),
+                                code: None,
+                                assigned: false,
+                                activated: false,
+                                not_assigned: Some("no_free_codes".into()),
+                            }));
+                        }
+                    }
                 } else {
                     None
                 };
@@ -221,15 +241,13 @@ mod store {
                 if let Some(id) = inserted {
                     rollup::assigned(tx, rollup::Assignments::One(id), changes).await?;
                 }
-                if triggers && decision::uses_unique_codes(d) && code.is_none() {
-                    tracing::warn!(coupon = coupon.id, "event-triggered coupon has no free codes left");
-                }
                 Ok(Some(AssignmentChange {
                     coupon_id: coupon.id,
                     user_id: e.user_id.clone(),
                     code: code.map(|c| c.1),
                     assigned: true,
                     activated: activates,
+                    not_assigned: None,
                 }))
             }
             None => Ok(None),

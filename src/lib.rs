@@ -15,11 +15,14 @@ pub mod conditions;
 #[cfg(feature = "ssr")]
 pub mod config;
 pub mod coupons;
+pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod fields;
+#[cfg(feature = "ssr")]
+pub mod housekeeping;
 #[cfg(feature = "ssr")]
 pub mod idempotency;
 pub mod keys;
@@ -28,7 +31,12 @@ pub mod redemption;
 pub mod reference;
 pub mod segments;
 #[cfg(feature = "ssr")]
+pub mod serve;
+#[cfg(feature = "ssr")]
 pub mod startup;
+pub mod text;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 #[cfg(feature = "ssr")]
 pub mod uploads;
 pub mod users;

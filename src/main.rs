@@ -20,10 +20,18 @@ async fn main() {
     };
     let options = leptos_conf.leptos_options;
     let addr = options.site_addr;
-    let config = Config::from_env();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("couponry: {e}");
+            std::process::exit(2);
+        }
+    };
     if std::env::args().skip(1).any(|a| a == "--demo") {
         demo(&config).await;
     }
+    couponry::serve::raise_open_files_limit();
+    let header_timeout = config.header_timeout;
     let (router, first_login) = match startup::build(config, options).await {
         Ok(built) => built,
         Err(e) => {
@@ -45,10 +53,8 @@ async fn main() {
             println!("(this generated password is shown once: keep it, or add accounts on the Accounts page)");
         }
     }
-    if let Err(e) = axum::serve(listener, router.into_make_service()).await {
-        eprintln!("couponry: server stopped: {e}");
-        std::process::exit(1);
-    }
+    couponry::serve::serve(listener, router, header_timeout, couponry::serve::stop_signal()).await;
+    println!("Couponry stopped");
 }
 
 /// `--demo`: fills a database that has no coupons yet with three months of a small shop.

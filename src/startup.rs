@@ -53,11 +53,7 @@ pub async fn build(
         .await
         .map_err(StartupError::Bootstrap)?
         .map(|(email, password)| FirstLogin { email, password });
-    match crate::codes::store::close_interrupted(&db).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!("{n} code uploads were cut off by an earlier stop; marked failed"),
-        Err(e) => tracing::warn!("cannot close interrupted uploads: {e}"),
-    }
+    crate::housekeeping::close_interrupted_uploads(&db).await;
     match crate::users::backfill_facets(&db).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("{n} users got the facets segments read"),
@@ -69,7 +65,7 @@ pub async fn build(
     let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
     let routes = generate_route_list(App);
     let router = Router::new()
-        .nest("/api/v1", crate::api::router())
+        .nest("/api/v1", crate::api::router(state.config.max_json_bytes))
         .merge(crate::codes::http::router())
         .merge(crate::analytics::export::router())
         .leptos_routes_with_context(&state, routes, || {}, {
@@ -80,9 +76,90 @@ pub async fn build(
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn_with_state(state.clone(), login_wall))
         .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn(text_rule))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);
     Ok((router, first))
+}
+
+/// The largest server-function body the text rule reads (the builder's JSON is a few KB).
+const MAX_SERVER_FN_BODY: usize = 4 << 20;
+
+/// The text rule at the edge ([`crate::text`]): a query string, or the body of a dashboard
+/// server-function call, holding a control character is refused with 422 and the field, before
+/// anything runs. API bodies are checked where they are read; uploaded files cell by cell.
+async fn text_rule(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let kind = if path.starts_with("/api/v1/") {
+        Caller::Api
+    } else if path.starts_with("/api/") {
+        Caller::ServerFn(path.to_string())
+    } else {
+        Caller::Page
+    };
+    if let Err(errors) = crate::text::check_form(req.uri().query().unwrap_or_default().as_bytes()) {
+        return kind.refuse(errors);
+    }
+    let Caller::ServerFn(_) = kind else { return next.run(req).await };
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_SERVER_FN_BODY).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let checked = if json { server_fn_json(&bytes) } else { crate::text::check_form(&bytes) };
+    if let Err(errors) = checked {
+        return kind.refuse(errors);
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// A JSON server-function body is an object of its arguments; a field is named as the page names
+/// it, from inside the argument (`name`, not `input.name`).
+fn server_fn_json(bytes: &[u8]) -> Result<(), crate::fields::FieldErrors> {
+    let Ok(serde_json::Value::Object(arguments)) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // not ours to read: the server function answers it
+    };
+    let mut errors = crate::fields::FieldErrors::default();
+    for (name, value) in &arguments {
+        if let Err(found) = crate::text::check_json(value) {
+            for e in found.0 {
+                errors.add(if e.field == "body" { name.clone() } else { e.field }, e.message);
+            }
+        }
+    }
+    errors.into_result(|| ())
+}
+
+enum Caller {
+    Api,
+    ServerFn(String),
+    Page,
+}
+
+impl Caller {
+    fn refuse(&self, errors: crate::fields::FieldErrors) -> Response {
+        match self {
+            Caller::Api => crate::api::ApiError::invalid(errors).into_response(),
+            Caller::ServerFn(path) => {
+                let body = serde_json::to_string(&AppError::Invalid(errors)).unwrap_or_default();
+                let mut response = (StatusCode::UNPROCESSABLE_ENTITY, body).into_response();
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+                if let Ok(path) = header::HeaderValue::from_str(path) {
+                    headers.insert(leptos::server_fn::error::SERVER_FN_ERROR_HEADER, path);
+                }
+                response
+            }
+            Caller::Page => {
+                (StatusCode::UNPROCESSABLE_ENTITY, format!("This address cannot be read: {errors}")).into_response()
+            }
+        }
+    }
 }
 
 /// CSRF defence for the dashboard: besides SameSite cookies, a state-changing request must come
@@ -135,7 +212,7 @@ async fn login_wall(State(state): State<AppState>, req: Request, next: Next) -> 
     if public {
         return next.run(req).await;
     }
-    let signed_in = match auth::session_token(req.headers()) {
+    let signed_in = match auth::session_token(&state.config, req.headers()) {
         Some(token) => matches!(auth::account_for_token(&state, &token).await, Ok(Some(_))),
         None => false,
     };

@@ -134,7 +134,8 @@ mod store {
         if let Some(idem) = idem {
             if let Some(stored) = idempotency::claim(&mut tx, idem, now).await? {
                 tx.rollback().await?;
-                let replay = serde_json::from_str(&stored).map_err(|_| AppError::Internal)?;
+                let replay = serde_json::from_str(&stored)
+                    .map_err(|e| AppError::internal("wallet: stored JSON does not read back", e))?;
                 return Ok((replay, true));
             }
         }
@@ -162,7 +163,8 @@ mod store {
         let transaction = entry(&mut tx, user_id, change.points, kind, None, 0, change.note.as_deref(), now).await?;
         let answer = Transaction { transaction, balance };
         if let Some(idem) = idem {
-            let stored = serde_json::to_string(&answer).map_err(|_| AppError::Internal)?;
+            let stored =
+                serde_json::to_string(&answer).map_err(|e| AppError::internal("wallet: cannot encode JSON", e))?;
             idempotency::finish(&mut tx, idem, 201, &stored).await?;
         }
         tx.commit().await?;

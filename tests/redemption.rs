@@ -142,6 +142,8 @@ on_both!(limits_hold_under_concurrency, |app: TestApp| async move {
                     "unexpected refusal {body}"
                 );
             }
+            // The eager one also runs into the attempt limit per user.
+            StatusCode::TOO_MANY_REQUESTS if i >= 150 => {}
             other => panic!("unexpected {other}: {body}"),
         }
     }
@@ -170,7 +172,8 @@ on_both!(period_caps_budget_and_unique_codes, |app: TestApp| async move {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["details"]["reasons"][0]["code"], json!("budget_exhausted"));
 
-    // Unique codes: each used once; a code reserved for one user refuses another.
+    // Unique codes: each used once; a code reserved for one user refuses another, as if it did not
+    // exist (an app's answer must not tell a stranger which codes are real).
     let id = app.live_coupon(coupon("IGNORED", json!({"distribution": {"type": "unique"}}))).await;
     for (code, user) in [("UNIQ-AAAA", None), ("UNIQ-BBBB", Some("owner"))] {
         sqlx::query("INSERT INTO codes (code, coupon_id, kind, user_id, status) VALUES ($1, $2, 'unique', $3, $4)")
@@ -184,9 +187,12 @@ on_both!(period_caps_budget_and_unique_codes, |app: TestApp| async move {
     }
     assert_eq!(api.post("/redemptions", &redeem_body("x", "uniq-aaaa", "u1")).await.0, StatusCode::CREATED);
     let (_, body) = api.post("/redemptions", &redeem_body("y", "UNIQ-AAAA", "u2")).await;
-    assert!(reasons(&body["error"]["details"]).contains(&"code_already_used".to_string()), "{body}");
+    assert_eq!(reasons(&body["error"]["details"]), vec!["code_not_found"], "{body}");
+    let (_, body) = api.post("/redemptions", &redeem_body("x", "UNIQ-AAAA", "u2")).await;
+    assert_eq!(reasons(&body["error"]["details"]), vec!["code_already_used"], "its owner is told: {body}");
     let (_, body) = api.post("/validate", &json!({"user_id": "y", "code": "UNIQ-BBBB", "cart": cart()})).await;
-    assert_eq!(body["reasons"][0]["code"], json!("code_assigned_to_other_user"));
+    assert_eq!(reasons(&body), vec!["code_not_found"]);
+    assert_eq!(body["coupon_id"], Value::Null);
     let (status, _) = api.post("/redemptions", &redeem_body("owner", "UNIQ-BBBB", "u3")).await;
     assert_eq!(status, StatusCode::CREATED);
 });
@@ -362,7 +368,7 @@ on_both!(events_activate_assign_and_fill_the_tray, |app: TestApp| async move {
     assert_eq!((body["valid"].clone(), body["code"].clone()), (json!(true), json!("BACK-0001")), "{body}");
     let (_, body) =
         api.post("/validate", &json!({"user_id": "someone-else", "code": "BACK-0001", "cart": cart()})).await;
-    assert!(reasons(&body).contains(&"code_assigned_to_other_user".to_string()), "{body}");
+    assert_eq!(reasons(&body), vec!["code_not_found"], "another user's code reads as no code: {body}");
 
     // The tray shows the visible one with its expiry and uses left; the hidden one is not listed.
     let (_, tray) = api.get("/users/new/coupons").await;
@@ -453,10 +459,11 @@ async fn two_server_processes_on_one_postgres_never_pass_a_limit() {
         }));
     }
     let mut created = 0;
-    for task in tasks {
+    for (i, task) in tasks.into_iter().enumerate() {
         match task.await.expect("task") {
             StatusCode::CREATED => created += 1,
             StatusCode::UNPROCESSABLE_ENTITY => {}
+            StatusCode::TOO_MANY_REQUESTS if i >= 150 => {}
             other => panic!("unexpected status {other}"),
         }
     }

@@ -6,15 +6,35 @@ use leptos::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{Account, Permission};
+use crate::config::Config;
 use crate::db::now_ms;
 use crate::error::AppError;
 use crate::startup::AppState;
 
 pub const SESSION_COOKIE: &str = "couponry_session";
+/// The name when cookies are marked `Secure`: browsers keep a `__Host-` cookie only from HTTPS,
+/// for this exact host, on every path, so no other site or subdomain can set or read it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-couponry_session";
+
+fn cookie_name(config: &Config) -> &'static str {
+    if config.secure_cookies {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+fn cookie_attributes(config: &Config) -> &'static str {
+    if config.secure_cookies {
+        "; Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "; Path=/; HttpOnly; SameSite=Lax"
+    }
+}
 
 /// The app's state, from the request's context. Read it before any await (see [`authorize`]).
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or(AppError::Internal)
+    use_context::<AppState>().ok_or_else(|| AppError::internal("server function", "no app state in its context"))
 }
 
 fn hash_token(token: &str) -> String {
@@ -41,21 +61,23 @@ pub async fn start_session(state: &AppState, account_id: i64) -> Result<String, 
         .bind(now + ttl_ms)
         .execute(state.db.pool())
         .await?;
-    Ok(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", ttl_ms / 1000))
+    let config = &state.config;
+    Ok(format!("{}={token}{}; Max-Age={}", cookie_name(config), cookie_attributes(config), ttl_ms / 1000))
 }
 
-pub fn clear_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub fn clear_cookie(config: &Config) -> String {
+    format!("{}={}; Max-Age=0", cookie_name(config), cookie_attributes(config))
 }
 
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(config: &Config, headers: &HeaderMap) -> Option<String> {
+    let name = cookie_name(config);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.to_string())
         .filter(|v| !v.is_empty())
 }
@@ -82,8 +104,9 @@ pub async fn account_for_token(state: &AppState, token: &str) -> Result<Option<A
 /// The account behind the current request, if it has a live session.
 pub async fn current_account() -> Result<Option<Account>, AppError> {
     let Some(parts) = use_context::<Parts>() else { return Ok(None) };
-    let Some(token) = session_token(&parts.headers) else { return Ok(None) };
-    account_for_token(&state()?, &token).await
+    let state = state()?;
+    let Some(token) = session_token(&state.config, &parts.headers) else { return Ok(None) };
+    account_for_token(&state, &token).await
 }
 
 /// The app's state and the current account, if it may do `permission`. The state is read before
@@ -101,7 +124,7 @@ pub async fn account_for_request(
     headers: &HeaderMap,
     permission: Permission,
 ) -> Result<Account, AppError> {
-    let token = session_token(headers).ok_or(AppError::Unauthenticated)?;
+    let token = session_token(&state.config, headers).ok_or(AppError::Unauthenticated)?;
     let account = account_for_token(state, &token).await?.ok_or(AppError::Unauthenticated)?;
     if account.can(permission) {
         Ok(account)
@@ -117,5 +140,72 @@ pub async fn require(permission: Permission) -> Result<Account, AppError> {
         Ok(account)
     } else {
         Err(AppError::Forbidden)
+    }
+}
+
+/// The address a request came from: the peer's, or behind a reverse proxy the last address the
+/// proxy added to the header named by `COUPONRY_CLIENT_IP_HEADER` (the one a client cannot forge).
+pub fn client_address(config: &Config, parts: &Parts) -> String {
+    let from_proxy = config.client_ip_header.as_deref().and_then(|name| {
+        let value = parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).next_back()?;
+        value.rsplit(',').map(str::trim).find(|a| !a.is_empty()).map(str::to_string)
+    });
+    from_proxy
+        .or_else(|| {
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Failed logins, counted in the database per email typed and per client address so that
+/// guessing stays slow however many servers answer: after 10 failures for one email or 100 from
+/// one address within 15 minutes, logins are refused (429) until the window ends. Every failure
+/// is written to the audit log.
+pub struct LoginGuard {
+    email: String,
+    address: String,
+}
+
+const LOGIN_WINDOW: i64 = 15 * crate::throttle::MINUTE;
+const FAILURES_PER_EMAIL: u32 = 10;
+const FAILURES_PER_ADDRESS: u32 = 100;
+
+impl LoginGuard {
+    pub fn new(email: &str, address: &str) -> LoginGuard {
+        let plain = |t: &str| t.trim().chars().filter(|c| !c.is_control()).take(254).collect::<String>();
+        LoginGuard { email: plain(email).to_lowercase(), address: plain(address) }
+    }
+
+    fn buckets(&self) -> [(String, u32); 2] {
+        [
+            (format!("login:email:{}", hash_token(&self.email)), FAILURES_PER_EMAIL),
+            (format!("login:address:{}", self.address), FAILURES_PER_ADDRESS),
+        ]
+    }
+
+    /// Refuses while either count is at its limit.
+    pub async fn check(&self, db: &crate::db::Db) -> Result<(), AppError> {
+        let now = now_ms();
+        for (bucket, limit) in self.buckets() {
+            crate::throttle::check(db, &bucket, limit, LOGIN_WINDOW, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Counts a failed login and records it in the audit log.
+    pub async fn failed(&self, db: &crate::db::Db, account_id: Option<i64>) -> Result<(), AppError> {
+        use super::audit::{self, Actor};
+        let now = now_ms();
+        for (bucket, _) in self.buckets() {
+            crate::throttle::add(db, &bucket, LOGIN_WINDOW, now).await?;
+        }
+        let actor = Actor { kind: "client", id: None, label: self.address.clone() };
+        let entity = account_id.map_or_else(|| self.email.clone(), |id| id.to_string());
+        let attempt = serde_json::json!({ "email": self.email, "address": self.address });
+        let mut tx = db.begin_write().await?;
+        audit::record(&mut tx, &actor, "account.login_failed", ("account", entity), None::<&()>, Some(&attempt))
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -23,12 +23,39 @@ pub async fn me() -> Result<Option<Account>, AppError> {
     ssr::auth::current_account().await
 }
 
-/// Only same-site paths are followed after login, so a link cannot send people elsewhere.
+/// Only paths of this site are followed after login, so a link cannot send people elsewhere:
+/// browsers drop tabs and new lines from URLs and read `\` as `/`, so `/\t/evil.example` would
+/// become `//evil.example`; and a header cannot hold control characters at all.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let plain = !next.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/coupons"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_plain_local_paths_are_followed() {
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a\nb",
+            "/a\rb",
+            "/a\u{7f}",
+            "/a b",
+            "",
+            "evil",
+        ] {
+            assert_eq!(safe_next(bad), "/coupons", "{bad:?}");
+        }
+        assert_eq!(safe_next("/coupons/3?tab=codes"), "/coupons/3?tab=codes");
     }
 }
 
@@ -36,6 +63,11 @@ pub fn safe_next(next: &str) -> &str {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| AppError::internal("login", "no request parts in its context"))?;
+    let address = auth::client_address(&state.config, &parts);
+    let guard = auth::LoginGuard::new(&email, &address);
+    guard.check(&state.db).await?;
     let found = store::find_for_login(&state.db, &email).await?;
     let (account, hash) = match found {
         Some((a, h)) => (Some(a), h),
@@ -45,7 +77,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         Some(a) if ok && a.disabled => return Err(AppError::field("email", "this account is disabled")),
-        _ => return Err(AppError::field("password", "wrong email or password")),
+        found => {
+            guard.failed(&state.db, found.as_ref().map(|a| a.id)).await?;
+            return Err(AppError::field("password", "wrong email or password"));
+        }
     };
     let cookie = auth::start_session(&state, account.id).await?;
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie)) {
@@ -60,12 +95,12 @@ pub async fn logout() -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     if let Some(parts) = use_context::<axum::http::request::Parts>() {
-        if let Some(token) = auth::session_token(&parts.headers) {
+        if let Some(token) = auth::session_token(&state.config, &parts.headers) {
             auth::end_session(&state, &token).await?;
         }
     }
     if let (Some(response), Ok(value)) =
-        (use_context::<ResponseOptions>(), HeaderValue::from_str(&auth::clear_cookie()))
+        (use_context::<ResponseOptions>(), HeaderValue::from_str(&auth::clear_cookie(&state.config)))
     {
         response.insert_header(header::SET_COOKIE, value);
     }

@@ -43,6 +43,7 @@ pub struct NewAccount {
 impl NewAccount {
     pub fn parse(email: &str, name: &str, password: &str, role: &str) -> Result<NewAccount, FieldErrors> {
         let mut e = FieldErrors::default();
+        let email_text = email;
         let email = e.check("email", parse_email(email));
         let name = e.check(
             "name",
@@ -52,7 +53,8 @@ impl NewAccount {
                 n => Ok(n.to_string()),
             },
         );
-        let password = e.check("password", passwords::check_strength(password).map(|_| password.to_string()));
+        let password =
+            e.check("password", passwords::check_strength(password, email_text).map(|_| password.to_string()));
         let role = e.check("role", Role::parse(role).ok_or_else(|| "choose admin, marketer or analyst".to_string()));
         match (email, name, password, role) {
             (Some(email), Some(name), Some(password), Some(role)) if e.is_empty() => {

@@ -91,7 +91,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
             "tier": if rng.gen_bool(0.2) { "gold" } else { "standard" },
             "orders": rng.gen_range(0..40),
         }))
-        .map_err(|_| AppError::Internal)?;
+        .map_err(|e| AppError::internal("analytics::demo: demo data", e))?;
         crate::users::upsert(db, &format!("demo-{i:04}"), &properties).await?;
         filled.users += 1;
     }
@@ -173,7 +173,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
                 "items": [{"sku": format!("SKU-{}", rng.gen_range(1..60)), "quantity": rng.gen_range(1..4),
                            "unit_price": rng.gen_range(199..4999) * 100, "category": "Everyday"}]
             }))
-            .map_err(|_| AppError::Internal)?;
+            .map_err(|e| AppError::internal("analytics::demo: demo data", e))?;
             let request = Request {
                 user_id: user,
                 targets: vec![target],

@@ -41,11 +41,7 @@ fn blank(text: &Option<String>) -> Option<&str> {
 fn date(field: &str, text: &str) -> Result<NaiveDate, String> {
     let date =
         NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{field} must be a date like 2026-11-24"))?;
-    // chrono takes years up to 262142, where day arithmetic would overflow: keep to real dates.
-    if !(1970..=9999).contains(&chrono::Datelike::year(&date)) {
-        return Err(format!("{field} must be between 1970-01-01 and 9999-12-31"));
-    }
-    Ok(date)
+    crate::dates::check_date(date).map_err(|e| format!("{field}: {e}"))
 }
 
 impl PeriodInput {

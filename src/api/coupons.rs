@@ -152,24 +152,29 @@ pub async fn patch(
     caller.require(Scope::Manage)?;
     let id = path_id(&id)?;
     let patch: Patch = parse_body(&headers, &body)?;
+    let next = match &patch.status {
+        Some(status) => Some(CouponStatus::parse(status).ok_or_else(|| AppError::field("status", "unknown status"))?),
+        None => None,
+    };
     let actor = caller.actor();
-    let mut coupon = store::get(&state.db, id).await?;
+    // One transaction for the whole patch: a refused status change leaves the definition as it was.
+    let mut tx = state.db.begin_write().await.map_err(AppError::from)?;
+    let mut coupon = store::lock(&mut tx, &state.db, id).await?;
+    store::check_version(&coupon, patch.version)?;
     if let Some(changes) = &patch.definition {
-        let mut current =
-            serde_json::to_value(CouponInput::from(&coupon.definition)).map_err(|_| AppError::Internal)?;
+        let mut current = serde_json::to_value(CouponInput::from(&coupon.definition))
+            .map_err(|e| AppError::internal("api::coupons: cannot encode JSON", e))?;
         merge(&mut current, changes);
         let input: CouponInput = serde_json::from_value(current).map_err(|e| {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("the definition could not be read: {e}"))
         })?;
         let definition = input.parse().map_err(ApiError::invalid)?;
-        coupon = store::update(&state.db, &actor, id, patch.version.or(Some(coupon.version)), &definition).await?;
+        coupon = store::update_in(&mut tx, &actor, &coupon, &definition).await?;
     }
-    if let Some(status) = &patch.status {
-        let next = CouponStatus::parse(status).ok_or_else(|| AppError::field("status", "unknown status"))?;
-        if next != coupon.status {
-            coupon = store::set_status(&state.db, &actor, id, next).await?;
-        }
+    if let Some(next) = next.filter(|n| *n != coupon.status) {
+        coupon = store::set_status_in(&mut tx, &actor, &coupon, next).await?;
     }
+    tx.commit().await.map_err(AppError::from)?;
     Ok(Json(view(&state, &coupon).await?))
 }
 

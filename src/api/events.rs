@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
 use super::caller::Caller;
-use super::{parse_body, ApiError, ApiResult, ErrorBody};
+use super::{parse_body_or_list, ApiError, ApiResult, ErrorBody};
 use crate::events::{self, EventInput, Recorded, MAX_BATCH};
 use crate::fields::FieldErrors;
 use crate::keys::Scope;
@@ -37,7 +37,7 @@ pub async fn post(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Recorded>)> {
     caller.require(Scope::Checkout)?;
-    let (inputs, batch) = match parse_body::<EventsBody>(&headers, &body)? {
+    let (inputs, batch) = match parse_body_or_list::<EventsBody>(&headers, &body)? {
         EventsBody::Batch(list) => (list, true),
         EventsBody::One(one) => (vec![one], false),
     };

@@ -22,7 +22,6 @@ pub mod caller;
 mod codes;
 mod coupons;
 mod events;
-pub mod limits;
 mod redemptions;
 mod users;
 mod wallet;
@@ -95,15 +94,98 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     DOC.get_or_init(|| {
         let mut doc = routes().1;
         doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+        declare_common_answers(&mut doc);
         doc
     })
 }
 
-pub fn router() -> Router<AppState> {
+/// The answers every endpoint can give, declared on each operation that does not declare them
+/// itself: no or a revoked key, a key without the scope, an unreadable body or query, an id that
+/// names nothing, too many attempts, and the database being unreachable or full.
+fn declare_common_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody"))))
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let mut answers = vec![
+                ("401", "No API key, or an unknown or revoked one (`unauthenticated`)"),
+                ("403", "The key lacks the scope (`forbidden`)"),
+                ("503", "The database is busy or unreachable (`unavailable`): retry after `Retry-After`"),
+            ];
+            if operation.request_body.is_some() {
+                answers.push(("400", "Not JSON, not an object, or the wrong shape (`malformed_json`, `invalid_body`)"));
+                answers.push(("413", "The body is over the size limit (`body_too_large`)"));
+                answers.push(("422", "Invalid fields, in `details.fields`"));
+                answers.push(("507", "The server's disk is full (`storage_full`); nothing was stored"));
+            }
+            if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                answers.push(("400", "A parameter could not be read (`bad_request`)"));
+                answers.push(("422", "Invalid fields, in `details.fields`"));
+            }
+            if path.contains('{') {
+                answers.push(("404", "Nothing has this id (`not_found`)"));
+            }
+            for (status, description) in answers {
+                operation.responses.responses.entry(status.to_string()).or_insert_with(|| error(description).into());
+            }
+        }
+    }
+}
+
+/// The API: its routes, a JSON body limit of `max_json_bytes`, and every answer that is an error
+/// in the API's JSON shape, including axum's own (a body over the limit, a path or query that
+/// cannot be read, a method the path does not take).
+pub fn router(max_json_bytes: usize) -> Router<AppState> {
     routes()
         .0
         .route("/openapi.json", get(|| async { Json(openapi()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(max_json_bytes))
+}
+
+/// Rewrites an error answer that is not JSON (axum's rejections are plain text) into the API's
+/// error body, keeping its status and its message.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_request",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    let text = axum::body::to_bytes(response.into_body(), 16 << 10).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = match (text.trim(), status) {
+        ("", StatusCode::METHOD_NOT_ALLOWED) => "this endpoint does not take this method".to_string(),
+        ("", _) => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        (text, _) => text.to_string(),
+    };
+    let mut answer = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(axum::http::header::ALLOW, allow);
+    }
+    answer
 }
 
 /// The body of every error answer.
@@ -153,15 +235,21 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let status = e.status();
-        match e {
+        let retry_after = e.retry_after();
+        let mut error = match e {
             AppError::Invalid(errors) => ApiError::invalid(errors),
             AppError::Unauthenticated => ApiError::new(status, "unauthenticated", e.to_string()),
             AppError::Forbidden => ApiError::new(status, "forbidden", "this API key's scopes do not allow this"),
             AppError::NotFound => ApiError::new(status, "not_found", "not found"),
             AppError::Conflict(m) => ApiError::new(status, "conflict", m),
             AppError::Transport(m) => ApiError::new(status, "bad_request", m),
+            AppError::RateLimited { .. } => ApiError::new(status, "rate_limited", e.to_string()),
+            AppError::Unavailable => ApiError::new(status, "unavailable", e.to_string()),
+            AppError::StorageFull => ApiError::new(status, "storage_full", e.to_string()),
             AppError::Internal => ApiError::new(status, "internal", e.to_string()),
-        }
+        };
+        error.retry_after = retry_after;
+        error
     }
 }
 
@@ -180,8 +268,27 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Reads a JSON body into `T`: not JSON, or JSON of the wrong shape, is a 400 that says where.
+/// Reads a JSON object body into `T`: not JSON, not an object, or the wrong shape is a 400 that
+/// says where; text breaking the text rule is a 422 with its field.
 pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<T> {
+    let value = read_json(headers, body)?;
+    if !value.is_object() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "the body must be a JSON object"));
+    }
+    from_json(value)
+}
+
+/// Reads any JSON body (an object, or a list of them) into `T`.
+pub fn parse_body_or_list<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<T> {
+    from_json(read_json(headers, body)?)
+}
+
+fn from_json<T: DeserializeOwned>(value: Value) -> ApiResult<T> {
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("the body could not be read: {e}")))
+}
+
+fn read_json(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
     let is_json = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -193,10 +300,11 @@ pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Api
             "send the body as application/json",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let code = if e.is_data() { "invalid_body" } else { "malformed_json" };
-        ApiError::new(StatusCode::BAD_REQUEST, code, format!("the body could not be read: {e}"))
-    })
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body could not be read: {e}"))
+    })?;
+    crate::text::check_json(&value).map_err(ApiError::invalid)?;
+    Ok(value)
 }
 
 /// Checks an app's user id, reporting under `field`.

@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::caller::Caller;
-use super::{limits, parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::fields::FieldErrors;
 use crate::keys::Scope;
+use crate::redemption::attempts;
 use crate::redemption::cart::CartInput;
 use crate::redemption::decision::{Decision, FeeQuote, LineQuote};
-use crate::redemption::reasons::Refusal;
+use crate::redemption::reasons::{Reason, Refusal};
 use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
 use crate::redemption::store::{self, Outcome, Redemption, Replayable, Request, Target};
 use crate::startup::AppState;
@@ -91,8 +92,8 @@ fn request(mut body: RedeemBody) -> ApiResult<(Request, bool)> {
 /// One reason a coupon was refused.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReasonOut {
-    /// One of the fixed reason codes, e.g. `per_user_limit_reached`.
-    pub code: &'static str,
+    /// One of the fixed reason codes, most important first when sorted.
+    pub code: Reason,
     pub message: String,
     /// In a stack's list of every reason: the coupon it is about.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,7 +165,7 @@ pub struct StackRedemption {
 }
 
 fn reason_out(r: &Refusal, coupon_id: Option<i64>) -> ReasonOut {
-    ReasonOut { code: r.reason.code(), message: r.message.clone(), coupon_id }
+    ReasonOut { code: r.reason, message: r.message.clone(), coupon_id }
 }
 
 fn validation(d: &Decision) -> Validation {
@@ -223,8 +224,11 @@ pub enum RedeemAnswer {
     Stack(StackRedemption),
 }
 
-/// The answer in the shape the request asked for: one coupon's, or the stack's.
+/// The answer in the shape the request asked for: one coupon's, or the stack's. A code held by
+/// another user reads as one that does not exist: an app's answer must not tell a stranger which
+/// codes are real.
 fn answer(s: &StackDecision, stacked: bool) -> ValidateAnswer {
+    let s = &s.concealed();
     match (stacked, s.decisions.first()) {
         (false, Some(d)) => ValidateAnswer::One(validation(d)),
         _ => ValidateAnswer::Stack(stack_validation(s)),
@@ -234,7 +238,9 @@ fn answer(s: &StackDecision, stacked: bool) -> ValidateAnswer {
 #[utoipa::path(
     post, path = "/validate", tag = "checkout", request_body = RedeemBody,
     description = "Whether the coupon(s) can be used on the cart, with the discount per line and fee and \
-        the cashback, or every reason not, most important first. Writes nothing. Rate limited per key and per user.",
+        the cashback, or every reason not, most important first. Writes nothing. Attempts that name a code \
+        are rate limited per key and per user (shared with `POST /redemptions`); a code held by another user \
+        is refused as `code_not_found`.",
     responses(
         (status = 200, body = ValidateAnswer, description = "The decision (valid or not)"),
         (status = 400, body = ErrorBody, description = "Malformed JSON"),
@@ -251,9 +257,8 @@ pub async fn validate(
     caller.require(Scope::Checkout)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
-    let ms = now.timestamp_millis();
-    limits::hit(&state.db, &format!("validate:key:{}", caller.key_id), state.config.validate_per_key, ms).await?;
-    limits::hit(&state.db, &format!("validate:user:{}", req.user_id), state.config.validate_per_user, ms).await?;
+    attempts::count(&state.db, &state.config, attempts::Caller::Key(caller.key_id), &req, now.timestamp_millis())
+        .await?;
     let decision = store::validate(&state.db, &req, now).await?;
     Ok(Json(answer(&decision, stacked)))
 }
@@ -272,6 +277,7 @@ fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Respons
             (StatusCode::CREATED, Json(body)).into_response()
         }
         Outcome::Refused(s) => {
+            let s = &s.concealed();
             let first = s.refusals().first().map(|(_, r)| r.message.clone()).unwrap_or_default();
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "redemption_refused", first)
                 .with_details(json!(answer(s, stacked)))
@@ -284,12 +290,14 @@ fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Respons
 #[utoipa::path(
     post, path = "/redemptions", tag = "checkout", request_body = RedeemBody,
     description = "Validates and records the redemption in one transaction: every limit, cap, budget and \
-        single-use code is taken or none is. Several codes are recorded together or not at all.",
+        single-use code is taken or none is. Several codes are recorded together or not at all. Attempts that \
+        name a code count against the same rate limits as validate.",
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
     responses(
         (status = 201, body = RedeemAnswer, description = "Redeemed"),
         (status = 409, body = ErrorBody, description = "The key was used with another body, or the order already redeemed the coupon"),
         (status = 422, body = ErrorBody, description = "Refused (`redemption_refused`, the decision in `details`) or invalid fields"),
+        (status = 429, body = ErrorBody, description = "Too many attempts; see `Retry-After`. Nothing was stored"),
     )
 )]
 pub async fn redeem(
@@ -301,7 +309,10 @@ pub async fn redeem(
     caller.require(Scope::Checkout)?;
     let idempotency = super::idempotency(&headers, &caller, "POST /redemptions", &body)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
-    let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), chrono::Utc::now()).await?;
+    let now = chrono::Utc::now();
+    attempts::count(&state.db, &state.config, attempts::Caller::Key(caller.key_id), &req, now.timestamp_millis())
+        .await?;
+    let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), now).await?;
     Ok(match outcome {
         Replayable::Fresh(o) => outcome_response(&o, stacked, false),
         Replayable::Replay(o) => outcome_response(&o, stacked, true),

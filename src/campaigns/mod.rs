@@ -156,12 +156,14 @@ fn launch_time(text: &str, zone: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>
             let wall = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
                 .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
                 .map_err(|_| "use a date-time, e.g. 2026-12-01T09:00".to_string())?;
+            crate::dates::check_date(wall.date())?;
             zone.from_local_datetime(&wall)
                 .earliest()
                 .ok_or_else(|| format!("{text} does not exist in {zone} (the clocks skip it)"))?
                 .with_timezone(&Utc)
         }
     };
+    let at = crate::dates::check_instant(at)?;
     if at < now - chrono::Duration::minutes(1) {
         return Err("that time has passed: leave it empty to launch now".into());
     }

@@ -1,4 +1,5 @@
-//! The background task that launches scheduled campaigns on time, on every server.
+//! The background task of every server: launches scheduled campaigns on time, and now and then
+//! sweeps expired rows (see [`crate::housekeeping`]).
 
 use std::time::Duration;
 
@@ -11,8 +12,14 @@ pub fn spawn(db: Db, tick: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut swept_at: Option<tokio::time::Instant> = None;
         loop {
             interval.tick().await;
+            crate::housekeeping::close_interrupted_uploads(&db).await;
+            if swept_at.is_none_or(|at| at.elapsed() >= crate::housekeeping::EVERY) {
+                crate::housekeeping::run(&db).await;
+                swept_at = Some(tokio::time::Instant::now());
+            }
             match super::store::launch_due(&db, chrono::Utc::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(launched = n, "scheduled campaigns launched"),

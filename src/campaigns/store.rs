@@ -45,8 +45,10 @@ impl TryFrom<Row> for Campaign {
     type Error = AppError;
     fn try_from(r: Row) -> Result<Campaign, AppError> {
         Ok(Campaign {
-            rule: serde_json::from_str(&r.rule).map_err(|_| AppError::Internal)?,
-            status: CampaignStatus::parse(&r.status).ok_or(AppError::Internal)?,
+            rule: serde_json::from_str(&r.rule)
+                .map_err(|e| AppError::internal("campaigns::store: stored JSON does not read back", e))?,
+            status: CampaignStatus::parse(&r.status)
+                .ok_or_else(|| AppError::internal("campaign row", format!("unknown status {}", r.status)))?,
             id: r.id,
             name: r.name,
             coupon_id: r.coupon_id,
@@ -204,7 +206,8 @@ pub async fn create(db: &Db, actor: &Actor, input: &CampaignInput, now: DateTime
         AppError::NotFound => AppError::field("segment_id", "no such segment"),
         e => e,
     })?;
-    let rule = serde_json::to_string(&segment.rule).map_err(|_| AppError::Internal)?;
+    let rule = serde_json::to_string(&segment.rule)
+        .map_err(|e| AppError::internal("campaigns::store: cannot encode JSON", e))?;
     let at = now.timestamp_millis();
     let launch_now = checked.launch_at.is_none();
     let mut tx = db.begin_write().await?;
@@ -299,8 +302,11 @@ async fn launch_scheduled(db: &Db, id: i64, now: i64) -> Result<bool, AppError> 
     }
     let (coupon_id, rule): (i64, String) =
         sqlx::query_as("SELECT coupon_id, rule FROM campaigns WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-    let rule: Rule = serde_json::from_str(&rule).map_err(|_| AppError::Internal)?;
-    let coupon = coupons::find(&mut tx, coupon_id).await?.ok_or(AppError::Internal)?;
+    let rule: Rule = serde_json::from_str(&rule)
+        .map_err(|e| AppError::internal("campaigns::store: stored JSON does not read back", e))?;
+    let coupon = coupons::find(&mut tx, coupon_id)
+        .await?
+        .ok_or_else(|| AppError::internal("campaign launch", "its coupon is gone"))?;
     match launch_in(&mut tx, db, id, &coupon, &rule, now).await? {
         Ok(launched) => {
             let after = serde_json::json!({"matched": launched.matched, "already_held": launched.already_held, "assigned": launched.assigned});

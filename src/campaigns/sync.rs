@@ -32,7 +32,8 @@ pub async fn users_changed(tx: &mut Tx, backend: Backend, changed: Changed<'_>, 
     };
     let mut assigned = 0;
     for (campaign_id, coupon_id, rule) in campaigns {
-        let rule: Rule = serde_json::from_str(&rule).map_err(|_| AppError::Internal)?;
+        let rule: Rule = serde_json::from_str(&rule)
+            .map_err(|e| AppError::internal("campaigns::sync: stored JSON does not read back", e))?;
         let Some(coupon) = coupons::find(tx, coupon_id).await? else { continue };
         let run = Run { backend, coupon: &coupon, campaign_id, rule: &rule, scope, now };
         assigned += run.assign(tx).await?;

@@ -104,6 +104,7 @@ async fn run(
     let parser = tokio::task::spawn_blocking(move || parse(spooled.into_file(), zone, now, sender));
     let mut report = Report::new().map_err(internal)?;
     let mut tx = db.begin_write().await?;
+    store::hold_for_import(&mut tx, db.backend(), batch_id).await?;
     while let Some(parsed) = chunks.recv().await {
         let (rows, bytes_read) = match parsed {
             Parsed::Rows(rows, bytes_read) => (rows, bytes_read),

@@ -188,9 +188,9 @@ impl Layout {
 pub fn parse_expiry(text: &str, zone: Tz) -> Option<i64> {
     let text = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Some(at.timestamp_millis());
+        return crate::dates::check_instant(at.to_utc()).ok().map(|t| t.timestamp_millis());
     }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    let day = crate::dates::check_date(NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?).ok()?;
     let next = day.succ_opt()?.and_hms_opt(0, 0, 0)?;
     // Midnight can fall in a DST gap: the earliest instant at or after it.
     zone.from_local_datetime(&next).earliest().map(|t| t.timestamp_millis())

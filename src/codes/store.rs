@@ -11,8 +11,8 @@ use crate::error::AppError;
 use super::rows::RowProblem;
 use super::{Batch, BatchKind, BatchStatus, CodeCounts, Pool};
 
-/// Uploads still marked as importing after this long were cut off by a server stop.
-const INTERRUPTED_AFTER_MS: i64 = 6 * 3600 * 1000;
+/// A batch this young may be waiting for its import to begin.
+const STARTING_MS: i64 = 60_000;
 
 #[derive(sqlx::FromRow)]
 struct BatchRow {
@@ -118,14 +118,19 @@ pub async fn finish(
     bytes: i64,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "UPDATE code_batches SET status = 'ready', row_count = $1, byte_count = $2, finished_at = $3 WHERE id = $4",
+        "UPDATE code_batches SET status = 'ready', row_count = $1, byte_count = $2, finished_at = $3
+         WHERE id = $4 AND status IN ('importing', 'ready')",
     )
     .bind(rows)
     .bind(bytes)
     .bind(now_ms())
     .bind(batch_id)
     .execute(&mut **tx)
-    .await?;
+    .await?
+    .rows_affected()
+    .eq(&1)
+    .then_some(())
+    .ok_or_else(|| AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()))?;
     // What was stored, not its code counts: counting a million fresh codes would hold the
     // write lock for nothing (they are all free, or held by the users the file named).
     let after = serde_json::json!({ "coupon_id": coupon_id, "status": "ready", "rows": rows, "bytes": bytes });
@@ -344,17 +349,53 @@ pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
     Ok(Some(Pool { free, total, hands_out }))
 }
 
-/// Marks uploads that a server stop cut off long ago: their transaction never committed, so
-/// they hold no codes.
+/// Marks uploads that a server stop cut off: their transaction never committed, so they hold no
+/// codes. A live import holds its batch (PostgreSQL: the row, locked for its whole transaction;
+/// SQLite: the write lock), so a batch still "importing" that this can lock has no importer left.
+/// Batches begun within the last minute are left alone: their import may not have begun yet.
 pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
-    Ok(sqlx::query(
-        "UPDATE code_batches SET status = 'failed', message = 'interrupted: the server stopped during the upload; nothing was stored'
-         WHERE status = 'importing' AND created_at < $1",
-    )
-    .bind(now_ms() - INTERRUPTED_AFTER_MS)
-    .execute(db.pool())
-    .await?
-    .rows_affected())
+    let before = now_ms() - STARTING_MS;
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM code_batches WHERE status = 'importing' AND created_at < $1")
+            .bind(before)
+            .fetch_one(db.pool())
+            .await?;
+    if waiting == 0 {
+        return Ok(0);
+    }
+    let skip_live = match db.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let mut tx = db.begin_write().await?;
+    let dead: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM code_batches WHERE status = 'importing' AND created_at < $1{skip_live}"
+    ))
+    .bind(before)
+    .fetch_all(&mut *tx)
+    .await?;
+    for id in &dead {
+        sqlx::query(
+            "UPDATE code_batches SET status = 'failed', finished_at = $1,
+                 message = 'interrupted: the server stopped during the upload; nothing was stored'
+             WHERE id = $2 AND status = 'importing'",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(dead.len() as u64)
+}
+
+/// Holds the batch for the import's transaction (see [`close_interrupted`]).
+pub async fn hold_for_import(tx: &mut Tx, backend: Backend, batch_id: i64) -> Result<(), AppError> {
+    sqlx::query(&format!("SELECT id FROM code_batches WHERE id = $1{}", backend.for_update()))
+        .bind(batch_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Codes per INSERT: five parameters each stays under both databases' limits.

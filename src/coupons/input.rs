@@ -253,13 +253,14 @@ pub fn parse_time_zone(text: &str) -> Result<Tz, String> {
 pub fn parse_datetime(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
+        return crate::dates::check_instant(t.with_timezone(&Utc));
     }
     let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .or_else(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
         .ok_or_else(|| format!("`{text}` is not a date-time: use YYYY-MM-DDTHH:MM"))?;
+    crate::dates::check_date(naive.date())?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))

@@ -28,7 +28,8 @@ impl TryFrom<CouponRow> for Coupon {
         })?;
         Ok(Coupon {
             id: r.id,
-            status: CouponStatus::parse(&r.status).ok_or(AppError::Internal)?,
+            status: CouponStatus::parse(&r.status)
+                .ok_or_else(|| AppError::internal("coupon row", format!("unknown status {}", r.status)))?,
             definition,
             version: r.version,
             created_at: r.created_at,
@@ -66,7 +67,7 @@ fn derive(d: &CouponDefinition) -> Result<Derived, AppError> {
         _ => None,
     };
     Ok(Derived {
-        json: serde_json::to_string(d).map_err(|_| AppError::Internal)?,
+        json: serde_json::to_string(d).map_err(|e| AppError::internal("coupons::store: cannot encode JSON", e))?,
         reward_type: match d.reward {
             Reward::PercentOff { .. } => "percent_off",
             Reward::AmountOff { .. } => "amount_off",
@@ -184,12 +185,30 @@ pub async fn find(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<Coup
         .transpose()
 }
 
-async fn get_in(tx: &mut Tx, id: i64) -> Result<Coupon, AppError> {
-    find(tx, id).await?.ok_or(AppError::NotFound)
+/// Reads a coupon for changing it: its row stays locked until the transaction ends (SQLite's
+/// write transaction already holds the whole database), so what is checked is what is changed.
+pub async fn lock(tx: &mut Tx, db: &Db, id: i64) -> Result<Coupon, AppError> {
+    sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1{}", db.backend().for_update()))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Coupon::try_from)
+        .transpose()?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Coupon, AppError> {
     find(&mut *db.pool().acquire().await?, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Refuses a change made from a version older than the stored one.
+pub fn check_version(coupon: &Coupon, expected: Option<i64>) -> Result<(), AppError> {
+    if expected.is_some_and(|v| v != coupon.version) {
+        return Err(AppError::Conflict(
+            "someone else changed this coupon since you opened it: reload to see their version".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Replaces a coupon's definition. `expected_version` guards against overwriting an edit made
@@ -201,40 +220,62 @@ pub async fn update(
     expected_version: Option<i64>,
     d: &CouponDefinition,
 ) -> Result<Coupon, AppError> {
-    let x = derive(d)?;
     let mut tx = db.begin_write().await?;
-    let before = get_in(&mut tx, id).await?;
+    let before = lock(&mut tx, db, id).await?;
+    check_version(&before, expected_version)?;
+    let after = update_in(&mut tx, actor, &before, d).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Replaces the definition of a coupon read by [`lock`] in the same transaction. The UPDATE is
+/// conditional on the version read as well, so no edit is lost even without the row lock.
+pub async fn update_in(tx: &mut Tx, actor: &Actor, before: &Coupon, d: &CouponDefinition) -> Result<Coupon, AppError> {
     if !before.status.editable() {
         return Err(AppError::Conflict("an archived coupon cannot be changed; duplicate it instead".into()));
     }
-    if expected_version.is_some_and(|v| v != before.version) {
-        return Err(AppError::Conflict(
-            "someone else changed this coupon since you opened it: reload to see their version".into(),
-        ));
-    }
+    let x = derive(d)?;
+    let id = before.id;
     let sql = format!(
         "UPDATE coupons SET name = $1, definition = $2, currency = $3, time_zone = $4, reward_type = $5,
              distribution = $6, audience = $7, visibility = $8, trigger_event = $9, activation_event = $10,
              starts_at = $11, ends_at = $12, per_user_limit = $13, global_limit = $14, budget_discount = $15,
              budget_cashback = $16, version = version + 1, updated_at = $17
-         WHERE id = $18 RETURNING {COLUMNS}"
+         WHERE id = $18 AND version = $19 RETURNING {COLUMNS}"
     );
-    let row = bind_columns(sqlx::query_as(&sql), d, &x).bind(now_ms()).bind(id).fetch_one(&mut *tx).await?;
+    let row = bind_columns(sqlx::query_as(&sql), d, &x)
+        .bind(now_ms())
+        .bind(id)
+        .bind(before.version)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::Conflict("the coupon changed meanwhile: reload".into()))?;
     let after = Coupon::try_from(row)?;
     if after.definition.currency != before.definition.currency {
-        crate::analytics::rollup::recount_coupon(&mut tx, id).await?;
+        crate::analytics::rollup::recount_coupon(tx, id).await?;
     }
-    sync_static_code(&mut tx, id, d).await?;
-    audit::record(&mut tx, actor, "coupon.update", ("coupon", id.to_string()), Some(&before), Some(&after)).await?;
+    sync_static_code(tx, id, d).await?;
+    audit::record(tx, actor, "coupon.update", ("coupon", id.to_string()), Some(before), Some(&after)).await?;
+    Ok(after)
+}
+
+/// Moves a coupon along its lifecycle, refusing moves the lifecycle does not allow.
+pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> Result<Coupon, AppError> {
+    let mut tx = db.begin_write().await?;
+    let before = lock(&mut tx, db, id).await?;
+    let after = set_status_in(&mut tx, actor, &before, next).await?;
     tx.commit().await?;
     Ok(after)
 }
 
-/// Moves a coupon along its lifecycle, refusing moves the lifecycle does not allow. The write is
-/// conditional on the status read, so two people clicking at once cannot skip a step.
-pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> Result<Coupon, AppError> {
-    let mut tx = db.begin_write().await?;
-    let before = get_in(&mut tx, id).await?;
+/// The status change of a coupon read by [`lock`] in the same transaction. The write is
+/// conditional on the status and version read, so two people clicking at once cannot skip a step.
+pub async fn set_status_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    before: &Coupon,
+    next: CouponStatus,
+) -> Result<Coupon, AppError> {
     if !before.status.can_become(next) {
         return Err(AppError::Conflict(format!("a {} coupon cannot become {next}", before.status)));
     }
@@ -242,26 +283,26 @@ pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> 
     let row = sqlx::query_as::<_, CouponRow>(&format!(
         "UPDATE coupons SET status = $1, updated_at = $2, version = version + 1,
              live_since = CASE WHEN $1 = 'active' AND live_since IS NULL THEN $2 ELSE live_since END
-         WHERE id = $3 AND status = $4 RETURNING {COLUMNS}"
+         WHERE id = $3 AND status = $4 AND version = $5 RETURNING {COLUMNS}"
     ))
     .bind(next.as_str())
     .bind(now)
-    .bind(id)
+    .bind(before.id)
     .bind(before.status.as_str())
-    .fetch_optional(&mut *tx)
+    .bind(before.version)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::Conflict("the status changed meanwhile: reload".into()))?;
     let after = Coupon::try_from(row)?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         &format!("coupon.{}", next.as_str()),
-        ("coupon", id.to_string()),
+        ("coupon", before.id.to_string()),
         Some(&serde_json::json!({"status": before.status})),
         Some(&serde_json::json!({"status": after.status})),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 

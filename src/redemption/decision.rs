@@ -122,6 +122,16 @@ impl Decision {
         self.refusals.iter().any(|r| r.reason == reason)
     }
 
+    /// The decision as the app's user may see it: a code reserved for or used by another user is
+    /// refused exactly like a code that does not exist, so answers cannot be used to find real
+    /// codes. The dashboard, whose people own the codes, sees the whole decision.
+    pub fn concealed(&self) -> Decision {
+        match &self.code {
+            Some(code) if self.has(Reason::CodeAssignedToOtherUser) => Decision::code_not_found(code),
+            _ => self.clone(),
+        }
+    }
+
     /// The refusal for a code that does not lead to any coupon.
     pub fn code_not_found(code: &str) -> Decision {
         Decision {

@@ -2,6 +2,8 @@
 //! caps count in, and the money arithmetic that spreads a discount exactly.
 
 pub mod allocate;
+#[cfg(feature = "ssr")]
+pub mod attempts;
 pub mod cart;
 pub mod decision;
 pub mod periods;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Declared in order of importance: sorting a list of reasons puts the most important first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     CodeNotFound,

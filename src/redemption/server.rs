@@ -1,5 +1,7 @@
 //! The dashboard's "try it" on a coupon: a user and a cart typed as plain text, answered exactly
-//! as the API's validate would answer (nothing is written, no rate limit is spent).
+//! as the API's validate would answer, but whole: the dashboard's people own the codes, so it also
+//! says when a code belongs to another user. Nothing is written; a typed code counts against the
+//! same attempt limits as the API's, per account and per user.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -84,10 +86,11 @@ pub async fn try_coupon(
     fees: String,
     properties: String,
 ) -> Result<TryResult, AppError> {
+    use super::attempts;
     use super::store::{validate, Request, Target};
     use crate::accounts::auth::authorize;
     use crate::accounts::Permission;
-    let (app, _) = authorize(Permission::ViewCoupons).await?;
+    let (app, account) = authorize(Permission::ViewCoupons).await?;
     let db = &app.db;
     let coupon = crate::coupons::store::get(db, coupon_id).await?;
     let currency = coupon.definition.currency;
@@ -102,9 +105,15 @@ pub async fn try_coupon(
         "" => Target::Coupon(coupon_id),
         typed => Target::Code(typed.to_string()),
     };
-    let stack =
-        validate(db, &Request { user_id, targets: vec![target], cart, order_id: None }, chrono::Utc::now()).await?;
-    let decision = stack.decisions.into_iter().next().ok_or(AppError::Internal)?;
+    let request = Request { user_id, targets: vec![target], cart, order_id: None };
+    let now = chrono::Utc::now();
+    attempts::count(db, &app.config, attempts::Caller::Account(account.id), &request, now.timestamp_millis()).await?;
+    let stack = validate(db, &request, now).await?;
+    let decision = stack
+        .decisions
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal("try it", "a decision without a coupon"))?;
     let money = |m: i64| currency.format(m);
     let quote = decision.quote.clone();
     Ok(TryResult {

@@ -55,6 +55,14 @@ impl StackDecision {
         self.decisions.iter().all(Decision::valid)
     }
 
+    /// The decision as a stranger may see it: each code held by another user reads as a code
+    /// that does not exist (see [`Decision::concealed`]).
+    pub fn concealed(&self) -> StackDecision {
+        let decisions: Vec<Decision> = self.decisions.iter().map(Decision::concealed).collect();
+        let totals = if decisions == self.decisions { self.totals.clone() } else { None };
+        StackDecision { decisions, totals }
+    }
+
     /// Every refusal of every coupon, most important first, with the coupon it belongs to.
     pub fn refusals(&self) -> Vec<(&Decision, &Refusal)> {
         let mut all: Vec<_> = self.decisions.iter().flat_map(|d| d.refusals.iter().map(move |r| (d, r))).collect();

@@ -322,7 +322,8 @@ pub async fn redeem(
         }
     };
     if let Some(idem) = idempotency {
-        let stored = serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?;
+        let stored = serde_json::to_string(&outcome)
+            .map_err(|e| AppError::internal("redemption::store: cannot encode JSON", e))?;
         let status = if matches!(outcome, Outcome::Redeemed { .. }) { 201 } else { 422 };
         idempotency::finish(&mut tx, idem, status, &stored).await?;
     }
@@ -333,7 +334,9 @@ pub async fn redeem(
 /// A replay's stored outcome.
 async fn claim_key(tx: &mut Tx, idem: &Idempotency, now: DateTime<Utc>) -> Result<Option<Outcome>, AppError> {
     match idempotency::claim(tx, idem, now).await? {
-        Some(stored) => serde_json::from_str(&stored).map(Some).map_err(|_| AppError::Internal),
+        Some(stored) => serde_json::from_str(&stored)
+            .map(Some)
+            .map_err(|e| AppError::internal("redemption::store: stored JSON does not read back", e)),
         None => Ok(None),
     }
 }
@@ -380,7 +383,10 @@ async fn redeem_in(
     let taken: Vec<Vec<Bucket>> = found.iter().map(|f| buckets(&f.coupon.definition, &req.user_id, now)).collect();
     let mut redemptions: Vec<Redemption> = Vec::with_capacity(found.len());
     for (i, f) in found.iter().enumerate() {
-        let quote = stack.decisions[i].quote.clone().ok_or(AppError::Internal)?;
+        let quote = stack.decisions[i]
+            .quote
+            .clone()
+            .ok_or_else(|| AppError::internal("redeem", "a valid decision without a quote"))?;
         let group = redemptions.first().map(|r| r.id);
         redemptions.push(record(tx, f, quote, &taken[i], group, req, now).await?);
     }
@@ -398,7 +404,10 @@ async fn redeem_in(
         .collect();
     let changes = rollup::redeemed(tx, &counted).await?;
     for &i in &by_id {
-        let quote = stack.decisions[i].quote.as_ref().ok_or(AppError::Internal)?;
+        let quote = stack.decisions[i]
+            .quote
+            .as_ref()
+            .ok_or_else(|| AppError::internal("redeem", "a valid decision without a quote"))?;
         if let Err(reason) = take(tx, found[i].coupon.id, &taken[i], quote).await? {
             return refuse(i, reason);
         }
@@ -446,7 +455,8 @@ async fn record(
     req: &Request,
     now: DateTime<Utc>,
 ) -> Result<Redemption, AppError> {
-    let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets }).map_err(|_| AppError::Internal)?;
+    let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets })
+        .map_err(|e| AppError::internal("redemption::store: cannot encode JSON", e))?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO redemptions (coupon_id, code_id, user_id, order_id, currency, discount, cashback, detail, status, redeemed_at, group_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'redeemed', $9, $10) RETURNING id",
@@ -567,7 +577,8 @@ struct RedemptionRow {
 
 impl RedemptionRow {
     fn into_redemption(self) -> Result<(Redemption, Vec<Bucket>), AppError> {
-        let detail: Detail = serde_json::from_str(&self.detail).map_err(|_| AppError::Internal)?;
+        let detail: Detail = serde_json::from_str(&self.detail)
+            .map_err(|e| AppError::internal("redemption::store: stored JSON does not read back", e))?;
         Ok((
             Redemption {
                 id: self.id,

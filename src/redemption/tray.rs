@@ -75,6 +75,14 @@ mod store {
             if decision.refusals.iter().any(|r| !about_the_cart(r.reason)) {
                 continue;
             }
+            // The earlier of the coupon's (or assignment's) expiry and the code's own.
+            let expires_at = [
+                crate::redemption::decision::expires_at(&facts.coupon, facts.user.assignment.as_ref()),
+                facts.code.as_ref().and_then(|c| c.expires_at),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let code = facts.code.map(|c| c.code).or_else(|| d.static_code().map(String::from));
             tray.push(TrayEntry {
                 coupon_id,
@@ -82,7 +90,7 @@ mod store {
                 description: d.description.clone(),
                 summary: describe_definition(d),
                 code,
-                expires_at: crate::redemption::decision::expires_at(&facts.coupon, facts.user.assignment.as_ref()),
+                expires_at,
                 uses_left: uses_left(&d.limits, &facts.usage),
                 assigned,
             });

@@ -79,6 +79,7 @@ pub async fn api_reference() -> Result<Reference, AppError> {
     use crate::accounts::auth::require;
     use crate::accounts::Permission;
     require(Permission::ViewCoupons).await?;
-    let doc = serde_json::to_value(crate::api::openapi()).map_err(|_| AppError::Internal)?;
+    let doc = serde_json::to_value(crate::api::openapi())
+        .map_err(|e| AppError::internal("reference: cannot encode JSON", e))?;
     Ok(read::reference(&doc))
 }

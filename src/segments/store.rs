@@ -65,7 +65,8 @@ fn name_taken(e: sqlx::Error) -> AppError {
 
 /// Creates a segment (no `id`) or replaces one, with its audit row.
 pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> Result<Segment, AppError> {
-    let rule = serde_json::to_string(&input.rule).map_err(|_| AppError::Internal)?;
+    let rule =
+        serde_json::to_string(&input.rule).map_err(|e| AppError::internal("segments::store: cannot encode JSON", e))?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let before = match id {

@@ -114,7 +114,8 @@ async fn upsert(tx: &mut Tx, db: &Db, rows: &[UserRow], now: i64) -> Result<(), 
     for (i, row) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(Bind::Text(row.user_id.clone())).push(", ");
-        let json = serde_json::to_string(&row.properties).map_err(|_| AppError::Internal)?;
+        let json = serde_json::to_string(&row.properties)
+            .map_err(|e| AppError::internal("users::import: cannot encode JSON", e))?;
         sql.bind(Bind::Text(json)).push(", ");
         sql.bind_json(facets::to_json(&row.properties));
         sql.push(&format!(", {now}, {now})"));

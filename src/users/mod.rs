@@ -46,6 +46,7 @@ pub struct PropertiesInput(pub Properties);
 
 fn check_scalar(value: &serde_json::Value) -> Result<(), String> {
     match value {
+        serde_json::Value::String(s) if crate::text::check(s).is_err() => crate::text::check(s),
         serde_json::Value::String(s) if s.chars().count() > MAX_TEXT_LEN => {
             Err(format!("text values have at most {MAX_TEXT_LEN} characters"))
         }
@@ -101,7 +102,7 @@ mod store {
     /// Creates the user or replaces their properties (and facets), then assigns the coupons of
     /// the keep-in-sync campaigns they now match, in one transaction.
     pub async fn upsert(db: &Db, user_id: &str, properties: &Properties) -> Result<AppUser, AppError> {
-        let json = serde_json::to_string(properties).map_err(|_| AppError::Internal)?;
+        let json = serde_json::to_string(properties).map_err(|e| AppError::internal("users: cannot encode JSON", e))?;
         let now = now_ms();
         let mut tx = db.begin_write().await?;
         let (id, props, created, updated): (String, String, i64, i64) = sqlx::query_as(&format!(

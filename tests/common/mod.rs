@@ -119,22 +119,22 @@ impl TestApp {
     pub async fn spawn(flavor: Flavor) -> TestApp {
         let (database_url, cleanup) = fresh_database(flavor).await;
         let config = Config {
-            database_url: database_url.clone(),
             max_connections: 8,
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(ADMIN_PASSWORD.into()),
-            session_hours: 12,
             validate_per_key: 100_000,
             validate_per_user: 30,
             max_upload_bytes: 8 << 20,
             // Tests launch due campaigns themselves, when they choose.
             scheduler_tick: None,
+            ..Config::with_database(&database_url)
         };
         let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
+        let header_timeout = config.header_timeout;
         let (router, _) = startup::build(config, options).await.expect("the app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("bound address");
-        tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await });
+        tokio::spawn(couponry::serve::serve(listener, router, header_timeout, std::future::pending()));
         let db = Db::connect(&database_url, 2).await.expect("a second pool");
         TestApp { base: format!("http://{addr}"), client: new_client(), db, database_url, _cleanup: cleanup }
     }
@@ -232,6 +232,11 @@ pub struct Api {
 }
 
 impl Api {
+    /// A client of the API at `base` (`http://host:port`) with `key`.
+    pub fn new(base: &str, key: &str) -> Api {
+        Api { base: base.to_string(), key: key.to_string(), client: reqwest::Client::new() }
+    }
+
     pub fn with_key(&self, key: &str) -> Api {
         Api { base: self.base.clone(), key: key.to_string(), client: self.client.clone() }
     }

@@ -1,0 +1,78 @@
+//! Attempt counters held in the database, so a limit holds across any number of servers: a
+//! fixed window per bucket (an API key, an app user, an account, a client address), one upsert
+//! per attempt.
+
+use crate::db::Db;
+use crate::error::AppError;
+
+pub const MINUTE: i64 = 60_000;
+
+/// Windows older than this are swept by the housekeeping tick; no limit uses a longer window.
+pub const LONGEST_WINDOW: i64 = 24 * 60 * MINUTE;
+
+fn window_start(window_ms: i64, now_ms: i64) -> i64 {
+    now_ms - now_ms.rem_euclid(window_ms)
+}
+
+fn limited(window_ms: i64, now_ms: i64) -> AppError {
+    let end = window_start(window_ms, now_ms) + window_ms;
+    AppError::RateLimited { retry_after: ((end - now_ms + 999) / 1000).max(1) as u64 }
+}
+
+/// Counts one attempt in `bucket`; refuses with [`AppError::RateLimited`] once `limit` attempts
+/// were counted in the current window.
+pub async fn hit(db: &Db, bucket: &str, limit: u32, window_ms: i64, now_ms: i64) -> Result<(), AppError> {
+    if add(db, bucket, window_ms, now_ms).await? > i64::from(limit) {
+        return Err(limited(window_ms, now_ms));
+    }
+    Ok(())
+}
+
+/// Counts one attempt in `bucket` and returns how many the current window holds now.
+pub async fn add(db: &Db, bucket: &str, window_ms: i64, now_ms: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+         RETURNING hits",
+    )
+    .bind(bucket)
+    .bind(window_start(window_ms, now_ms))
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Refuses when `bucket` already holds `limit` attempts in the current window, without counting
+/// one: for limits on failures, counted only once an attempt has failed.
+pub async fn check(db: &Db, bucket: &str, limit: u32, window_ms: i64, now_ms: i64) -> Result<(), AppError> {
+    let hits: Option<i64> = sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+        .bind(bucket)
+        .bind(window_start(window_ms, now_ms))
+        .fetch_optional(db.pool())
+        .await?;
+    if hits.unwrap_or(0) >= i64::from(limit) {
+        return Err(limited(window_ms, now_ms));
+    }
+    Ok(())
+}
+
+/// Forgets windows that ended long ago; returns how many were removed.
+pub async fn sweep(db: &Db, now_ms: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(now_ms - LONGEST_WINDOW)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_counts_to_the_end_of_the_window() {
+        let at = 10 * MINUTE + 59_500;
+        assert_eq!(limited(MINUTE, at), AppError::RateLimited { retry_after: 1 });
+        assert_eq!(limited(MINUTE, 10 * MINUTE), AppError::RateLimited { retry_after: 60 });
+        assert_eq!(limited(15 * MINUTE, 10 * MINUTE + 1), AppError::RateLimited { retry_after: 300 });
+    }
+}
