@@ -37,24 +37,16 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts the server on $1 (a database URL), logs in as the admin and creates a key with every
-# scope through the dashboard's own server function; prints "base key".
+# Starts the server on $1 (a database URL) with a key of every scope; prints "base key".
 start() {
-  local url="$1" port base jar secret
+  local url="$1" port base secret
   port="$(free_port)"
   base="http://127.0.0.1:$port"
+  secret="$(DATABASE_URL="$url" "$BIN" --new-api-key fuzz)"
   DATABASE_URL="$url" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=couponry \
-    LEPTOS_SITE_ROOT=target/site COUPONRY_ADMIN_EMAIL=fuzz@example.com \
-    COUPONRY_ADMIN_PASSWORD=fuzz-password-77 RUST_LOG=warn \
-    "$BIN" >"$WORK/server-$port.log" 2>&1 &
+    LEPTOS_SITE_ROOT=target/site RUST_LOG=warn "$BIN" >"$WORK/server-$port.log" 2>&1 &
   PIDS+=("$!")
   for _ in $(seq 1 300); do curl -fs "$base/login" -o /dev/null && break; sleep 0.1; done
-  jar="$WORK/jar-$port"
-  curl -fs -c "$jar" -o /dev/null "$base/api/login" \
-    --data-urlencode email=fuzz@example.com --data-urlencode password=fuzz-password-77 || true
-  secret="$(curl -fs -b "$jar" -H 'Accept: application/json' "$base/api/create_api_key" \
-    --data-urlencode name=fuzz --data-urlencode checkout=on --data-urlencode manage=on |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')"
   echo "$base $secret"
 }
 

@@ -18,4 +18,8 @@ cargo leptos build --release
 say "Playwright journeys in Debian's Chromium"
 mkdir -p end2end/screenshots
 (cd end2end && COUPONRY_BIN="${COUPONRY_BIN:-target/release/couponry}" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test)
+# A short fuzz run of the API from its OpenAPI document (schemathesis, every check): no 5xx on
+# either database. `bash scripts/fuzz.sh 300` runs it longer.
+say "fuzzing the API from its OpenAPI document (schemathesis, 20 s per database)"
+COUPONRY_BIN="${COUPONRY_BIN:-target/release/couponry}" bash scripts/fuzz.sh 20
 say "all tests passed"

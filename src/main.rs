@@ -27,7 +27,12 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    if std::env::args().skip(1).any(|a| a == "--demo") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--new-api-key") {
+        new_api_key(&config, args.get(i + 1).map_or("automation", String::as_str)).await;
+        return;
+    }
+    if args.iter().any(|a| a == "--demo") {
         demo(&config).await;
     }
     couponry::serve::raise_open_files_limit();
@@ -79,6 +84,27 @@ async fn demo(config: &couponry::config::Config) {
         }
         Err(e) => {
             eprintln!("couponry: demo data failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `--new-api-key NAME`: creates an API key with every scope (in the audit log as the system),
+/// prints its secret and exits: for provisioning scripts and the fuzz run.
+async fn new_api_key(config: &couponry::config::Config, name: &str) {
+    use couponry::keys::{store, Scope};
+    let db = match couponry::db::Db::connect(&config.database_url, 1).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("couponry: cannot open the database: {e}");
+            std::process::exit(1);
+        }
+    };
+    let actor = couponry::accounts::audit::Actor::system();
+    match store::create(&db, &actor, name, &[Scope::Checkout, Scope::Manage]).await {
+        Ok((_, secret)) => println!("{secret}"),
+        Err(e) => {
+            eprintln!("couponry: cannot create the key: {e}");
             std::process::exit(1);
         }
     }

@@ -19,10 +19,26 @@ fn limited(window_ms: i64, now_ms: i64) -> AppError {
     AppError::RateLimited { retry_after: ((end - now_ms + 999) / 1000).max(1) as u64 }
 }
 
-/// Counts one attempt in `bucket`; refuses with [`AppError::RateLimited`] once `limit` attempts
-/// were counted in the current window.
-pub async fn hit(db: &Db, bucket: &str, limit: u32, window_ms: i64, now_ms: i64) -> Result<(), AppError> {
-    if add(db, bucket, window_ms, now_ms).await? > i64::from(limit) {
+/// Counts one attempt in each bucket with one statement (one write, where SQLite takes its lock
+/// once); refuses when any bucket is over its limit.
+pub async fn hit_all(db: &Db, buckets: &[(String, u32)], window_ms: i64, now_ms: i64) -> Result<(), AppError> {
+    let mut sorted: Vec<&(String, u32)> = buckets.iter().collect();
+    // The same order everywhere: concurrent upserts of the same rows never deadlock.
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows = (0..sorted.len()).map(|i| format!("(${}, $1, 1)", i + 2)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES {rows}
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+         RETURNING bucket, hits"
+    );
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(window_start(window_ms, now_ms));
+    for (bucket, _) in &sorted {
+        query = query.bind(bucket.as_str());
+    }
+    let counted = query.fetch_all(db.pool()).await?;
+    let over =
+        counted.iter().any(|(bucket, hits)| sorted.iter().any(|(b, limit)| b == bucket && *hits > i64::from(*limit)));
+    if over {
         return Err(limited(window_ms, now_ms));
     }
     Ok(())

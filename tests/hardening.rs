@@ -160,6 +160,38 @@ on_both!(concurrent_edits_from_one_version_let_exactly_one_win, |app: TestApp| a
         .await
         .expect("audit count");
     assert_eq!(audited, 1);
+
+    // The dashboard's builder: the same race through its server function.
+    use couponry::coupons::server::SaveCoupon;
+    app.login_admin().await;
+    let version = version + 1;
+    let mut browsers = Vec::new();
+    for _ in 0..10 {
+        let browser = app.new_browser();
+        browser.login_admin().await;
+        browsers.push(browser);
+    }
+    let saves: Vec<_> = browsers
+        .into_iter()
+        .enumerate()
+        .map(|(i, browser)| {
+            let mut input = coupon("RACE");
+            input["name"] = json!(format!("Builder {i}"));
+            tokio::spawn(async move {
+                browser.call_json::<SaveCoupon>(&json!({"id": id, "version": version, "input": input})).await
+            })
+        })
+        .collect();
+    let mut saved = 0;
+    for save in saves {
+        let (status, body) = save.await.expect("task");
+        match status {
+            StatusCode::OK => saved += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(saved, 1, "exactly one builder save wins");
 });
 
 on_both!(a_refused_status_change_keeps_the_whole_patch_out, |app: TestApp| async move {

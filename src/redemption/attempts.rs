@@ -23,6 +23,7 @@ pub async fn count(db: &Db, config: &Config, caller: Caller, req: &Request, now_
         Caller::Key(id) => format!("codes:key:{id}"),
         Caller::Account(id) => format!("codes:account:{id}"),
     };
-    throttle::hit(db, &caller, config.validate_per_key, MINUTE, now_ms).await?;
-    throttle::hit(db, &format!("codes:user:{}", req.user_id), config.validate_per_user, MINUTE, now_ms).await
+    let buckets =
+        [(caller, config.validate_per_key), (format!("codes:user:{}", req.user_id), config.validate_per_user)];
+    throttle::hit_all(db, &buckets, MINUTE, now_ms).await
 }
