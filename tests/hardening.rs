@@ -11,19 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 fn coupon(code: &str) -> Value {
-    json!({
-        "name": format!("Coupon {code}"),
-        "currency": "INR",
-        "time_zone": "Asia/Kolkata",
-        "reward": {"type": "percent_off", "percent": 10},
-        "applies_to": {"type": "order"},
-        "audience": "all_users",
-        "distribution": {"type": "static", "code": code},
-        "activation": {"type": "time"},
-        "expiry": {"type": "never"},
-        "visibility": "visible",
-        "stacking": "exclusive"
-    })
+    common::coupon_input(code, json!({}))
 }
 
 fn cart() -> Value {

@@ -3,30 +3,9 @@
 
 mod common;
 
-use common::{Api, TestApp};
+use common::{coupon_input as coupon, Api, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-/// A live coupon with the given settings over a 10%-off-the-order base.
-fn coupon(code: &str, changes: Value) -> Value {
-    let mut base = json!({
-        "name": format!("Coupon {code}"),
-        "currency": "INR",
-        "time_zone": "Asia/Kolkata",
-        "reward": {"type": "percent_off", "percent": 10},
-        "applies_to": {"type": "order"},
-        "audience": "all_users",
-        "distribution": {"type": "static", "code": code},
-        "activation": {"type": "time"},
-        "expiry": {"type": "never"},
-        "visibility": "visible",
-        "stacking": "exclusive"
-    });
-    for (k, v) in changes.as_object().expect("changes are an object") {
-        base[k] = v.clone();
-    }
-    base
-}
 
 fn cart() -> Value {
     json!({

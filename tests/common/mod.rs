@@ -224,6 +224,27 @@ pub fn field_error(body: &Value, field: &str) -> Option<String> {
         .and_then(|e| e.get("message")?.as_str().map(str::to_string))
 }
 
+/// A live coupon with the given settings over a 10%-off-the-order base.
+pub fn coupon_input(code: &str, changes: Value) -> Value {
+    let mut base = serde_json::json!({
+        "name": format!("Coupon {code}"),
+        "currency": "INR",
+        "time_zone": "Asia/Kolkata",
+        "reward": {"type": "percent_off", "percent": 10},
+        "applies_to": {"type": "order"},
+        "audience": "all_users",
+        "distribution": {"type": "static", "code": code},
+        "activation": {"type": "time"},
+        "expiry": {"type": "never"},
+        "visibility": "visible",
+        "stacking": "exclusive"
+    });
+    for (k, v) in changes.as_object().expect("changes are an object") {
+        base[k] = v.clone();
+    }
+    base
+}
+
 /// The JSON API, as an app calls it.
 pub struct Api {
     pub base: String,
