@@ -21,7 +21,12 @@ fn limited(window_ms: i64, now_ms: i64) -> AppError {
 
 /// Counts one attempt in each bucket with one statement (one write, where SQLite takes its lock
 /// once); refuses when any bucket is over its limit.
-pub async fn hit_all(db: &Db, buckets: &[(String, u32)], window_ms: i64, now_ms: i64) -> Result<(), AppError> {
+pub async fn hit_all(
+    conn: &mut sqlx::AnyConnection,
+    buckets: &[(String, u32)],
+    window_ms: i64,
+    now_ms: i64,
+) -> Result<(), AppError> {
     let mut sorted: Vec<&(String, u32)> = buckets.iter().collect();
     // The same order everywhere: concurrent upserts of the same rows never deadlock.
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -35,7 +40,7 @@ pub async fn hit_all(db: &Db, buckets: &[(String, u32)], window_ms: i64, now_ms:
     for (bucket, _) in &sorted {
         query = query.bind(bucket.as_str());
     }
-    let counted = query.fetch_all(db.pool()).await?;
+    let counted = query.fetch_all(conn).await?;
     let over =
         counted.iter().any(|(bucket, hits)| sorted.iter().any(|(b, limit)| b == bucket && *hits > i64::from(*limit)));
     if over {

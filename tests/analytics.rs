@@ -14,6 +14,7 @@ use couponry::accounts::audit::Actor;
 use couponry::analytics::server::{CouponAnalytics, OverviewAnalytics};
 use couponry::analytics::{report, Figures, PeriodInput, Report};
 use couponry::db::Db;
+use couponry::redemption::attempts::Attempts;
 use couponry::redemption::cart::CartInput;
 use couponry::redemption::store::{self as redemptions, Outcome, Replayable, Request, Target};
 use rand::rngs::StdRng;
@@ -186,7 +187,7 @@ on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
             cart: cart(&mut rng),
             order_id: Some(format!("o{order}")),
         };
-        match redemptions::redeem(&app.db, &request, None, at).await.expect("redeem") {
+        match redemptions::redeem(&app.db, &request, None, &Attempts::none(), at).await.expect("redeem") {
             Replayable::Fresh(Outcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
             other => panic!("refused: {other:?}"),
         }
@@ -397,7 +398,7 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
                         cart: cart(&mut rng),
                         order_id: Some(format!("w{w}-{i}")),
                     };
-                    match redemptions::redeem(&db, &request, None, at).await.expect("redeem") {
+                    match redemptions::redeem(&db, &request, None, &Attempts::none(), at).await.expect("redeem") {
                         Replayable::Fresh(Outcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
                         other => panic!("refused: {other:?}"),
                     }

@@ -180,7 +180,8 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
                 cart: cart.parse("cart").map_err(AppError::Invalid)?,
                 order_id: Some(format!("DEMO-{order:06}")),
             };
-            let outcome = redemptions::redeem(db, &request, None, when).await?;
+            let outcome =
+                redemptions::redeem(db, &request, None, &crate::redemption::attempts::Attempts::none(), when).await?;
             if let Replayable::Fresh(Outcome::Redeemed { redemptions: made, .. }) = outcome {
                 filled.redemptions += made.len();
                 // About one order in forty comes back.

@@ -257,7 +257,8 @@ pub async fn validate(
     caller.require(Scope::Checkout)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
-    attempts::count(&state.db, &state.config, attempts::Caller::Key(caller.key_id), &req, now.timestamp_millis())
+    attempts::Attempts::of(&state.config, attempts::Caller::Key(caller.key_id), &req)
+        .count(&state.db, now.timestamp_millis())
         .await?;
     let decision = store::validate(&state.db, &req, now).await?;
     Ok(Json(answer(&decision, stacked)))
@@ -310,9 +311,8 @@ pub async fn redeem(
     let idempotency = super::idempotency(&headers, &caller, "POST /redemptions", &body)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
-    attempts::count(&state.db, &state.config, attempts::Caller::Key(caller.key_id), &req, now.timestamp_millis())
-        .await?;
-    let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), now).await?;
+    let attempts = attempts::Attempts::of(&state.config, attempts::Caller::Key(caller.key_id), &req);
+    let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), &attempts, now).await?;
     Ok(match outcome {
         Replayable::Fresh(o) => outcome_response(&o, stacked, false),
         Replayable::Replay(o) => outcome_response(&o, stacked, true),

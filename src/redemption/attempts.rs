@@ -13,17 +13,45 @@ pub enum Caller {
     Account(i64),
 }
 
-/// Counts the attempt when it names a code; refuses with [`AppError::RateLimited`] once the
-/// caller or the user has made too many this minute. Nothing else is written either way.
-pub async fn count(db: &Db, config: &Config, caller: Caller, req: &Request, now_ms: i64) -> Result<(), AppError> {
-    if !req.targets.iter().any(|t| matches!(t, Target::Code(_))) {
-        return Ok(());
+/// The buckets one attempt counts in, with their limits; none when it names no code.
+pub struct Attempts(Vec<(String, u32)>);
+
+impl Attempts {
+    pub fn of(config: &Config, caller: Caller, req: &Request) -> Attempts {
+        if !req.targets.iter().any(|t| matches!(t, Target::Code(_))) {
+            return Attempts(Vec::new());
+        }
+        let caller = match caller {
+            Caller::Key(id) => format!("codes:key:{id}"),
+            Caller::Account(id) => format!("codes:account:{id}"),
+        };
+        Attempts(vec![
+            (caller, config.validate_per_key),
+            (format!("codes:user:{}", req.user_id), config.validate_per_user),
+        ])
     }
-    let caller = match caller {
-        Caller::Key(id) => format!("codes:key:{id}"),
-        Caller::Account(id) => format!("codes:account:{id}"),
-    };
-    let buckets =
-        [(caller, config.validate_per_key), (format!("codes:user:{}", req.user_id), config.validate_per_user)];
-    throttle::hit_all(db, &buckets, MINUTE, now_ms).await
+
+    /// Nothing to count: the engine's own redemptions (demo data, tests of the engine).
+    pub fn none() -> Attempts {
+        Attempts(Vec::new())
+    }
+
+    /// Counts the attempt on its own; refuses with [`AppError::RateLimited`] once the caller or
+    /// the user has made too many this minute.
+    pub async fn count(&self, db: &Db, now_ms: i64) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        throttle::hit_all(&mut *db.pool().acquire().await?, &self.0, MINUTE, now_ms).await
+    }
+
+    /// Counts the attempt inside a write transaction that is open anyway (SQLite's one writer
+    /// then takes its lock once per redemption, not twice). Refused, the transaction is rolled
+    /// back by its caller, and the count with it: a bucket over its limit stays over it.
+    pub async fn count_in(&self, conn: &mut sqlx::AnyConnection, now_ms: i64) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        throttle::hit_all(conn, &self.0, MINUTE, now_ms).await
+    }
 }

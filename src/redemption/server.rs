@@ -107,7 +107,9 @@ pub async fn try_coupon(
     };
     let request = Request { user_id, targets: vec![target], cart, order_id: None };
     let now = chrono::Utc::now();
-    attempts::count(db, &app.config, attempts::Caller::Account(account.id), &request, now.timestamp_millis()).await?;
+    attempts::Attempts::of(&app.config, attempts::Caller::Account(account.id), &request)
+        .count(db, now.timestamp_millis())
+        .await?;
     let stack = validate(db, &request, now).await?;
     let decision = stack
         .decisions

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use super::attempts::Attempts;
 use super::cart::Cart;
 use super::decision::*;
 use super::periods::{period_key, period_name};
@@ -15,7 +16,7 @@ use crate::accounts::audit::{self, Actor};
 use crate::analytics::rollup;
 use crate::coupons::definition::{CapScope, CouponDefinition};
 use crate::coupons::{store as coupons, Coupon};
-use crate::db::{is_unique_violation, Db, Tx};
+use crate::db::{is_unique_violation, Backend, Db, Tx};
 use crate::error::AppError;
 use crate::idempotency::{self, Idempotency};
 
@@ -293,13 +294,24 @@ pub enum Replayable<T> {
 
 /// Redeems, all or nothing: either every bucket moved, the code was used, the redemption and the
 /// cashback were recorded, or nothing was.
+/// Redeems, counting the attempt first: on PostgreSQL on its own (a key's bucket is one row that
+/// every redemption of the key touches, so it must not be held for a whole transaction), on
+/// SQLite inside the write transaction it takes anyway.
 pub async fn redeem(
     db: &Db,
     req: &Request,
     idempotency: Option<&Idempotency>,
+    attempts: &Attempts,
     now: DateTime<Utc>,
 ) -> Result<Replayable<Outcome>, AppError> {
+    let in_tx = db.backend() == Backend::Sqlite;
+    if !in_tx {
+        attempts.count(db, now.timestamp_millis()).await?;
+    }
     let mut tx = db.begin_write().await?;
+    if in_tx {
+        attempts.count_in(&mut tx, now.timestamp_millis()).await?;
+    }
     if let Some(idem) = idempotency {
         if let Some(previous) = claim_key(&mut tx, idem, now).await? {
             tx.rollback().await?;
@@ -309,9 +321,13 @@ pub async fn redeem(
     let outcome = match redeem_in(&mut tx, req, now).await? {
         Ok((redemptions, totals)) => Outcome::Redeemed { redemptions, totals },
         Err(refused) => {
-            // Undo any bucket moved before the refusal; keep only the idempotency record.
+            // Undo any bucket moved before the refusal; keep only the idempotency record (and
+            // the attempt, which a refusal counts as much as a success).
             tx.rollback().await?;
             tx = db.begin_write().await?;
+            if in_tx {
+                attempts.count_in(&mut tx, now.timestamp_millis()).await?;
+            }
             if let Some(idem) = idempotency {
                 if let Some(previous) = claim_key(&mut tx, idem, now).await? {
                     tx.rollback().await?;
