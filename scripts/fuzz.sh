@@ -37,17 +37,17 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts the server on $1 (a database URL) with a key of every scope; prints "base key".
+# Starts the server on $1 (a database URL) with a key of every scope; sets BASE and KEY. Runs
+# in this shell (not a subshell), so the clean-up knows the server's process.
 start() {
-  local url="$1" port base secret
+  local url="$1" port
   port="$(free_port)"
-  base="http://127.0.0.1:$port"
-  secret="$(DATABASE_URL="$url" "$BIN" --new-api-key fuzz)"
+  BASE="http://127.0.0.1:$port"
+  KEY="$(DATABASE_URL="$url" "$BIN" --new-api-key fuzz)"
   DATABASE_URL="$url" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=couponry \
     LEPTOS_SITE_ROOT=target/site RUST_LOG=warn "$BIN" >"$WORK/server-$port.log" 2>&1 &
   PIDS+=("$!")
-  for _ in $(seq 1 300); do curl -fs "$base/login" -o /dev/null && break; sleep 0.1; done
-  echo "$base $secret"
+  for _ in $(seq 1 300); do curl -fs "$BASE/login" -o /dev/null && break; sleep 0.1; done
 }
 
 # Runs schemathesis against one server; prints "requests 5xx".
@@ -91,8 +91,8 @@ PG_URL="${TEST_DATABASE_URL%/*}/$PG_DB"
 failed=0
 for target in "sqlite sqlite://$WORK/fuzz.db?mode=rwc" "postgres $PG_URL"; do
   read -r name url <<<"$target"
-  read -r base key < <(start "$url")
-  read -r tried errors < <(fuzz "$base" "$key" "$name")
+  start "$url"
+  read -r tried errors < <(fuzz "$BASE" "$KEY" "$name")
   say "$name: $tried requests over ${SECONDS_EACH}s, $errors answered 5xx"
   if [ "$errors" != "0" ] || [ "$tried" = "0" ]; then
     failed=1
