@@ -92,16 +92,16 @@ const MAX_SERVER_FN_BODY: usize = 4 << 20;
 async fn text_rule(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let kind = if path.starts_with("/api/v1/") {
-        Caller::Api
+        Entry::Api
     } else if path.starts_with("/api/") {
-        Caller::ServerFn(path.to_string())
+        Entry::ServerFn(path.to_string())
     } else {
-        Caller::Page
+        Entry::Page
     };
     if let Err(errors) = crate::text::check_form(req.uri().query().unwrap_or_default().as_bytes()) {
         return kind.refuse(errors);
     }
-    let Caller::ServerFn(_) = kind else { return next.run(req).await };
+    let Entry::ServerFn(_) = kind else { return next.run(req).await };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_SERVER_FN_BODY).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
@@ -135,17 +135,18 @@ fn server_fn_json(bytes: &[u8]) -> Result<(), crate::fields::FieldErrors> {
     errors.into_result(|| ())
 }
 
-enum Caller {
+/// Where a request comes in, for the shape of its refusal.
+enum Entry {
     Api,
     ServerFn(String),
     Page,
 }
 
-impl Caller {
+impl Entry {
     fn refuse(&self, errors: crate::fields::FieldErrors) -> Response {
         match self {
-            Caller::Api => crate::api::ApiError::invalid(errors).into_response(),
-            Caller::ServerFn(path) => {
+            Entry::Api => crate::api::ApiError::invalid(errors).into_response(),
+            Entry::ServerFn(path) => {
                 let body = serde_json::to_string(&AppError::Invalid(errors)).unwrap_or_default();
                 let mut response = (StatusCode::UNPROCESSABLE_ENTITY, body).into_response();
                 let headers = response.headers_mut();
@@ -155,7 +156,7 @@ impl Caller {
                 }
                 response
             }
-            Caller::Page => {
+            Entry::Page => {
                 (StatusCode::UNPROCESSABLE_ENTITY, format!("This address cannot be read: {errors}")).into_response()
             }
         }

@@ -7,8 +7,9 @@ use crate::error::AppError;
 
 pub const MINUTE: i64 = 60_000;
 
-/// Windows older than this are swept by the housekeeping tick; no limit uses a longer window.
-pub const LONGEST_WINDOW: i64 = 24 * 60 * MINUTE;
+/// Windows older than this are swept by the housekeeping tick; no limit uses a longer window
+/// (the longest, the login throttle's, is 15 minutes).
+pub const LONGEST_WINDOW: i64 = 60 * MINUTE;
 
 fn window_start(window_ms: i64, now_ms: i64) -> i64 {
     now_ms - now_ms.rem_euclid(window_ms)
@@ -20,16 +21,16 @@ fn limited(window_ms: i64, now_ms: i64) -> AppError {
 }
 
 /// Counts one attempt in each bucket with one statement (one write, where SQLite takes its lock
-/// once); refuses when any bucket is over its limit.
-pub async fn hit_all(
+/// once) and returns each bucket's count in the current window.
+pub async fn add_all(
     conn: &mut sqlx::AnyConnection,
-    buckets: &[(String, u32)],
+    buckets: &[&str],
     window_ms: i64,
     now_ms: i64,
-) -> Result<(), AppError> {
-    let mut sorted: Vec<&(String, u32)> = buckets.iter().collect();
+) -> Result<Vec<(String, i64)>, AppError> {
+    let mut sorted = buckets.to_vec();
     // The same order everywhere: concurrent upserts of the same rows never deadlock.
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    sorted.sort_unstable();
     let rows = (0..sorted.len()).map(|i| format!("(${}, $1, 1)", i + 2)).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES {rows}
@@ -37,29 +38,27 @@ pub async fn hit_all(
          RETURNING bucket, hits"
     );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(window_start(window_ms, now_ms));
-    for (bucket, _) in &sorted {
-        query = query.bind(bucket.as_str());
+    for bucket in sorted {
+        query = query.bind(bucket);
     }
-    let counted = query.fetch_all(conn).await?;
+    Ok(query.fetch_all(conn).await?)
+}
+
+/// Counts one attempt in each bucket; refuses when any bucket is over its limit.
+pub async fn hit_all(
+    conn: &mut sqlx::AnyConnection,
+    buckets: &[(String, u32)],
+    window_ms: i64,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    let names: Vec<&str> = buckets.iter().map(|(b, _)| b.as_str()).collect();
+    let counted = add_all(conn, &names, window_ms, now_ms).await?;
     let over =
-        counted.iter().any(|(bucket, hits)| sorted.iter().any(|(b, limit)| b == bucket && *hits > i64::from(*limit)));
+        counted.iter().any(|(bucket, hits)| buckets.iter().any(|(b, limit)| b == bucket && *hits > i64::from(*limit)));
     if over {
         return Err(limited(window_ms, now_ms));
     }
     Ok(())
-}
-
-/// Counts one attempt in `bucket` and returns how many the current window holds now.
-pub async fn add(db: &Db, bucket: &str, window_ms: i64, now_ms: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)
-         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-         RETURNING hits",
-    )
-    .bind(bucket)
-    .bind(window_start(window_ms, now_ms))
-    .fetch_one(db.pool())
-    .await?)
 }
 
 /// Refuses when `bucket` already holds `limit` attempts in the current window, without counting

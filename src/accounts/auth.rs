@@ -195,10 +195,9 @@ impl LoginGuard {
     /// Counts a failed login and records it in the audit log.
     pub async fn failed(&self, db: &crate::db::Db, account_id: Option<i64>) -> Result<(), AppError> {
         use super::audit::{self, Actor};
-        let now = now_ms();
-        for (bucket, _) in self.buckets() {
-            crate::throttle::add(db, &bucket, LOGIN_WINDOW, now).await?;
-        }
+        let buckets = self.buckets();
+        let names: Vec<&str> = buckets.iter().map(|(b, _)| b.as_str()).collect();
+        crate::throttle::add_all(&mut *db.pool().acquire().await?, &names, LOGIN_WINDOW, now_ms()).await?;
         let actor = Actor { kind: "client", id: None, label: self.address.clone() };
         let entity = account_id.map_or_else(|| self.email.clone(), |id| id.to_string());
         let attempt = serde_json::json!({ "email": self.email, "address": self.address });

@@ -257,7 +257,7 @@ pub async fn validate(
     caller.require(Scope::Checkout)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
-    attempts::Attempts::of(&state.config, attempts::Caller::Key(caller.key_id), &req)
+    attempts::Attempts::of(&state.config, attempts::By::Key(caller.key_id), &req)
         .count(&state.db, now.timestamp_millis())
         .await?;
     let decision = store::validate(&state.db, &req, now).await?;
@@ -311,7 +311,7 @@ pub async fn redeem(
     let idempotency = super::idempotency(&headers, &caller, "POST /redemptions", &body)?;
     let (req, stacked) = request(parse_body(&headers, &body)?)?;
     let now = chrono::Utc::now();
-    let attempts = attempts::Attempts::of(&state.config, attempts::Caller::Key(caller.key_id), &req);
+    let attempts = attempts::Attempts::of(&state.config, attempts::By::Key(caller.key_id), &req);
     let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), &attempts, now).await?;
     Ok(match outcome {
         Replayable::Fresh(o) => outcome_response(&o, stacked, false),

@@ -117,7 +117,7 @@ pub async fn finish(
     rows: i64,
     bytes: i64,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    let finished = sqlx::query(
         "UPDATE code_batches SET status = 'ready', row_count = $1, byte_count = $2, finished_at = $3
          WHERE id = $4 AND status IN ('importing', 'ready')",
     )
@@ -126,11 +126,10 @@ pub async fn finish(
     .bind(now_ms())
     .bind(batch_id)
     .execute(&mut **tx)
-    .await?
-    .rows_affected()
-    .eq(&1)
-    .then_some(())
-    .ok_or_else(|| AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()))?;
+    .await?;
+    if finished.rows_affected() != 1 {
+        return Err(AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()));
+    }
     // What was stored, not its code counts: counting a million fresh codes would hold the
     // write lock for nothing (they are all free, or held by the users the file named).
     let after = serde_json::json!({ "coupon_id": coupon_id, "status": "ready", "rows": rows, "bytes": bytes });
@@ -368,25 +367,18 @@ pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     };
     let mut tx = db.begin_write().await?;
-    let dead: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM code_batches WHERE status = 'importing' AND created_at < $1{skip_live}"
+    let closed = sqlx::query(&format!(
+        "UPDATE code_batches SET status = 'failed', finished_at = $1,
+             message = 'interrupted: the server stopped during the upload; nothing was stored'
+         WHERE id IN (SELECT id FROM code_batches WHERE status = 'importing' AND created_at < $2{skip_live})"
     ))
+    .bind(now_ms())
     .bind(before)
-    .fetch_all(&mut *tx)
-    .await?;
-    for id in &dead {
-        sqlx::query(
-            "UPDATE code_batches SET status = 'failed', finished_at = $1,
-                 message = 'interrupted: the server stopped during the upload; nothing was stored'
-             WHERE id = $2 AND status = 'importing'",
-        )
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    }
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     tx.commit().await?;
-    Ok(dead.len() as u64)
+    Ok(closed)
 }
 
 /// Holds the batch for the import's transaction (see [`close_interrupted`]).

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::throttle::{self, MINUTE};
 
 /// Who is asking: an API key or a dashboard account.
-pub enum Caller {
+pub enum By {
     Key(i64),
     Account(i64),
 }
@@ -17,13 +17,13 @@ pub enum Caller {
 pub struct Attempts(Vec<(String, u32)>);
 
 impl Attempts {
-    pub fn of(config: &Config, caller: Caller, req: &Request) -> Attempts {
+    pub fn of(config: &Config, by: By, req: &Request) -> Attempts {
         if !req.targets.iter().any(|t| matches!(t, Target::Code(_))) {
             return Attempts(Vec::new());
         }
-        let caller = match caller {
-            Caller::Key(id) => format!("codes:key:{id}"),
-            Caller::Account(id) => format!("codes:account:{id}"),
+        let caller = match by {
+            By::Key(id) => format!("codes:key:{id}"),
+            By::Account(id) => format!("codes:account:{id}"),
         };
         Attempts(vec![
             (caller, config.validate_per_key),
@@ -40,9 +40,9 @@ impl Attempts {
     /// the user has made too many this minute.
     pub async fn count(&self, db: &Db, now_ms: i64) -> Result<(), AppError> {
         if self.0.is_empty() {
-            return Ok(());
+            return Ok(()); // no connection taken for nothing
         }
-        throttle::hit_all(&mut *db.pool().acquire().await?, &self.0, MINUTE, now_ms).await
+        self.count_in(&mut *db.pool().acquire().await?, now_ms).await
     }
 
     /// Counts the attempt inside a write transaction that is open anyway (SQLite's one writer

@@ -107,7 +107,7 @@ pub async fn try_coupon(
     };
     let request = Request { user_id, targets: vec![target], cart, order_id: None };
     let now = chrono::Utc::now();
-    attempts::Attempts::of(&app.config, attempts::Caller::Account(account.id), &request)
+    attempts::Attempts::of(&app.config, attempts::By::Account(account.id), &request)
         .count(db, now.timestamp_millis())
         .await?;
     let stack = validate(db, &request, now).await?;

@@ -58,9 +58,12 @@ impl StackDecision {
     /// The decision as a stranger may see it: each code held by another user reads as a code
     /// that does not exist (see [`Decision::concealed`]).
     pub fn concealed(&self) -> StackDecision {
-        let decisions: Vec<Decision> = self.decisions.iter().map(Decision::concealed).collect();
-        let totals = if decisions == self.decisions { self.totals.clone() } else { None };
-        StackDecision { decisions, totals }
+        // A concealed decision was a refusal already, so the totals (present only when every
+        // coupon can be used) are unchanged.
+        StackDecision {
+            decisions: self.decisions.iter().map(Decision::concealed).collect(),
+            totals: self.totals.clone(),
+        }
     }
 
     /// Every refusal of every coupon, most important first, with the coupon it belongs to.
