@@ -17,7 +17,12 @@ VENV="${COUPONRY_FUZZ_VENV:-$HOME/.cache/couponry-fuzz}"
 SCHEMATHESIS_VERSION="4.32.5"
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (once)"
-  python3 -m venv "$VENV"
+  # Debian's python3 makes virtual environments only with python3-venv.
+  python3 -m venv "$VENV" 2>/dev/null || {
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    python3 -m venv "$VENV"
+  }
   "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
@@ -47,7 +52,15 @@ start() {
   DATABASE_URL="$url" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=couponry \
     LEPTOS_SITE_ROOT=target/site RUST_LOG=warn "$BIN" >"$WORK/server-$port.log" 2>&1 &
   PIDS+=("$!")
-  for _ in $(seq 1 300); do curl -fs "$BASE/login" -o /dev/null && break; sleep 0.1; done
+  python3 - "$BASE/login" <<'EOF'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+EOF
 }
 
 # Runs schemathesis against one server; prints "requests 5xx".
