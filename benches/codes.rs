@@ -14,7 +14,7 @@ use couponry::keys::{store as keys, Scope};
 use serde_json::json;
 
 mod support;
-use support::{unique_coupon, PgDatabases};
+use support::{unique_coupon, PgDatabases, Server};
 
 /// Rows per raw INSERT: as many as both databases' parameter limits comfortably allow.
 const RAW_CHUNK: usize = 5000;
@@ -25,54 +25,6 @@ struct Results {
     raw_copy: Option<Duration>,
     generate: Duration,
     peak_mb: f64,
-}
-
-/// A server process on `database_url`, killed when dropped.
-struct Server {
-    base: String,
-    child: std::process::Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    async fn start(database_url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_couponry"))
-            .env("DATABASE_URL", database_url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_OUTPUT_NAME", "couponry")
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("COUPONRY_ADMIN_PASSWORD", "bench-password")
-            .env("COUPONRY_MAX_UPLOAD_MB", "100")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("the couponry binary starts");
-        let server = Server { base: format!("http://127.0.0.1:{port}"), child };
-        for _ in 0..300 {
-            if reqwest::get(format!("{}/login", server.base)).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the server did not start");
-    }
-
-    /// The most resident memory the process has had, in MB (Linux's VmHWM).
-    fn peak_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    }
 }
 
 /// The same rows as bare SQL in one transaction: multi-row INSERTs into `codes`.
@@ -151,7 +103,7 @@ async fn bench(label: &str, fresh: &mut impl FnMut() -> String, rows: usize) -> 
     let import_coupon = unique_coupon(&db, "Import", "all_users").await;
     let generate_coupon = unique_coupon(&db, "Generate", "all_users").await;
     let (_, secret) = keys::create(&db, &Actor::system(), "bench", &[Scope::Manage]).await.expect("key");
-    let server = Server::start(&url).await;
+    let server = Server::start(&url, &[]).await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(3600)).build().expect("client");
 
     let mut file = String::with_capacity(rows * 15 + 8);

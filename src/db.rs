@@ -1,6 +1,8 @@
 //! Pools, migrations, and the one place that knows SQLite from PostgreSQL.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -122,6 +124,8 @@ impl Sql {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Writers of this process waiting for SQLite's write lock (see [`Db::begin_write_later`]).
+    waiting: Arc<AtomicUsize>,
 }
 
 pub type Tx = Transaction<'static, sqlx::Any>;
@@ -178,7 +182,7 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Db { pool, backend };
+        let db = Db { pool, backend, waiting: Arc::default() };
         db.migrate().await?;
         Ok(db)
     }
@@ -204,9 +208,26 @@ impl Db {
     /// another writer committed, and would fail instead of waiting.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => {
+                let _waiting = Waiting::new(&self.waiting);
+                self.pool.begin_with("BEGIN IMMEDIATE").await
+            }
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// Begins one step of bulk work that can wait (a code import writes a million rows in
+    /// steps). On SQLite, writers already waiting for the lock go first: SQLite's busy handler
+    /// polls, so a writer that commits and begins again at once would keep the lock from a
+    /// checkout for as long as it has steps left. Never waits more than [`YIELD_AT_MOST`].
+    pub async fn begin_write_later(&self) -> Result<Tx, sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            let until = std::time::Instant::now() + YIELD_AT_MOST;
+            while self.waiting.load(Ordering::Acquire) > 0 && std::time::Instant::now() < until {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+        self.begin_write().await
     }
 
     /// Begins a write transaction that runs alone among those begun the same way with the same
@@ -219,6 +240,25 @@ impl Db {
             sqlx::query(&lock).execute(&mut *tx).await?;
         }
         Ok(tx)
+    }
+}
+
+/// The longest a bulk step lets other writers go first: it must make progress too.
+const YIELD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Counts a writer as waiting for the SQLite write lock while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::AcqRel);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -263,10 +263,10 @@ mod store {
         at: i64,
     ) -> Result<Option<(i64, String)>, AppError> {
         for _ in 0..20 {
-            let candidate: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM codes WHERE coupon_id = $1 AND kind = 'unique' AND status = 'available' AND user_id IS NULL
-                 ORDER BY id LIMIT 1",
-            )
+            let candidate: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT id FROM codes WHERE {} ORDER BY id LIMIT 1",
+                crate::codes::store::free_codes_of("$1")
+            ))
             .bind(coupon_id)
             .fetch_optional(&mut **tx)
             .await?;

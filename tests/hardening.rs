@@ -740,32 +740,160 @@ on_both!(an_import_cut_off_by_a_stop_is_closed_but_a_live_one_is_not, |app: Test
         .expect("a batch");
         batches.push(batch);
     }
-    // On PostgreSQL a live import holds its batch row; SQLite's holds the write lock (not tested
-    // here: the closer would wait for it).
-    let live = if matches!(app.db.backend(), couponry::db::Backend::Postgres) {
-        let mut tx = app.db.begin_write().await.expect("a transaction");
-        couponry::codes::store::hold_for_import(&mut tx, app.db.backend(), batches[1]).await.expect("held");
-        Some(tx)
-    } else {
-        None
-    };
+    // A live import marks its batch at every step.
+    let mut tx = app.db.begin_write().await.expect("a transaction");
+    assert!(couponry::codes::store::step(&mut tx, batches[1]).await.expect("marked"));
+    tx.commit().await.expect("committed");
     let closed = couponry::codes::store::close_interrupted(&app.db).await.expect("closed");
-    let status = |batch: i64| {
+    assert_eq!(closed, 1);
+    assert_eq!(batch_status(&app, batches[0]).await, "failed");
+    assert_eq!(batch_status(&app, batches[1]).await, "importing", "a live import is left alone");
+});
+
+async fn batch_status(app: &TestApp, batch: i64) -> String {
+    sqlx::query_scalar::<_, String>("SELECT status FROM code_batches WHERE id = $1")
+        .bind(batch)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("status")
+}
+
+/// A CSV of `rows` codes `PREFIX-000000`…, with `tail` appended.
+fn code_file(prefix: &str, rows: usize, tail: &str) -> String {
+    let mut csv = String::from("code\n");
+    for i in 0..rows {
+        csv.push_str(&format!("{prefix}-{i:06}\n"));
+    }
+    csv.push_str(tail);
+    csv
+}
+
+async fn spooled(csv: String) -> couponry::uploads::Spooled {
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(axum::body::Bytes::from(csv)) });
+    couponry::uploads::spool(body, u64::MAX).await.expect("spooled")
+}
+
+type ImportAnswer = Result<couponry::codes::import::Outcome, couponry::error::AppError>;
+
+/// An import on a thread of its own (with its own runtime and pool, so that blocking it blocks
+/// nothing of the server's) that stops after its first step until told to go on, or until
+/// `go_on` is dropped, which kills it there as a crash would.
+fn paused_import(
+    app: &TestApp,
+    coupon_id: i64,
+    file: couponry::uploads::Spooled,
+) -> (
+    tokio::task::JoinHandle<Option<ImportAnswer>>,
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+    std::sync::mpsc::Sender<()>,
+) {
+    use couponry::codes::Progress;
+    let (paused_tx, paused) = tokio::sync::mpsc::unbounded_channel();
+    let (go_on, resume) = std::sync::mpsc::channel::<()>();
+    let url = app.database_url.clone();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        rt.block_on(async move {
+            let db = couponry::db::Db::connect(&url, 2).await.expect("a pool");
+            let coupon = couponry::coupons::store::get(&db, coupon_id).await.expect("the coupon");
+            let actor = couponry::accounts::audit::Actor::system();
+            let mut first = true;
+            couponry::codes::import::import(&db, &actor, &coupon, Some("big.csv"), file, move |p| {
+                if matches!(p, Progress::Checking { .. }) && std::mem::take(&mut first) {
+                    let _ = paused_tx.send(());
+                    // Between two steps, as a slow import would be; a dropped sender is a crash.
+                    if resume.recv_timeout(Duration::from_secs(60)).is_err() {
+                        panic!("the import is cut off here");
+                    }
+                }
+            })
+            .await
+        })
+    });
+    let task = tokio::task::spawn_blocking(move || thread.join().ok());
+    (task, paused, go_on)
+}
+
+on_both!(a_long_import_lets_checkout_through_and_shows_nothing_until_it_is_whole, |app: TestApp| async move {
+    let api = app.api().await;
+    app.live_coupon(coupon("OPEN10")).await;
+    let mut unique = coupon("IGNORED");
+    unique["distribution"] = json!({"type": "unique"});
+    let id = app.live_coupon(unique).await;
+    let (task, mut paused, go_on) = paused_import(&app, id, spooled(code_file("BIG", 10_000, "")).await);
+    paused.recv().await.expect("the import took its first step");
+    // Between two steps of the import, a checkout goes through (SQLite: the write lock is free).
+    let (status, body) =
+        tokio::time::timeout(Duration::from_secs(5), api.post("/redemptions", &attempt("u1", "OPEN10", "o-1")))
+            .await
+            .expect("the redemption did not wait for the import");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The codes stored so far are not seen: not valid, not free, not counted.
+    let (_, early) = api.post("/validate", &attempt("u2", "BIG-000001", "o-2")).await;
+    assert_eq!(reason_codes(&early), vec!["code_not_found"], "{early}");
+    let coupon_now = couponry::coupons::store::get(&app.db, id).await.expect("the coupon");
+    let pool = couponry::codes::store::pool(&app.db, &coupon_now).await.expect("the pool").expect("unique codes");
+    assert_eq!((pool.free, pool.total), (0, 0));
+    go_on.send(()).expect("the import waits");
+    let outcome = task.await.expect("the import task").expect("no crash").expect("the import");
+    assert!(matches!(outcome, couponry::codes::import::Outcome::Stored(_)));
+    let (_, later) = api.post("/validate", &attempt("u2", "BIG-000001", "o-2")).await;
+    assert_eq!(reason_codes(&later), Vec::<String>::new(), "{later}");
+    let pool = couponry::codes::store::pool(&app.db, &coupon_now).await.expect("the pool").expect("unique codes");
+    assert_eq!((pool.free, pool.total), (10_000, 10_000));
+});
+
+on_both!(a_refused_or_cut_off_import_leaves_no_codes_behind, |app: TestApp| async move {
+    use couponry::codes::import::Outcome;
+    let mut unique = coupon("IGNORED");
+    unique["distribution"] = json!({"type": "unique"});
+    let id = app.live_coupon(unique).await;
+    let codes_of = |batch: i64| {
         let db = app.db.clone();
         async move {
-            sqlx::query_scalar::<_, String>("SELECT status FROM code_batches WHERE id = $1")
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM codes WHERE batch_id = $1")
                 .bind(batch)
                 .fetch_one(db.pool())
                 .await
-                .expect("status")
+                .expect("a count")
         }
     };
-    assert_eq!(status(batches[0]).await, "failed");
-    if let Some(tx) = live {
-        assert_eq!(closed, 1);
-        assert_eq!(status(batches[1]).await, "importing", "a live import is left alone");
-        drop(tx);
-    } else {
-        assert_eq!(closed, 2);
-    }
+    // A bad row after two steps' worth of good ones: refused, and the good ones are gone.
+    let (task, mut paused, go_on) = paused_import(&app, id, spooled(code_file("RF", 9_000, "no\n")).await);
+    paused.recv().await.expect("a first step");
+    go_on.send(()).expect("the import waits");
+    let Outcome::Refused { batch, problems } = task.await.expect("the task").expect("no crash").expect("an answer")
+    else {
+        panic!("a file with a bad row is refused");
+    };
+    assert_eq!(problems.len(), 1);
+    assert_eq!(codes_of(batch.id).await, 0);
+    // An import cut off mid-way (its task dies, as with kill -9) leaves a batch "importing" with
+    // the rows of its first steps, none of them seen; once its mark is old it is closed and they go.
+    let (task, mut paused, _go_on) = paused_import(&app, id, spooled(code_file("RF", 9_000, "")).await);
+    paused.recv().await.expect("a first step");
+    let cut: i64 =
+        sqlx::query_scalar("SELECT MAX(id) FROM code_batches").fetch_one(app.db.pool()).await.expect("a batch");
+    assert!(codes_of(cut).await > 0, "the first step was stored");
+    drop(_go_on);
+    assert!(task.await.expect("the task").is_none(), "the import died");
+    let api = app.api().await;
+    let (_, unseen) = api.post("/validate", &attempt("u2", "RF-000001", "o")).await;
+    assert_eq!(reason_codes(&unseen), vec!["code_not_found"], "{unseen}");
+    let old = couponry::db::now_ms() - 120_000;
+    sqlx::query("UPDATE code_batches SET heartbeat_at = $1 WHERE id = $2")
+        .bind(old)
+        .bind(cut)
+        .execute(app.db.pool())
+        .await
+        .expect("aged");
+    assert_eq!(couponry::codes::store::close_interrupted(&app.db).await.expect("closed"), 1);
+    assert_eq!(batch_status(&app, cut).await, "failed");
+    assert_eq!(codes_of(cut).await, 0);
+    // The same file then goes in whole.
+    let (task, mut paused, go_on) = paused_import(&app, id, spooled(code_file("RF", 9_000, "")).await);
+    paused.recv().await.expect("a first step");
+    go_on.send(()).expect("the import waits");
+    let answer = task.await.expect("the task").expect("no crash").expect("an answer");
+    assert!(matches!(answer, Outcome::Stored(_)));
 });

@@ -1,10 +1,11 @@
-//! What the benches share: a live unique-code coupon, and fresh PostgreSQL databases.
+//! What the benches share: live coupons, fresh PostgreSQL databases, a server process.
 #![allow(dead_code)]
 
 use couponry::accounts::audit::Actor;
 use couponry::coupons::{input::CouponInput, status::CouponStatus, store};
 use couponry::db::Db;
 use serde_json::json;
+use std::time::Duration;
 
 /// A live coupon with unique codes, for `audience` (`all_users` or `campaign`).
 pub async fn unique_coupon(db: &Db, name: &str, audience: &str) -> i64 {
@@ -57,5 +58,55 @@ impl PgDatabases {
             let _ =
                 sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut self.admin).await;
         }
+    }
+}
+
+/// A server process on `database_url`, killed when dropped.
+pub struct Server {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts the release binary with `env` on top of the bench's settings, and waits for it.
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_couponry"))
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "couponry")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("COUPONRY_ADMIN_PASSWORD", "bench-password")
+            .env("COUPONRY_MAX_UPLOAD_MB", "100")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the couponry binary starts");
+        let server = Server { base: format!("http://127.0.0.1:{port}"), child };
+        for _ in 0..300 {
+            if reqwest::get(format!("{}/login", server.base)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    /// The most resident memory the process has had, in MB (Linux's VmHWM).
+    pub fn peak_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
     }
 }

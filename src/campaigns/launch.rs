@@ -77,9 +77,10 @@ impl Run<'_> {
     }
 
     pub async fn free_codes(&self, tx: &mut Tx) -> Result<i64, AppError> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM codes WHERE coupon_id = $1 AND kind = 'unique' AND status = 'available' AND user_id IS NULL",
-        )
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM codes WHERE {}",
+            crate::codes::store::free_codes_of("$1")
+        ))
         .bind(self.coupon.id)
         .fetch_one(&mut **tx)
         .await?)
@@ -144,9 +145,11 @@ impl Run<'_> {
         self.holds_coupon(&mut sql);
         sql.push(") t");
         if codes {
-            sql.push(" JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM codes WHERE coupon_id = ");
-            sql.bind(Bind::Int(self.coupon.id));
-            sql.push(" AND kind = 'unique' AND status = 'available' AND user_id IS NULL) f ON f.n = t.n");
+            // The coupon's id is ours: inlined, as the free-code test takes it.
+            let free = crate::codes::store::free_codes_of(&self.coupon.id.to_string());
+            sql.push(&format!(
+                " JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM codes WHERE {free}) f ON f.n = t.n"
+            ));
         }
         sql
     }

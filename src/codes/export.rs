@@ -77,7 +77,8 @@ pub fn batch_codes(db: Db, batch_id: i64) -> impl Stream<Item = Result<Bytes, st
         batch_id,
         &["code", "status", "user_id", "expires_at", "assigned_at", "redeemed_at"],
         "SELECT id, code, status, user_id, expires_at, assigned_at, redeemed_at FROM codes
-         WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+         WHERE batch_id = $1 AND id > $2 AND batch_id IN (SELECT id FROM code_batches WHERE status IN ('ready', 'voided'))
+         ORDER BY id LIMIT $3",
         |(id, code, status, user, expires, assigned, redeemed): CodeLine| {
             let user = user.unwrap_or_default();
             (id, row(&[&code, &status, &user, &time(expires), &time(assigned), &time(redeemed)]))

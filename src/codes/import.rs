@@ -1,8 +1,11 @@
 //! Uploading a file of codes: all of it or none of it, in bounded memory.
 //!
-//! The body is first spooled to a temporary file (see `uploads`), then a blocking thread parses it while the async side stores chunks of rows in
-//! one transaction. Any bad row rolls everything back; the problems, spilled to a second
-//! temporary file as they are found, are then stored for the report.
+//! The body is first spooled to a temporary file (see `uploads`), then a blocking thread parses
+//! it while the async side stores chunks of rows, each in a short transaction of its own, so a
+//! checkout beside a million-row import waits milliseconds, not the import's length. The stored
+//! rows are not seen until the batch turns ready in one last small transaction (see
+//! [`store::seen`]). Any bad row refuses the file: its stored rows are deleted, and the
+//! problems, spilled to a second temporary file as they are found, are stored for the report.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
@@ -103,8 +106,6 @@ async fn run(
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
     let parser = tokio::task::spawn_blocking(move || parse(spooled.into_file(), zone, now, sender));
     let mut report = Report::new().map_err(internal)?;
-    let mut tx = db.begin_write().await?;
-    store::hold_for_import(&mut tx, db.backend(), batch_id).await?;
     while let Some(parsed) = chunks.recv().await {
         let (rows, bytes_read) = match parsed {
             Parsed::Rows(rows, bytes_read) => (rows, bytes_read),
@@ -121,28 +122,45 @@ async fn run(
                 Err(problem) => report.add(problem).map_err(internal)?,
             }
         }
-        let good = drop_unknown_users(&mut tx, db.backend(), good, &mut report).await?;
-        if let store::Stored::Only(stored) =
-            store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await?
-        {
-            report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, &mut report).await?;
-        }
+        store_step(db, coupon_id, batch_id, good, now, &mut report).await?;
         progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
     }
     parser.await.map_err(internal)?;
     if report.total > 0 {
-        tx.rollback().await?;
         return Ok(Run::Refused(report));
     }
     if report.rows == 0 {
-        tx.rollback().await?;
         return Ok(Run::Empty);
     }
-    // No problem means no row was turned away: every row read is stored.
+    // No problem means no row was turned away: every row read is stored. The batch turns ready
+    // here, and with it every code it stored becomes seen at once.
+    let mut tx = db.begin_write().await?;
     assign_pre_assigned(&mut tx, batch_id, now).await?;
     store::finish(&mut tx, actor, coupon_id, batch_id, report.rows as i64, bytes as i64).await?;
     tx.commit().await?;
     Ok(Run::Stored)
+}
+
+/// One step of an import, in its own short transaction: stores a chunk's good rows (not seen
+/// until the batch is ready) and notes the problems the database finds.
+async fn store_step(
+    db: &Db,
+    coupon_id: i64,
+    batch_id: i64,
+    rows: Vec<CodeRow>,
+    now: i64,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    let mut tx = db.begin_write_later().await?;
+    if !store::step(&mut tx, batch_id).await? {
+        return Err(AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()));
+    }
+    let good = drop_unknown_users(&mut tx, db.backend(), rows, report).await?;
+    if let store::Stored::Only(stored) = store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await? {
+        report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, report).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

@@ -11,8 +11,24 @@ use crate::error::AppError;
 use super::rows::RowProblem;
 use super::{Batch, BatchKind, BatchStatus, CodeCounts, Pool};
 
-/// A batch this young may be waiting for its import to begin.
-const STARTING_MS: i64 = 60_000;
+/// An import marks its batch at every step; one not marked for this long has lost its importer
+/// (a step takes milliseconds; this leaves room for a slow disk or a long lock wait).
+const SILENT_MS: i64 = 60_000;
+
+/// Codes of a batch still importing, or refused, are stored but not seen: an import writes in
+/// short transactions and its batch turns "ready" in one. Every read that finds codes for a
+/// shopper (a lookup, a free code, a pool) adds this test on its `batch_id` column.
+pub fn seen(batch_id: &str) -> String {
+    format!("COALESCE({batch_id}, 0) NOT IN (SELECT id FROM code_batches WHERE status IN ('importing', 'failed'))")
+}
+
+/// The free codes of a coupon, bound as `$1`: unique, unassigned, in a batch that is seen.
+pub fn free_codes_of(coupon: &str) -> String {
+    format!(
+        "coupon_id = {coupon} AND kind = 'unique' AND status = 'available' AND user_id IS NULL AND {}",
+        seen("batch_id")
+    )
+}
 
 #[derive(sqlx::FromRow)]
 struct BatchRow {
@@ -40,12 +56,16 @@ const BATCH_SELECT: &str = "SELECT b.id, b.coupon_id, c.name AS coupon_name, b.k
 
 impl BatchRow {
     fn into_batch(self, counts: CodeCounts) -> Batch {
+        let status = BatchStatus::parse(&self.status).unwrap_or(BatchStatus::Failed);
+        // An importing or refused batch's stored rows are not codes (yet, or any more).
+        let counts =
+            if matches!(status, BatchStatus::Ready | BatchStatus::Voided) { counts } else { CodeCounts::default() };
         Batch {
             id: self.id,
             coupon_id: self.coupon_id,
             coupon_name: self.coupon_name,
             kind: if self.kind == "generated" { BatchKind::Generated } else { BatchKind::Uploaded },
-            status: BatchStatus::parse(&self.status).unwrap_or(BatchStatus::Failed),
+            status,
             file_name: self.file_name,
             pattern: self.pattern,
             row_count: self.row_count,
@@ -137,7 +157,9 @@ pub async fn finish(
     Ok(())
 }
 
-/// Marks an upload refused (or broken off), with why; none of its codes were stored.
+/// Marks an upload refused (or broken off), with why, then deletes what it had stored: none of
+/// its codes were ever seen. Each step is a short transaction (a million problems, or a million
+/// stored rows, must not hold the SQLite write lock for long).
 pub async fn fail(
     db: &Db,
     actor: &Actor,
@@ -145,13 +167,18 @@ pub async fn fail(
     outcome: &Refusal,
     problems: impl Iterator<Item = RowProblem>,
 ) -> Result<(), AppError> {
-    let mut tx = db.begin_write().await?;
     let mut chunk: Vec<RowProblem> = Vec::with_capacity(PROBLEM_CHUNK);
-    for p in problems {
+    let mut tx = db.begin_write().await?;
+    for (n, p) in problems.enumerate() {
         chunk.push(p);
         if chunk.len() == PROBLEM_CHUNK {
             insert_problems(&mut tx, db.backend(), batch_id, &chunk).await?;
             chunk.clear();
+            if (n + 1) % (PROBLEM_CHUNK * PROBLEM_CHUNKS_PER_STEP) == 0 {
+                step(&mut tx, batch_id).await?;
+                tx.commit().await?;
+                tx = db.begin_write_later().await?;
+            }
         }
     }
     insert_problems(&mut tx, db.backend(), batch_id, &chunk).await?;
@@ -172,7 +199,7 @@ pub async fn fail(
     let after = batch_in(&mut tx, batch_id).await?;
     audit::record(&mut tx, actor, "batch.refuse", ("batch", batch_id.to_string()), None::<&()>, Some(&after)).await?;
     tx.commit().await?;
-    Ok(())
+    delete_codes(db, batch_id).await
 }
 
 /// What a refused upload reports.
@@ -193,6 +220,8 @@ impl Refusal {
 }
 
 const PROBLEM_CHUNK: usize = 500;
+/// Problem inserts per transaction while a refusal is stored.
+const PROBLEM_CHUNKS_PER_STEP: usize = 10;
 
 async fn insert_problems(
     tx: &mut Tx,
@@ -337,10 +366,11 @@ pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
     if !crate::redemption::decision::uses_unique_codes(d) {
         return Ok(None);
     }
-    let (free, total): (i64, i64) = sqlx::query_as(
+    let (free, total): (i64, i64) = sqlx::query_as(&format!(
         "SELECT COALESCE(SUM(CASE WHEN status = 'available' AND user_id IS NULL THEN 1 ELSE 0 END), 0), COUNT(*)
-         FROM codes WHERE coupon_id = $1 AND kind = 'unique' AND status <> 'void'",
-    )
+         FROM codes WHERE coupon_id = $1 AND kind = 'unique' AND status <> 'void' AND {}",
+        seen("batch_id")
+    ))
     .bind(coupon.id)
     .fetch_one(db.pool())
     .await?;
@@ -348,46 +378,66 @@ pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
     Ok(Some(Pool { free, total, hands_out }))
 }
 
-/// Marks uploads that a server stop cut off: their transaction never committed, so they hold no
-/// codes. A live import holds its batch (PostgreSQL: the row, locked for its whole transaction;
-/// SQLite: the write lock), so a batch still "importing" that this can lock has no importer left.
-/// Batches begun within the last minute are left alone: their import may not have begun yet.
+/// Marks uploads whose importer is gone (a server stop, a crash) failed, then deletes the codes
+/// of failed batches. Their codes were never seen; deleting them frees their texts for the next
+/// upload. Cheap when there is nothing to do: one read over a few rows of a partial index.
 pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
-    let before = now_ms() - STARTING_MS;
-    let waiting: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM code_batches WHERE status = 'importing' AND created_at < $1")
-            .bind(before)
-            .fetch_one(db.pool())
-            .await?;
-    if waiting == 0 {
-        return Ok(0);
-    }
-    let skip_live = match db.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
-    let mut tx = db.begin_write().await?;
-    let closed = sqlx::query(&format!(
+    let silent_since = now_ms() - SILENT_MS;
+    let closed = sqlx::query(
         "UPDATE code_batches SET status = 'failed', finished_at = $1,
              message = 'interrupted: the server stopped during the upload; nothing was stored'
-         WHERE id IN (SELECT id FROM code_batches WHERE status = 'importing' AND created_at < $2{skip_live})"
-    ))
+         WHERE status = 'importing' AND COALESCE(heartbeat_at, created_at) < $2",
+    )
     .bind(now_ms())
-    .bind(before)
-    .execute(&mut *tx)
+    .bind(silent_since)
+    .execute(db.pool())
     .await?
     .rows_affected();
-    tx.commit().await?;
+    let failed: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM code_batches b WHERE status = 'failed' AND EXISTS (SELECT 1 FROM codes WHERE batch_id = b.id)",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for batch_id in failed {
+        delete_codes(db, batch_id).await?;
+    }
     Ok(closed)
 }
 
-/// Holds the batch for the import's transaction (see [`close_interrupted`]).
-pub async fn hold_for_import(tx: &mut Tx, backend: Backend, batch_id: i64) -> Result<(), AppError> {
-    sqlx::query(&format!("SELECT id FROM code_batches WHERE id = $1{}", backend.for_update()))
+/// Rows deleted per transaction when a refused batch's codes go: short enough that a checkout
+/// waiting for the SQLite write lock barely notices.
+const DELETE_CHUNK: i64 = 5000;
+
+/// Deletes the stored, never seen, codes of a failed batch, a chunk per transaction.
+pub async fn delete_codes(db: &Db, batch_id: i64) -> Result<(), AppError> {
+    loop {
+        let mut tx = db.begin_write_later().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM codes WHERE id IN (SELECT id FROM codes WHERE batch_id = $1 LIMIT $2)
+               AND batch_id IN (SELECT id FROM code_batches WHERE status = 'failed')",
+        )
         .bind(batch_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(())
+        .bind(DELETE_CHUNK)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        if deleted == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Marks a step of a live import, in the step's transaction: the batch is still its importer's
+/// (nobody closed it as interrupted), and not silent. False when it was closed meanwhile.
+pub async fn step(tx: &mut Tx, batch_id: i64) -> Result<bool, AppError> {
+    let marked = sqlx::query("UPDATE code_batches SET heartbeat_at = $1 WHERE id = $2 AND status = 'importing'")
+        .bind(now_ms())
+        .bind(batch_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(marked == 1)
 }
 
 /// Codes per INSERT: five parameters each stays under both databases' limits.

@@ -156,7 +156,8 @@ impl CodeRow {
 const CODE_COLUMNS: &str = "id, code, coupon_id, kind, user_id, status, expires_at, batch_id";
 
 async fn code_by_text(conn: &mut AnyConnection, code: &str) -> Result<Option<CodeRow>, AppError> {
-    Ok(sqlx::query_as::<_, CodeRow>(&format!("SELECT {CODE_COLUMNS} FROM codes WHERE code = $1"))
+    let seen = crate::codes::store::seen("batch_id");
+    Ok(sqlx::query_as::<_, CodeRow>(&format!("SELECT {CODE_COLUMNS} FROM codes WHERE code = $1 AND {seen}"))
         .bind(code)
         .fetch_optional(conn)
         .await?)
