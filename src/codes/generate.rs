@@ -1,4 +1,5 @@
-//! Generating a batch of codes from a pattern, in one transaction: all of them or none.
+//! Generating a batch of codes from a pattern: all of them or none, written in short steps
+//! like an upload (see `import`), so checkouts go on beside a million-code batch.
 
 use std::collections::HashSet;
 
@@ -29,8 +30,33 @@ pub async fn generate(
     pattern.check_space(count, existing.max(0) as u64).map_err(|e| AppError::field("pattern", e))?;
 
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let batch_id = store::open(&mut *tx, actor, coupon_id, BatchKind::Generated, None, Some(&pattern.text())).await?;
+    let batch_id = store::open(db, actor, coupon_id, BatchKind::Generated, None, Some(&pattern.text())).await?;
+    match fill(db, coupon_id, batch_id, count, pattern, now).await {
+        Ok(stored) => {
+            let mut tx = db.begin_write().await?;
+            store::finish(&mut tx, actor, coupon_id, batch_id, stored as i64, 0).await?;
+            tx.commit().await?;
+            store::get(db, batch_id).await
+        }
+        Err(e) => {
+            let why = store::Refusal::note(0, &format!("failed: {e}; no code was stored"));
+            // Best effort: the batch must not stay "importing"; the error itself is what counts.
+            let _ = store::fail(db, actor, batch_id, &why, std::iter::empty()).await;
+            Err(e)
+        }
+    }
+}
+
+/// Draws and stores the codes of a batch that is not seen yet, a chunk per short transaction
+/// (see [`store::seen`]); returns how many were stored.
+async fn fill(
+    db: &Db,
+    coupon_id: i64,
+    batch_id: i64,
+    count: u64,
+    pattern: &Pattern,
+    now: i64,
+) -> Result<u64, AppError> {
     let mut stored: u64 = 0;
     let mut drawn: u64 = 0;
     // With the space at least 100× the codes, a draw collides under 1% of the time; this
@@ -65,12 +91,15 @@ pub async fn generate(
         // in this order: the code after a known one is still one of ~100 candidates at the
         // least (the space rule), no easier to guess than any code.
         chunk.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+        let mut tx = db.begin_write_later().await?;
+        if !store::step(&mut tx, batch_id).await? {
+            return Err(AppError::Conflict("the generation was marked interrupted meanwhile; run it again".into()));
+        }
         stored += match store::insert(&mut tx, db.backend(), coupon_id, batch_id, &chunk, now).await? {
             store::Stored::All => chunk.len() as u64,
             store::Stored::Only(codes) => codes.len() as u64,
         };
+        tx.commit().await?;
     }
-    store::finish(&mut tx, actor, coupon_id, batch_id, stored as i64, 0).await?;
-    tx.commit().await?;
-    store::get(db, batch_id).await
+    Ok(stored)
 }

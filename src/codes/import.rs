@@ -45,7 +45,7 @@ pub async fn import(
     spooled: Spooled,
     mut progress: impl FnMut(Progress),
 ) -> Result<Outcome, AppError> {
-    let batch_id = store::open(db.pool(), actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
+    let batch_id = store::open(db, actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
     let bytes = spooled.bytes;
     match run(db, actor, coupon.id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
         Ok(Run::Stored) => Ok(Outcome::Stored(store::get(db, batch_id).await?)),

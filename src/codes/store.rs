@@ -97,33 +97,32 @@ pub async fn coupon_taking_codes(db: &Db, coupon_id: i64, field: &str) -> Result
     Ok(coupon)
 }
 
-/// Starts a batch: an upload in its own transaction (so a refused file still leaves its record),
-/// a generation in the transaction that stores its codes.
-pub async fn open<'c>(
-    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
+/// Starts a batch, "importing" (its codes unseen) until [`finish`] makes it ready, in a
+/// transaction of its own, so a refused file or generation still leaves its record.
+pub async fn open(
+    db: &Db,
     actor: &Actor,
     coupon_id: i64,
     kind: BatchKind,
     file_name: Option<&str>,
     pattern: Option<&str>,
 ) -> Result<i64, AppError> {
-    let (kind, status) = match kind {
-        BatchKind::Generated => ("generated", "ready"),
-        BatchKind::Uploaded => ("uploaded", "importing"),
+    let kind = match kind {
+        BatchKind::Generated => "generated",
+        BatchKind::Uploaded => "uploaded",
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO code_batches (coupon_id, kind, file_name, pattern, status, created_by, created_by_label, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, 'importing', $5, $6, $7) RETURNING id",
     )
     .bind(coupon_id)
     .bind(kind)
     .bind(file_name)
     .bind(pattern)
-    .bind(status)
     .bind(actor.account_id())
     .bind(&actor.label)
     .bind(now_ms())
-    .fetch_one(conn)
+    .fetch_one(db.pool())
     .await?;
     Ok(id)
 }
