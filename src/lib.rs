@@ -27,6 +27,8 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod keys;
 pub mod money;
+#[cfg(feature = "ssr")]
+pub mod ops;
 pub mod redemption;
 pub mod reference;
 pub mod segments;

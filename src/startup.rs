@@ -68,6 +68,7 @@ pub async fn build(
         .nest("/api/v1", crate::api::router(state.config.max_json_bytes))
         .merge(crate::codes::http::router())
         .merge(crate::analytics::export::router())
+        .merge(crate::ops::router())
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -79,6 +80,8 @@ pub async fn build(
         .layer(middleware::from_fn(text_rule))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(middleware::from_fn(crate::ops::metrics::track))
+        .layer(middleware::from_fn(crate::ops::request_id::layer))
         .with_state(state);
     Ok((router, first))
 }
@@ -206,6 +209,8 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 async fn login_wall(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let public = path == "/login"
+        || path == "/healthz"
+        || path == "/metrics"
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path.contains('.')

@@ -306,6 +306,7 @@ fn quarter_bounds((from, to): (i64, i64)) -> (i64, i64) {
 }
 
 /// A coupon's report.
+#[tracing::instrument(name = "report", skip_all, fields(coupon_id = coupon.id))]
 pub async fn coupon(db: &Db, coupon: &Coupon, period: &Period, now_ms: i64) -> Result<Report, AppError> {
     let title = (coupon.id, coupon.definition.name.clone());
     let base = vec![coupon.definition.currency.code().to_string()];
@@ -323,6 +324,7 @@ pub async fn usual_zone(db: &Db) -> Result<String, AppError> {
 }
 
 /// The report across coupons.
+#[tracing::instrument(name = "report", skip_all, fields(coupon_id = "all"))]
 pub async fn overview(db: &Db, period: &Period, now_ms: i64) -> Result<Report, AppError> {
     build(db, Scope::All, None, period, Vec::new(), now_ms).await
 }

@@ -261,7 +261,14 @@ pub async fn validate(
         .count(&state.db, now.timestamp_millis())
         .await?;
     let decision = store::validate(&state.db, &req, now).await?;
+    count_decision("validate", &decision);
     Ok(Json(answer(&decision, stacked)))
+}
+
+/// Counts a decision for `/metrics`, with its real reasons (before a stranger's are concealed).
+fn count_decision(door: &'static str, s: &StackDecision) {
+    let reasons: Vec<&'static str> = s.refusals().iter().map(|(_, r)| r.reason.code()).collect();
+    crate::ops::metrics::get().decision(door, &reasons);
 }
 
 fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Response {
@@ -314,7 +321,16 @@ pub async fn redeem(
     let attempts = attempts::Attempts::of(&state.config, attempts::By::Key(caller.key_id), &req);
     let outcome = store::redeem(&state.db, &req, idempotency.as_ref(), &attempts, now).await?;
     Ok(match outcome {
-        Replayable::Fresh(o) => outcome_response(&o, stacked, false),
+        Replayable::Fresh(o) => {
+            match &o {
+                Outcome::Redeemed { redemptions, .. } => {
+                    crate::ops::metrics::get().decision("redeem", &[]);
+                    crate::ops::metrics::get().redeemed(redemptions.len());
+                }
+                Outcome::Refused(s) => count_decision("redeem", s),
+            }
+            outcome_response(&o, stacked, false)
+        }
         Replayable::Replay(o) => outcome_response(&o, stacked, true),
     })
 }

@@ -145,6 +145,7 @@ pub struct Launched {
 
 /// Launches inside `tx`: `Ok(Err(reason))` when it must be refused (nothing written is kept:
 /// the caller rolls back).
+#[tracing::instrument(name = "launch", skip_all, fields(campaign_id = campaign_id, coupon_id = coupon.id))]
 async fn launch_in(
     tx: &mut Tx,
     db: &Db,

@@ -15,6 +15,7 @@ use crate::error::AppError;
 
 /// Generates `count` codes of `pattern` for a coupon. Refuses, with the numbers, a pattern too
 /// small to keep the codes unguessable once the codes of that shape already issued are counted.
+#[tracing::instrument(name = "generate", skip_all, fields(coupon_id = coupon_id, count = count))]
 pub async fn generate(
     db: &Db,
     actor: &Actor,

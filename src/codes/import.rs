@@ -37,6 +37,7 @@ pub enum Outcome {
 
 /// Imports a spooled file into a new batch of `coupon` (one [`store::coupon_taking_codes`]
 /// accepted before the upload was read). `progress` hears how far it got.
+#[tracing::instrument(name = "import", skip_all, fields(coupon_id = coupon.id, bytes = spooled.bytes))]
 pub async fn import(
     db: &Db,
     actor: &Actor,

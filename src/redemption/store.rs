@@ -298,6 +298,7 @@ pub enum Replayable<T> {
 /// Redeems, counting the attempt first: on PostgreSQL on its own (a key's bucket is one row that
 /// every redemption of the key touches, so it must not be held for a whole transaction), on
 /// SQLite inside the write transaction it takes anyway.
+#[tracing::instrument(name = "redeem", skip_all, fields(user_id = %req.user_id, codes = req.targets.len()))]
 pub async fn redeem(
     db: &Db,
     req: &Request,
