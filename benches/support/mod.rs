@@ -9,6 +9,12 @@ use std::time::Duration;
 
 /// A live coupon with unique codes, for `audience` (`all_users` or `campaign`).
 pub async fn unique_coupon(db: &Db, name: &str, audience: &str) -> i64 {
+    // Only assigned coupons may count their expiry from the assignment.
+    let expiry = if audience == "campaign" {
+        json!({"type": "relative", "duration": {"value": 30, "unit": "days"}, "relative_to": "assignment"})
+    } else {
+        json!({"type": "never"})
+    };
     let input: CouponInput = serde_json::from_value(json!({
         "name": name,
         "currency": "INR",
@@ -18,7 +24,7 @@ pub async fn unique_coupon(db: &Db, name: &str, audience: &str) -> i64 {
         "audience": audience,
         "distribution": {"type": "unique"},
         "activation": {"type": "time"},
-        "expiry": {"type": "relative", "duration": {"value": 30, "unit": "days"}, "relative_to": "assignment"},
+        "expiry": expiry,
         "visibility": "visible",
         "stacking": "exclusive"
     }))
