@@ -36,6 +36,8 @@ pub mod segments;
 pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod state;
 pub mod text;
 #[cfg(feature = "ssr")]
 pub mod throttle;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,19 +16,7 @@ use crate::app::{shell, App};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub db: Db,
-    pub config: Arc<Config>,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -219,7 +207,7 @@ async fn login_wall(State(state): State<AppState>, req: Request, next: Next) -> 
         return next.run(req).await;
     }
     let signed_in = match auth::session_token(&state.config, req.headers()) {
-        Some(token) => matches!(auth::account_for_token(&state, &token).await, Ok(Some(_))),
+        Some(token) => matches!(auth::account_for_token(&state.db, &token).await, Ok(Some(_))),
         None => false,
     };
     if signed_in {

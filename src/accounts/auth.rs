@@ -7,9 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::{Account, Permission};
 use crate::config::Config;
-use crate::db::now_ms;
+use crate::db::{now_ms, Db};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "couponry_session";
 /// The name when cookies are marked `Secure`: browsers keep a `__Host-` cookie only from HTTPS,
@@ -50,18 +50,17 @@ fn new_token() -> String {
 
 /// Starts a session and returns the `Set-Cookie` value that carries it. The cookie is HttpOnly
 /// (scripts cannot read it) and SameSite=Lax (other sites' forms cannot post with it).
-pub async fn start_session(state: &AppState, account_id: i64) -> Result<String, AppError> {
+pub async fn start_session(db: &Db, config: &Config, account_id: i64) -> Result<String, AppError> {
     let token = new_token();
-    let ttl_ms = state.config.session_hours * 3_600_000;
+    let ttl_ms = config.session_hours * 3_600_000;
     let now = now_ms();
     sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(hash_token(&token))
         .bind(account_id)
         .bind(now)
         .bind(now + ttl_ms)
-        .execute(state.db.pool())
+        .execute(db.pool())
         .await?;
-    let config = &state.config;
     Ok(format!("{}={token}{}; Max-Age={}", cookie_name(config), cookie_attributes(config), ttl_ms / 1000))
 }
 
@@ -82,13 +81,13 @@ pub fn session_token(config: &Config, headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub async fn end_session(state: &AppState, token: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_token(token)).execute(state.db.pool()).await?;
+pub async fn end_session(db: &Db, token: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_token(token)).execute(db.pool()).await?;
     Ok(())
 }
 
 /// The account of a live session token; disabled accounts and expired sessions have none.
-pub async fn account_for_token(state: &AppState, token: &str) -> Result<Option<Account>, AppError> {
+pub async fn account_for_token(db: &Db, token: &str) -> Result<Option<Account>, AppError> {
     let row = sqlx::query_as::<_, super::store::AccountRow>(
         "SELECT a.id, a.email, a.name, a.role, a.disabled, a.created_at FROM sessions s
          JOIN accounts a ON a.id = s.account_id
@@ -96,7 +95,7 @@ pub async fn account_for_token(state: &AppState, token: &str) -> Result<Option<A
     )
     .bind(hash_token(token))
     .bind(now_ms())
-    .fetch_optional(state.db.pool())
+    .fetch_optional(db.pool())
     .await?;
     Ok(row.map(Account::from))
 }
@@ -106,7 +105,7 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
     let Some(parts) = use_context::<Parts>() else { return Ok(None) };
     let state = state()?;
     let Some(token) = session_token(&state.config, &parts.headers) else { return Ok(None) };
-    account_for_token(&state, &token).await
+    account_for_token(&state.db, &token).await
 }
 
 /// The app's state and the current account, if it may do `permission`. The state is read before
@@ -120,12 +119,13 @@ pub async fn authorize(permission: Permission) -> Result<(AppState, Account), Ap
 
 /// The account of a plain HTTP request (a dashboard download or upload) if it may do `permission`.
 pub async fn account_for_request(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
     headers: &HeaderMap,
     permission: Permission,
 ) -> Result<Account, AppError> {
-    let token = session_token(&state.config, headers).ok_or(AppError::Unauthenticated)?;
-    let account = account_for_token(state, &token).await?.ok_or(AppError::Unauthenticated)?;
+    let token = session_token(config, headers).ok_or(AppError::Unauthenticated)?;
+    let account = account_for_token(db, &token).await?.ok_or(AppError::Unauthenticated)?;
     if account.can(permission) {
         Ok(account)
     } else {

@@ -82,7 +82,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             return Err(AppError::field("password", "wrong email or password"));
         }
     };
-    let cookie = auth::start_session(&state, account.id).await?;
+    let cookie = auth::start_session(&state.db, &state.config, account.id).await?;
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie)) {
         response.insert_header(header::SET_COOKIE, value);
     }
@@ -96,7 +96,7 @@ pub async fn logout() -> Result<(), AppError> {
     let state = state()?;
     if let Some(parts) = use_context::<axum::http::request::Parts>() {
         if let Some(token) = auth::session_token(&state.config, &parts.headers) {
-            auth::end_session(&state, &token).await?;
+            auth::end_session(&state.db, &token).await?;
         }
     }
     if let (Some(response), Ok(value)) =

@@ -21,7 +21,7 @@ use crate::codes::http::csv_download;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::money::Currency;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/coupons/{id}/redemptions.csv", get(redemptions_csv))
@@ -117,7 +117,7 @@ async fn redemptions_csv(
     Query(asked): Query<PeriodInput>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    account_for_request(&app, &headers, Permission::ViewCoupons).await?;
+    account_for_request(&app.db, &app.config, &headers, Permission::ViewCoupons).await?;
     let coupon = crate::coupons::store::get(&app.db, coupon_id).await?;
     let period = asked.resolve(coupon.definition.time_zone.name(), chrono::Utc::now()).map_err(AppError::Invalid)?;
     let name = format!("coupon-{coupon_id}-redemptions-{}-to-{}.csv", period.from, period.to);

@@ -12,7 +12,7 @@ use crate::campaigns::{store as campaigns, Campaign, CampaignCounts, CampaignInp
 use crate::conditions::RuleInput;
 use crate::keys::Scope;
 use crate::segments::{store as segments, Preview, SegmentInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A segment as the API gives it; `rule` reads back as it is sent.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

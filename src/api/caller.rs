@@ -8,7 +8,7 @@ use super::ApiError;
 use crate::accounts::audit::Actor;
 use crate::error::AppError;
 use crate::keys::{store, Scope};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The key a request came with, checked: present, known, not revoked.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use crate::codes::import::{self, Outcome};
 use crate::codes::pattern::GenerateInput;
 use crate::codes::{generate, store, Batch};
 use crate::keys::Scope;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::uploads::{spool, spool_error};
 
 const ID: &str = "The coupon's id";

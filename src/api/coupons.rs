@@ -18,7 +18,7 @@ use crate::coupons::{store, Coupon, CouponListItem, DisplayState, ListQuery};
 use crate::db::now_ms;
 use crate::error::AppError;
 use crate::keys::Scope;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A coupon as the API shows it: its definition in the builder's input form, so it can be sent back.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

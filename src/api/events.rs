@@ -10,7 +10,7 @@ use super::{parse_body_or_list, ApiError, ApiResult, ErrorBody};
 use crate::events::{self, EventInput, Recorded, MAX_BATCH};
 use crate::fields::FieldErrors;
 use crate::keys::Scope;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One event, or a batch of up to 1000 as a JSON array (all stored, or none).
 #[derive(serde::Deserialize, utoipa::ToSchema)]

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 use crate::idempotency::Idempotency;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod audience;
 pub mod caller;

@@ -18,7 +18,7 @@ use crate::redemption::decision::{Decision, FeeQuote, LineQuote};
 use crate::redemption::reasons::{Reason, Refusal};
 use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
 use crate::redemption::store::{self, Outcome, Redemption, Replayable, Request, Target};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A cart and the coupon to use on it: a `code` the shopper typed or a `coupon_id` (using the code
 /// the user holds), or up to 5 `codes`/`coupon_ids` stacked on one cart.

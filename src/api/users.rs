@@ -11,7 +11,7 @@ use super::caller::Caller;
 use super::{parse_body, user_id, ApiError, ApiResult, ErrorBody};
 use crate::keys::Scope;
 use crate::redemption::tray::TrayEntry;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::AppUser;
 use crate::users::{self, PropertiesInput};
 

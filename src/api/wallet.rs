@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::caller::Caller;
 use super::{parse_body, user_id, ApiError, ApiResult, ErrorBody};
 use crate::keys::Scope;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::wallet::{self, Change, Transaction, WalletEntry};
 
 /// A wallet: the balance and the newest transactions first.

@@ -16,7 +16,7 @@ use crate::accounts::auth::account_for_request;
 use crate::accounts::Permission;
 use crate::api::ApiError;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::uploads::{spool, spool_error, SpoolError};
 
 pub fn router() -> Router<AppState> {
@@ -46,7 +46,7 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let account = account_for_request(&app, &headers, Permission::UploadCodes).await?;
+    let account = account_for_request(&app.db, &app.config, &headers, Permission::UploadCodes).await?;
     let coupon = super::store::coupon_taking_codes(&app.db, coupon_id, "file").await?;
     let too_large = headers
         .get(header::CONTENT_LENGTH)
@@ -106,7 +106,7 @@ async fn batch_download<S>(
 where
     S: futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
 {
-    account_for_request(&app, &headers, Permission::EditCoupons).await?;
+    account_for_request(&app.db, &app.config, &headers, Permission::EditCoupons).await?;
     let batch = super::store::get(&app.db, batch_id).await?;
     let name = format!("batch-{}-coupon-{}-{what}.csv", batch.id, batch.coupon_id);
     Ok(csv_download(&name, Body::from_stream(csv(app.db.clone(), batch_id))))

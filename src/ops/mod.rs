@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use crate::api::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long the health check waits for the database before calling it unreachable.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
