@@ -95,7 +95,7 @@ pub struct AssignmentChange {
 #[cfg(feature = "ssr")]
 mod store {
     use super::*;
-    use crate::analytics::rollup;
+    use crate::activity;
     use crate::coupons::definition::{Activation, Distribution};
     use crate::coupons::store as coupons;
     use crate::coupons::Coupon;
@@ -107,7 +107,7 @@ mod store {
     pub async fn record(db: &Db, events: &[Event], now: DateTime<Utc>) -> Result<Recorded, AppError> {
         let mut tx = db.begin_write().await?;
         let mut recorded = Recorded { events: events.len(), assignments: Vec::new() };
-        let mut changes = rollup::Changes::default();
+        let mut changes = activity::Changes::default();
         for event in events {
             record_one(&mut tx, event, now, &mut recorded, &mut changes).await?;
         }
@@ -121,7 +121,7 @@ mod store {
         e: &Event,
         now: DateTime<Utc>,
         out: &mut Recorded,
-        changes: &mut rollup::Changes,
+        changes: &mut activity::Changes,
     ) -> Result<(), AppError> {
         let at = e.occurred_at.timestamp_millis();
         sqlx::query(
@@ -166,7 +166,7 @@ mod store {
         coupon: &Coupon,
         e: &Event,
         at: i64,
-        changes: &mut rollup::Changes,
+        changes: &mut activity::Changes,
     ) -> Result<Option<AssignmentChange>, AppError> {
         let d = &coupon.definition;
         let triggers = matches!(&d.distribution, Distribution::EventTriggered { event, .. } if *event == e.name);
@@ -190,7 +190,7 @@ mod store {
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-                rollup::activated(tx, rollup::Assignments::One(id), changes).await?;
+                activity::activated(tx, activity::Assignments::One(id), changes).await?;
                 Ok(Some(AssignmentChange {
                     coupon_id: coupon.id,
                     user_id: e.user_id.clone(),
@@ -239,7 +239,7 @@ mod store {
                 .fetch_optional(&mut **tx)
                 .await?;
                 if let Some(id) = inserted {
-                    rollup::assigned(tx, rollup::Assignments::One(id), changes).await?;
+                    activity::assigned(tx, activity::Assignments::One(id), changes).await?;
                 }
                 Ok(Some(AssignmentChange {
                     coupon_id: coupon.id,

@@ -4,6 +4,8 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod activity;
 pub mod analytics;
 #[cfg(feature = "ssr")]
 pub mod api;

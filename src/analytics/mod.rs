@@ -1,6 +1,6 @@
 //! Analytics for product managers: per-coupon and overall figures, per-day series, a weekday ×
 //! hour heat map, the funnel, top coupons and batch usage, for any date range in any time zone,
-//! compared with the period before. Read from the quarter-hour rollups `rollup` keeps.
+//! compared with the period before. Read from the quarter-hour rollups `activity` keeps.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,13 +13,9 @@ pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod demo;
 #[cfg(feature = "ssr")]
-pub mod derived;
-#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod report;
-#[cfg(feature = "ssr")]
-pub mod rollup;
 
 pub use period::{Period, PeriodInput};
 

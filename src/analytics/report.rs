@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone};
 
-use super::rollup::{DAY_QUARTERS, QUARTER_MS};
 use super::{charts, Amount, BatchUse, Day, Figures, Period, Report, TopCoupon};
+use crate::activity::{DAY_QUARTERS, QUARTER_MS};
 use crate::coupons::Coupon;
 use crate::db::{Bind, Db, Sql};
 use crate::error::AppError;
@@ -342,7 +342,7 @@ async fn build(
     let (from_q, to_q) = quarter_bounds(now_ms_bounds);
     let before_from_q = quarter_bounds(before_ms_bounds).0;
     let tz = period.tz();
-    super::derived::refresh(db).await?;
+    crate::activity::derived::refresh(db).await?;
     let mut rows = day_rows(db, scope, stretches(&tz, before_from_q, to_q)).await?;
     if let Some(currency) = currencies.first() {
         rows.iter_mut().for_each(|r| r.currency.clone_from(currency));

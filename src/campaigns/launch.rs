@@ -3,7 +3,7 @@
 //! checked against what they were meant to do, so a code or user taken meanwhile by another
 //! server makes the transaction fail (and roll back) rather than hand out a code twice.
 
-use crate::analytics::rollup;
+use crate::activity;
 use crate::conditions::Rule;
 use crate::coupons::definition::{Activation, Expiry, ExpiryAnchor};
 use crate::coupons::Coupon;
@@ -115,9 +115,9 @@ impl Run<'_> {
             }
         }
         if inserted > 0 {
-            let mut changes = rollup::Changes::default();
-            let launch = rollup::Assignments::Launch { campaign_id: self.campaign_id, at: self.now };
-            rollup::assigned(tx, launch, &mut changes).await?;
+            let mut changes = activity::Changes::default();
+            let launch = activity::Assignments::Launch { campaign_id: self.campaign_id, at: self.now };
+            activity::assigned(tx, launch, &mut changes).await?;
             changes.write(tx).await?;
         }
         Ok(inserted)

@@ -18,7 +18,7 @@ use super::store::{self, Refusal};
 pub use super::Progress;
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
-use crate::analytics::rollup;
+use crate::activity;
 use crate::coupons::Coupon;
 use crate::db::{now_ms, Backend, Db, Tx};
 use crate::error::AppError;
@@ -312,8 +312,8 @@ async fn assign_pre_assigned(tx: &mut Tx, batch_id: i64, now: i64) -> Result<(),
     .bind(batch_id)
     .execute(&mut **tx)
     .await?;
-    let mut changes = rollup::Changes::default();
-    rollup::assigned(tx, rollup::Assignments::Batch(batch_id), &mut changes).await?;
+    let mut changes = activity::Changes::default();
+    activity::assigned(tx, activity::Assignments::Batch(batch_id), &mut changes).await?;
     changes.write(tx).await
 }
 

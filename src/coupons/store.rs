@@ -252,7 +252,7 @@ pub async fn update_in(tx: &mut Tx, actor: &Actor, before: &Coupon, d: &CouponDe
         .ok_or_else(|| AppError::Conflict("the coupon changed meanwhile: reload".into()))?;
     let after = Coupon::try_from(row)?;
     if after.definition.currency != before.definition.currency {
-        crate::analytics::rollup::recount_coupon(tx, id).await?;
+        crate::activity::recount_coupon(tx, id).await?;
     }
     sync_static_code(tx, id, d).await?;
     audit::record(tx, actor, "coupon.update", ("coupon", id.to_string()), Some(before), Some(&after)).await?;

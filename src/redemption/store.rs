@@ -13,7 +13,7 @@ use super::periods::{period_key, period_name};
 use super::reasons::{Reason, Refusal};
 use super::stack::{decide_stack, Candidate, Facts, StackDecision, Totals};
 use crate::accounts::audit::{self, Actor};
-use crate::analytics::rollup;
+use crate::activity;
 use crate::coupons::definition::{CapScope, CouponDefinition};
 use crate::coupons::{store as coupons, Coupon};
 use crate::db::{is_unique_violation, Backend, Db, Tx};
@@ -408,10 +408,10 @@ async fn redeem_in(
         let group = redemptions.first().map(|r| r.id);
         redemptions.push(record(tx, f, quote, &taken[i], group, req, now).await?);
     }
-    let counted: Vec<rollup::Redeemed> = found
+    let counted: Vec<activity::Redeemed> = found
         .iter()
         .zip(&redemptions)
-        .map(|(f, r)| rollup::Redeemed {
+        .map(|(f, r)| activity::Redeemed {
             coupon_id: r.coupon_id,
             batch_id: f.code.as_ref().and_then(|c| c.batch_id).unwrap_or(0),
             user_id: &r.user_id,
@@ -420,7 +420,7 @@ async fn redeem_in(
             cashback: r.cashback,
         })
         .collect();
-    let changes = rollup::redeemed(tx, &counted).await?;
+    let changes = activity::redeemed(tx, &counted).await?;
     for &i in &by_id {
         let quote = stack.decisions[i]
             .quote
@@ -670,7 +670,7 @@ pub async fn reverse(db: &Db, id: i64, actor: &Actor, now: DateTime<Utc>) -> Res
     for member in members {
         if let Some(r) = reverse_one(&mut tx, member, now).await? {
             flipped.push(member);
-            counted.push(rollup::Reversed {
+            counted.push(activity::Reversed {
                 coupon_id: r.coupon_id,
                 redemption_id: r.id,
                 redeemed_at: r.redeemed_at,
@@ -679,7 +679,7 @@ pub async fn reverse(db: &Db, id: i64, actor: &Actor, now: DateTime<Utc>) -> Res
             });
         }
     }
-    rollup::reversed(&mut tx, &counted, now.timestamp_millis()).await?;
+    activity::reversed(&mut tx, &counted, now.timestamp_millis()).await?;
     let (redemption, _) = load(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !flipped.is_empty() {
         let after = serde_json::json!({"status": "reversed", "reversed": flipped});

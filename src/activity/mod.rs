@@ -1,6 +1,10 @@
-//! The write side of analytics: every assignment, activation, redemption and reversal adds itself
-//! to its coupon's quarter-hour row (`coupon_activity`) inside the transaction that made it, so
-//! the rollups can never disagree with the raw tables, and pages read O(quarter hours).
+//! The activity ledger, below everything that writes it: every assignment, activation,
+//! redemption and reversal adds itself to its coupon's quarter-hour row (`coupon_activity`)
+//! inside the transaction that made it, so the rollups can never disagree with the raw tables,
+//! and analytics (which only reads) costs O(quarter hours). `derived` folds the marked rows
+//! into the day and total rollups the reports across coupons read.
+
+pub mod derived;
 
 use std::collections::BTreeMap;
 

@@ -5,7 +5,7 @@
 //! date from the marked rows, so they are exactly as fresh as the rows they come from, with no
 //! batch job.
 
-use super::rollup::DAY_QUARTERS;
+use super::DAY_QUARTERS;
 use crate::db::Db;
 use crate::error::AppError;
 
