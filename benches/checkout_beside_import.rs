@@ -8,13 +8,12 @@
 use std::time::{Duration, Instant};
 
 use couponry::accounts::audit::Actor;
-use couponry::coupons::{input::CouponInput, status::CouponStatus, store};
 use couponry::db::Db;
 use couponry::keys::{store as keys, Scope};
 use serde_json::json;
 
 mod support;
-use support::{unique_coupon, PgDatabases, Server};
+use support::{live_coupon, unique_coupon, PgDatabases, Server};
 
 /// Redemptions timed with nothing else running.
 const BASELINE: usize = 300;
@@ -39,26 +38,6 @@ struct Results {
     import: Duration,
 }
 
-async fn open_coupon(db: &Db) -> i64 {
-    let input: CouponInput = serde_json::from_value(json!({
-        "name": "Open",
-        "currency": "INR",
-        "time_zone": "Asia/Kolkata",
-        "reward": {"type": "percent_off", "percent": 10},
-        "applies_to": {"type": "order"},
-        "audience": "all_users",
-        "distribution": {"type": "static", "code": "OPEN10"},
-        "activation": {"type": "time"},
-        "expiry": {"type": "never"},
-        "visibility": "visible",
-        "stacking": "exclusive"
-    }))
-    .expect("input");
-    let coupon = store::create(db, &Actor::system(), &input.parse().expect("valid")).await.expect("coupon");
-    store::set_status(db, &Actor::system(), coupon.id, CouponStatus::Active).await.expect("live");
-    coupon.id
-}
-
 /// One redemption of the open coupon by a new user: its latency, or None when refused.
 async fn redeem(client: &reqwest::Client, base: &str, key: &str, n: usize) -> Option<Duration> {
     let body = json!({
@@ -76,7 +55,7 @@ async fn redeem(client: &reqwest::Client, base: &str, key: &str, n: usize) -> Op
 async fn bench(label: &str, url: &str, rows: usize) -> Results {
     let db = Db::connect(url, 2).await.expect("db");
     let import_coupon = unique_coupon(&db, "Import", "all_users").await;
-    open_coupon(&db).await;
+    live_coupon(&db, "Open", json!({"distribution": {"type": "static", "code": "OPEN10"}})).await;
     let (_, key) = keys::create(&db, &Actor::system(), "bench", &[Scope::Manage, Scope::Checkout]).await.expect("key");
     let server = Server::start(url, &[("COUPONRY_VALIDATE_PER_KEY", "10000000")]).await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(3600)).build().expect("client");

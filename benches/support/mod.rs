@@ -7,31 +7,40 @@ use couponry::db::Db;
 use serde_json::json;
 use std::time::Duration;
 
-/// A live coupon with unique codes, for `audience` (`all_users` or `campaign`).
-pub async fn unique_coupon(db: &Db, name: &str, audience: &str) -> i64 {
-    // Only assigned coupons may count their expiry from the assignment.
-    let expiry = if audience == "campaign" {
-        json!({"type": "relative", "duration": {"value": 30, "unit": "days"}, "relative_to": "assignment"})
-    } else {
-        json!({"type": "never"})
-    };
-    let input: CouponInput = serde_json::from_value(json!({
+/// A live coupon: 10% off the order, for everyone unless `changes` say otherwise.
+pub async fn live_coupon(db: &Db, name: &str, changes: serde_json::Value) -> i64 {
+    let mut input = json!({
         "name": name,
         "currency": "INR",
         "time_zone": "Asia/Kolkata",
         "reward": {"type": "percent_off", "percent": 10},
         "applies_to": {"type": "order"},
-        "audience": audience,
+        "audience": "all_users",
         "distribution": {"type": "unique"},
         "activation": {"type": "time"},
-        "expiry": expiry,
+        "expiry": {"type": "never"},
         "visibility": "visible",
         "stacking": "exclusive"
-    }))
-    .expect("input");
+    });
+    for (k, v) in changes.as_object().expect("changes are an object") {
+        input[k] = v.clone();
+    }
+    let input: CouponInput = serde_json::from_value(input).expect("input");
     let coupon = store::create(db, &Actor::system(), &input.parse().expect("valid")).await.expect("coupon");
     store::set_status(db, &Actor::system(), coupon.id, CouponStatus::Active).await.expect("live");
     coupon.id
+}
+
+/// A live coupon with unique codes, for `audience` (`all_users` or `campaign`).
+pub async fn unique_coupon(db: &Db, name: &str, audience: &str) -> i64 {
+    // Only assigned coupons may count their expiry from the assignment.
+    let changes = if audience == "campaign" {
+        json!({"audience": audience,
+               "expiry": {"type": "relative", "duration": {"value": 30, "unit": "days"}, "relative_to": "assignment"}})
+    } else {
+        json!({"audience": audience})
+    };
+    live_coupon(db, name, changes).await
 }
 
 /// Empty PostgreSQL databases on the tests' server, dropped with this value.
