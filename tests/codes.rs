@@ -302,10 +302,10 @@ async fn a_server_killed_mid_import_leaves_no_codes_of_it() {
         let api = api.on(&server.base);
         tokio::spawn(async move { import(&api, id, &file).await })
     };
-    // Wait until the import has begun (its batch is recorded), then kill the server.
+    // Wait until the import has stored its first steps, then kill the server (SIGKILL).
     let mut began = false;
     for _ in 0..600 {
-        if app.count("code_batches WHERE status = 'importing'").await > 0 {
+        if app.count("codes WHERE code LIKE 'KILL-%'").await > 0 {
             began = true;
             break;
         }
@@ -322,9 +322,28 @@ async fn a_server_killed_mid_import_leaves_no_codes_of_it() {
         .fetch_one(app.db.pool())
         .await
         .unwrap();
-    eprintln!("killed with the batch {status}, {stored} codes stored");
+    eprintln!("killed with the batch {status}, {stored} rows stored");
     match status.as_str() {
-        "importing" => assert_eq!(stored, 0, "a cut-off import must leave no codes"),
+        "importing" => {
+            // Its steps' rows are stored but not seen; once the batch has been silent for a
+            // minute the next tick marks it failed and deletes them.
+            let seen: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM codes WHERE code LIKE 'KILL-%' AND {}",
+                couponry::codes::store::seen("batch_id")
+            ))
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+            assert_eq!(seen, 0, "a cut-off import must leave no codes anyone can see");
+            let old = couponry::db::now_ms() - 120_000;
+            sqlx::query("UPDATE code_batches SET heartbeat_at = $1, created_at = $1")
+                .bind(old)
+                .execute(app.db.pool())
+                .await
+                .unwrap();
+            assert_eq!(couponry::codes::store::close_interrupted(&app.db).await.unwrap(), 1);
+            assert_eq!(app.count("codes WHERE code LIKE 'KILL-%'").await, 0, "its rows are deleted");
+        }
         "ready" => assert_eq!(stored, 300_000, "a finished import is whole"),
         other => panic!("unexpected batch status {other}"),
     }
