@@ -870,12 +870,12 @@ on_both!(a_refused_or_cut_off_import_leaves_no_codes_behind, |app: TestApp| asyn
     assert_eq!(codes_of(batch.id).await, 0);
     // An import cut off mid-way (its task dies, as with kill -9) leaves a batch "importing" with
     // the rows of its first steps, none of them seen; once its mark is old it is closed and they go.
-    let (task, mut paused, _go_on) = paused_import(&app, id, spooled(code_file("RF", 9_000, "")).await);
+    let (task, mut paused, go_on) = paused_import(&app, id, spooled(code_file("RF", 9_000, "")).await);
     paused.recv().await.expect("a first step");
     let cut: i64 =
         sqlx::query_scalar("SELECT MAX(id) FROM code_batches").fetch_one(app.db.pool()).await.expect("a batch");
     assert!(codes_of(cut).await > 0, "the first step was stored");
-    drop(_go_on);
+    drop(go_on);
     assert!(task.await.expect("the task").is_none(), "the import died");
     let api = app.api().await;
     let (_, unseen) = api.post("/validate", &attempt("u2", "RF-000001", "o")).await;

@@ -10,7 +10,7 @@ use super::rows::CodeRow;
 use super::store::{self, INSERT_CHUNK};
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
-use crate::db::{now_ms, Db, Tx};
+use crate::db::{now_ms, Db};
 use crate::error::AppError;
 
 /// Generates `count` codes of `pattern` for a coupon. Refuses, with the numbers, a pattern too
@@ -70,58 +70,46 @@ async fn fill(
     let max_draws = count.saturating_mul(2).saturating_add(1000);
     let mut chunk: Vec<CodeRow> = Vec::with_capacity(INSERT_CHUNK);
     let mut seen = HashSet::with_capacity(INSERT_CHUNK);
-    let mut step: Option<(Tx, usize)> = None;
     while stored < count {
-        if drawn >= max_draws {
-            return Err(AppError::Conflict(format!(
-                "only {stored} of {count} codes could be made unique: `{}` is nearly full; add random positions",
-                pattern.text()
-            )));
+        let mut tx = db.begin_write_later().await?;
+        if !store::step(&mut tx, batch_id).await? {
+            return Err(AppError::Conflict("the generation was marked interrupted meanwhile; run it again".into()));
         }
-        chunk.clear();
-        seen.clear();
-        {
-            // The thread's generator is a CSPRNG (ChaCha, seeded from the OS).
-            let mut rng = rand::thread_rng();
-            let mut draw = |n: usize| rng.gen_range(0..n);
-            let want = ((count - stored) as usize).min(INSERT_CHUNK);
-            while chunk.len() < want {
-                drawn += 1;
-                let code = pattern.generate(&mut draw);
-                if seen.insert(code.clone()) {
-                    chunk.push(CodeRow { line: 0, code, user_id: None, expires_at: None });
+        for _ in 0..CHUNKS_PER_STEP {
+            if stored == count {
+                break;
+            }
+            if drawn >= max_draws {
+                return Err(AppError::Conflict(format!(
+                    "only {stored} of {count} codes could be made unique: `{}` is nearly full; add random positions",
+                    pattern.text()
+                )));
+            }
+            chunk.clear();
+            seen.clear();
+            {
+                // The thread's generator is a CSPRNG (ChaCha, seeded from the OS).
+                let mut rng = rand::thread_rng();
+                let mut draw = |n: usize| rng.gen_range(0..n);
+                let want = ((count - stored) as usize).min(INSERT_CHUNK);
+                while chunk.len() < want {
+                    drawn += 1;
+                    let code = pattern.generate(&mut draw);
+                    if seen.insert(code.clone()) {
+                        chunk.push(CodeRow { line: 0, code, user_id: None, expires_at: None });
+                    }
                 }
             }
+            // Random codes land all over the code index; in order, one chunk's codes share its
+            // pages (a sixth less time on SQLite). Claims go by id, so a chunk hands its codes
+            // out in this order: the code after a known one is still one of ~100 candidates at
+            // the least (the space rule), no easier to guess than any code.
+            chunk.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+            stored += match store::insert(&mut tx, db.backend(), coupon_id, batch_id, &chunk, now).await? {
+                store::Stored::All => chunk.len() as u64,
+                store::Stored::Only(codes) => codes.len() as u64,
+            };
         }
-        // Random codes land all over the code index; in order, one chunk's codes share its
-        // pages (a sixth less time on SQLite). Claims go by id, so a chunk hands its codes out
-        // in this order: the code after a known one is still one of ~100 candidates at the
-        // least (the space rule), no easier to guess than any code.
-        chunk.sort_unstable_by(|a, b| a.code.cmp(&b.code));
-        let (tx, chunks) = match step.as_mut() {
-            Some(open) => open,
-            None => {
-                let mut tx = db.begin_write_later().await?;
-                if !store::step(&mut tx, batch_id).await? {
-                    return Err(AppError::Conflict(
-                        "the generation was marked interrupted meanwhile; run it again".into(),
-                    ));
-                }
-                step.insert((tx, 0))
-            }
-        };
-        stored += match store::insert(tx, db.backend(), coupon_id, batch_id, &chunk, now).await? {
-            store::Stored::All => chunk.len() as u64,
-            store::Stored::Only(codes) => codes.len() as u64,
-        };
-        *chunks += 1;
-        if *chunks == CHUNKS_PER_STEP {
-            if let Some((tx, _)) = step.take() {
-                tx.commit().await?;
-            }
-        }
-    }
-    if let Some((tx, _)) = step.take() {
         tx.commit().await?;
     }
     Ok(stored)

@@ -55,11 +55,18 @@ const BATCH_SELECT: &str = "SELECT b.id, b.coupon_id, c.name AS coupon_name, b.k
     FROM code_batches b JOIN coupons c ON c.id = b.coupon_id";
 
 impl BatchRow {
+    fn status(&self) -> BatchStatus {
+        BatchStatus::parse(&self.status).unwrap_or(BatchStatus::Failed)
+    }
+
+    /// An importing or refused batch's stored rows are not codes (yet, or any more): nothing to
+    /// count (and a million-row import in progress is not counted on every page refresh).
+    fn has_codes(&self) -> bool {
+        matches!(self.status(), BatchStatus::Ready | BatchStatus::Voided)
+    }
+
     fn into_batch(self, counts: CodeCounts) -> Batch {
-        let status = BatchStatus::parse(&self.status).unwrap_or(BatchStatus::Failed);
-        // An importing or refused batch's stored rows are not codes (yet, or any more).
-        let counts =
-            if matches!(status, BatchStatus::Ready | BatchStatus::Voided) { counts } else { CodeCounts::default() };
+        let status = self.status();
         Batch {
             id: self.id,
             coupon_id: self.coupon_id,
@@ -167,7 +174,7 @@ pub async fn fail(
     problems: impl Iterator<Item = RowProblem>,
 ) -> Result<(), AppError> {
     let mut chunk: Vec<RowProblem> = Vec::with_capacity(PROBLEM_CHUNK);
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_write_later().await?;
     for (n, p) in problems.enumerate() {
         chunk.push(p);
         if chunk.len() == PROBLEM_CHUNK {
@@ -252,7 +259,7 @@ pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, AppErro
     .bind(coupon_id)
     .fetch_all(db.pool())
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = rows.iter().filter(|r| r.has_codes()).map(|r| r.id).collect();
     let mut counts = counts(db.pool(), &ids).await?;
     Ok(rows
         .into_iter()
@@ -277,7 +284,8 @@ async fn find(conn: &mut sqlx::AnyConnection, batch_id: i64) -> Result<Option<Ba
         sqlx::query_as(&format!("{BATCH_SELECT} WHERE b.id = $1")).bind(batch_id).fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => {
-            let counts = counts(&mut *conn, &[batch_id]).await?.remove(&batch_id).unwrap_or_default();
+            let ids: &[i64] = if row.has_codes() { &[batch_id] } else { &[] };
+            let counts = counts(&mut *conn, ids).await?.remove(&batch_id).unwrap_or_default();
             Ok(Some(row.into_batch(counts)))
         }
         None => Ok(None),
@@ -379,9 +387,30 @@ pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
 
 /// Marks uploads whose importer is gone (a server stop, a crash) failed, then deletes the codes
 /// of failed batches. Their codes were never seen; deleting them frees their texts for the next
-/// upload. Cheap when there is nothing to do: one read over a few rows of a partial index.
+/// upload. Runs on every tick: when there is nothing to do it only reads (a few rows of a
+/// partial index), so it never takes SQLite's write lock for nothing.
 pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
     let silent_since = now_ms() - SILENT_MS;
+    let silent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM code_batches WHERE status = 'importing' AND COALESCE(heartbeat_at, created_at) < $1",
+    )
+    .bind(silent_since)
+    .fetch_one(db.pool())
+    .await?;
+    let closed = if silent == 0 { 0 } else { close_silent(db, silent_since).await? };
+    let failed: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM code_batches b WHERE status = 'failed' AND EXISTS (SELECT 1 FROM codes WHERE batch_id = b.id)",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for batch_id in failed {
+        delete_codes(db, batch_id).await?;
+    }
+    Ok(closed)
+}
+
+/// Marks failed the uploads not marked since `silent_since` (checked again in the write).
+async fn close_silent(db: &Db, silent_since: i64) -> Result<u64, AppError> {
     let closed = sqlx::query(
         "UPDATE code_batches SET status = 'failed', finished_at = $1,
              message = 'interrupted: the server stopped during the upload; nothing was stored'
@@ -392,14 +421,6 @@ pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
     .execute(db.pool())
     .await?
     .rows_affected();
-    let failed: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM code_batches b WHERE status = 'failed' AND EXISTS (SELECT 1 FROM codes WHERE batch_id = b.id)",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    for batch_id in failed {
-        delete_codes(db, batch_id).await?;
-    }
     Ok(closed)
 }
 
