@@ -9,10 +9,10 @@
 use std::time::{Duration, Instant};
 
 use couponry::accounts::audit::Actor;
-use couponry::campaigns::CampaignInput;
+use couponry::audience::campaigns::CampaignInput;
+use couponry::audience::segments::SegmentInput;
 use couponry::conditions::RuleInput;
 use couponry::db::{Backend, Db};
-use couponry::segments::SegmentInput;
 use serde_json::json;
 
 mod support;
@@ -106,9 +106,11 @@ async fn bench(label: &str, url: &str, users: usize) -> Results {
     let body = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(csv))]);
     let spooled = couponry::uploads::spool(body, u64::MAX).await.expect("spooled");
     let outcome =
-        couponry::users::import::import(&db, couponry::users::import::Format::Csv, spooled).await.expect("import");
+        couponry::audience::users::import::import(&db, couponry::audience::users::import::Format::Csv, spooled)
+            .await
+            .expect("import");
     let import = start.elapsed();
-    assert!(matches!(outcome, couponry::users::import::Outcome::Stored(ref r) if r.users == users as u64));
+    assert!(matches!(outcome, couponry::audience::users::import::UserImport::Stored(ref r) if r.users == users as u64));
     eprintln!("{label}: {users} users imported in {:.2} s", import.as_secs_f64());
 
     let mut counts = Vec::new();
@@ -128,7 +130,7 @@ async fn bench(label: &str, url: &str, users: usize) -> Results {
         let mut errors = couponry::fields::FieldErrors::default();
         let parsed = r.parse("rule", &mut errors).expect("rule parses");
         let start = Instant::now();
-        let preview = couponry::segments::store::preview(&db, &parsed).await.expect("preview");
+        let preview = couponry::audience::segments::store::preview(&db, &parsed).await.expect("preview");
         let took = Duration::from_millis(preview.took_ms as u64);
         eprintln!("{label}: count `{name}` = {} in {:?} (preview {:?})", preview.matching, took, start.elapsed());
         counts.push((name, preview.matching, took));
@@ -138,7 +140,7 @@ async fn bench(label: &str, url: &str, users: usize) -> Results {
     let app_coupon = unique_coupon(&db, "App launch", "campaign").await;
     codes(&db, raw_coupon, "RAW", users).await;
     codes(&db, app_coupon, "APP", users).await;
-    let segment = couponry::segments::store::save(
+    let segment = couponry::audience::segments::store::save(
         &db,
         &actor,
         None,
@@ -156,7 +158,8 @@ async fn bench(label: &str, url: &str, users: usize) -> Results {
         launch_at: None,
         keep_in_sync: false,
     };
-    let campaign = couponry::campaigns::store::create(&db, &actor, &input, chrono::Utc::now()).await.expect("launch");
+    let campaign =
+        couponry::audience::campaigns::store::create(&db, &actor, &input, chrono::Utc::now()).await.expect("launch");
     let launch = start.elapsed();
     assert_eq!(campaign.matched, users as i64);
     assert_eq!(assigned(&db, app_coupon).await, users as i64);

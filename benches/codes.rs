@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use couponry::accounts::audit::Actor;
+use couponry::accounts::keys::{store as keys, Scope};
 use couponry::db::{Backend, Db};
-use couponry::keys::{store as keys, Scope};
 use serde_json::json;
 
 mod support;

@@ -8,10 +8,10 @@
 use std::time::{Duration, Instant};
 
 use couponry::accounts::audit::Actor;
+use couponry::accounts::keys::{store as keys, Scope};
 use couponry::config::Config;
 use couponry::coupons::{input::CouponInput, status::CouponStatus, store};
 use couponry::db::Db;
-use couponry::keys::{store as keys, Scope};
 use couponry::startup;
 use leptos::config::LeptosOptions;
 use serde_json::json;

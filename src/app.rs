@@ -5,18 +5,19 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::accounts::keys::pages::ApiKeysPage;
 use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
 use crate::analytics::pages::{AnalyticsPage, CouponAnalyticsPage};
-use crate::campaigns::pages::{CampaignListPage, CampaignPage, NewCampaignPage};
-use crate::codes::pages::{BatchesPage, CouponCodesPage, UploadPage};
+use crate::audience::campaigns::pages::{CampaignListPage, CampaignPage, NewCampaignPage};
+use crate::audience::segments::page::{SegmentListPage, SegmentPage};
+use crate::audience::users::page::UsersPage;
+use crate::codes::pages::upload::UploadPage;
+use crate::codes::pages::{BatchesPage, CouponCodesPage};
 use crate::components::layout::Dashboard;
 use crate::components::not_found::NotFound;
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
-use crate::keys::pages::ApiKeysPage;
 use crate::redemption::try_panel::TryPage;
 use crate::reference::page::ApiReferencePage;
-use crate::segments::page::{SegmentListPage, SegmentPage};
-use crate::users::page::UsersPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -8,6 +8,9 @@ use std::time::Duration;
 pub struct Config {
     /// `sqlite://…` (default: a file under `data/`) or `postgres://…`.
     pub database_url: String,
+    /// A PostgreSQL read replica for analytics reports (`COUPONRY_READ_DATABASE_URL`); reports
+    /// read the main database when unset.
+    pub read_database_url: Option<String>,
     pub max_connections: u32,
     /// The first admin, created when there are no accounts yet.
     pub admin_email: String,
@@ -23,8 +26,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The largest JSON body the API reads, in bytes.
     pub max_json_bytes: usize,
-    /// How often each server looks for scheduled campaigns that are due and sweeps expired rows;
-    /// `None` turns it off.
+    /// How often each server launches scheduled campaigns that are due, folds new activity into
+    /// the analytics rollups, and sweeps expired rows; `None` turns it off.
     pub scheduler_tick: Option<Duration>,
     /// Marks the session cookie `Secure` (and names it `__Host-…`): set it when the dashboard is
     /// served over HTTPS.
@@ -87,6 +90,17 @@ impl Config {
                 expected: "sqlite://path or postgres://user@host/database".into(),
             });
         }
+        let read_database_url = var("COUPONRY_READ_DATABASE_URL");
+        if let Some(url) = &read_database_url {
+            let postgres = |u: &str| u.starts_with("postgres:") || u.starts_with("postgresql:");
+            if !postgres(url) || !postgres(&database_url) {
+                return Err(ConfigError {
+                    name: "COUPONRY_READ_DATABASE_URL".into(),
+                    value: url.clone(),
+                    expected: "a postgres:// replica of a PostgreSQL DATABASE_URL".into(),
+                });
+            }
+        }
         let client_ip_header = var("COUPONRY_CLIENT_IP_HEADER").map(|h| h.trim().to_lowercase());
         if let Some(header) = &client_ip_header {
             if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
@@ -97,9 +111,10 @@ impl Config {
                 });
             }
         }
-        let scheduler_ms = number("COUPONRY_SCHEDULER_MS", 5_000, 0, 3_600_000)?;
+        let scheduler_ms = number("COUPONRY_SCHEDULER_MS", 2_000, 0, 3_600_000)?;
         Ok(Config {
             database_url,
+            read_database_url,
             max_connections: number("COUPONRY_DB_CONNECTIONS", 16, 1, 1_000)? as u32,
             admin_email: var("COUPONRY_ADMIN_EMAIL").unwrap_or_else(|| "admin@couponry.local".into()),
             admin_password: var("COUPONRY_ADMIN_PASSWORD"),

@@ -18,16 +18,9 @@ pub struct Swept {
 }
 
 pub async fn sweep(db: &Db, now: i64) -> Result<Swept, sqlx::Error> {
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
-    let keys = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-        .bind(now - IDEMPOTENCY_KEPT_MS)
-        .execute(db.pool())
-        .await?;
-    Ok(Swept {
-        sessions: sessions.rows_affected(),
-        idempotency_keys: keys.rows_affected(),
-        rate_limits: crate::throttle::sweep(db, now).await?,
-    })
+    let sessions = crate::accounts::auth::sweep_expired_sessions(db, now).await?;
+    let idempotency_keys = crate::idempotency::sweep(db, now - IDEMPOTENCY_KEPT_MS).await?;
+    Ok(Swept { sessions, idempotency_keys, rate_limits: crate::throttle::sweep(db, now).await? })
 }
 
 /// Closes code uploads whose import died with its server (each tick: it is one cheap read

@@ -66,3 +66,10 @@ pub async fn finish(tx: &mut Tx, idem: &Idempotency, status: u16, response: &str
         .await?;
     Ok(())
 }
+
+/// Forgets keys first used before `before` (housekeeping).
+pub async fn sweep(db: &crate::db::Db, before: i64) -> Result<u64, sqlx::Error> {
+    let swept =
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(db.pool()).await?;
+    Ok(swept.rows_affected())
+}

@@ -10,7 +10,7 @@ pub mod analytics;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;
-pub mod campaigns;
+pub mod audience;
 pub mod codes;
 pub mod components;
 pub mod conditions;
@@ -21,19 +21,18 @@ pub mod dates;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod error;
-pub mod events;
 pub mod fields;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
 #[cfg(feature = "ssr")]
+pub mod http_error;
+#[cfg(feature = "ssr")]
 pub mod idempotency;
-pub mod keys;
 pub mod money;
 #[cfg(feature = "ssr")]
 pub mod ops;
 pub mod redemption;
 pub mod reference;
-pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod serve;
 #[cfg(feature = "ssr")]
@@ -45,7 +44,7 @@ pub mod text;
 pub mod throttle;
 #[cfg(feature = "ssr")]
 pub mod uploads;
-pub mod users;
+pub mod values;
 pub mod wallet;
 
 #[cfg(feature = "hydrate")]

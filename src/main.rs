@@ -92,7 +92,7 @@ async fn demo(config: &couponry::config::Config) {
 /// `--new-api-key NAME`: creates an API key with every scope (in the audit log as the system),
 /// prints its secret and exits: for provisioning scripts and the fuzz run.
 async fn new_api_key(config: &couponry::config::Config, name: &str) {
-    use couponry::keys::{store, Scope};
+    use couponry::accounts::keys::{store, Scope};
     let db = match couponry::db::Db::connect(&config.database_url, 1).await {
         Ok(db) => db,
         Err(e) => {

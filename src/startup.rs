@@ -36,19 +36,22 @@ pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
 ) -> Result<(Router, Option<FirstLogin>), StartupError> {
-    let db = Db::connect(&config.database_url, config.max_connections).await?;
+    let mut db = Db::connect(&config.database_url, config.max_connections).await?;
+    if let Some(url) = &config.read_database_url {
+        db = db.with_reads(url, config.max_connections).await?;
+    }
     let first = crate::accounts::store::bootstrap_admin(&db, &config.admin_email, config.admin_password.as_deref())
         .await
         .map_err(StartupError::Bootstrap)?
         .map(|(email, password)| FirstLogin { email, password });
     crate::housekeeping::close_interrupted_uploads(&db).await;
-    match crate::users::backfill_facets(&db).await {
+    match crate::audience::users::backfill_facets(&db).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("{n} users got the facets segments read"),
         Err(e) => tracing::warn!("cannot fill in user facets: {e}"),
     }
     if let Some(tick) = config.scheduler_tick {
-        crate::campaigns::scheduler::spawn(db.clone(), tick);
+        crate::audience::campaigns::scheduler::spawn(db.clone(), tick);
     }
     let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
     let routes = generate_route_list(App);
@@ -136,7 +139,7 @@ enum Entry {
 impl Entry {
     fn refuse(&self, errors: crate::fields::FieldErrors) -> Response {
         match self {
-            Entry::Api => crate::api::ApiError::invalid(errors).into_response(),
+            Entry::Api => crate::http_error::ApiError::invalid(errors).into_response(),
             Entry::ServerFn(path) => {
                 let body = serde_json::to_string(&AppError::Invalid(errors)).unwrap_or_default();
                 let mut response = (StatusCode::UNPROCESSABLE_ENTITY, body).into_response();

@@ -2,11 +2,8 @@
 //! slow upload never holds the database's write lock and a huge one never sits in memory.
 
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use futures_util::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
-
-use crate::api::ApiError;
 
 /// How much of a too-large body is read (and dropped) before the refusal.
 const DRAIN_BYTES: u64 = 64 << 20;
@@ -60,17 +57,5 @@ impl Spooled {
     /// The file, to read from its start.
     pub fn into_file(self) -> std::fs::File {
         self.file
-    }
-}
-
-/// The API's answer to an upload that could not be spooled.
-pub fn spool_error(e: SpoolError) -> ApiError {
-    match e {
-        SpoolError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string()),
-        SpoolError::BrokenOff => ApiError::new(StatusCode::BAD_REQUEST, "broken_off", e.to_string()),
-        SpoolError::Disk(ref io) => {
-            tracing::error!(error = %io, "cannot spool an upload");
-            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk", e.to_string())
-        }
     }
 }

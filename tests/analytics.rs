@@ -16,7 +16,7 @@ use couponry::analytics::{report, Figures, PeriodInput, Report};
 use couponry::db::Db;
 use couponry::redemption::attempts::Attempts;
 use couponry::redemption::cart::CartInput;
-use couponry::redemption::store::{self as redemptions, Outcome, Replayable, Request, Target};
+use couponry::redemption::store::{self as redemptions, RedeemOutcome, Replayable, Request, Target};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
@@ -168,10 +168,9 @@ on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
         at += Duration::minutes(rng.gen_range(1..240));
         order += 1;
         if order % 25 == 0 {
-            // Reports now and then bring the derived rollups up to date, so later writes (and
-            // reversals of redemptions counted there already) change rows refreshed before.
-            let period = PeriodInput::default().resolve("UTC", at).expect("a period");
-            report::overview(&app.db, &period, at.timestamp_millis()).await.expect("overview");
+            // The scheduler's tick folds now and then, so later writes (and reversals of
+            // redemptions counted there already) change rows folded before.
+            app.fold().await;
         }
         if !made.is_empty() && rng.gen_range(0..6) == 0 {
             let id = made[rng.gen_range(0..made.len())];
@@ -188,11 +187,12 @@ on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
             order_id: Some(format!("o{order}")),
         };
         match redemptions::redeem(&app.db, &request, None, &Attempts::none(), at).await.expect("redeem") {
-            Replayable::Fresh(Outcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
+            Replayable::Fresh(RedeemOutcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
             other => panic!("refused: {other:?}"),
         }
     }
     assert!(made.len() > 100, "{} redemptions", made.len());
+    app.fold().await;
     let now = Utc::now().timestamp_millis();
     for zone in ["Asia/Kolkata", "Europe/Berlin", "America/New_York", "Asia/Kathmandu", "UTC"] {
         let tz: Tz = zone.parse().unwrap();
@@ -251,6 +251,7 @@ on_both!(campaign_assignments_and_batches_are_counted, |app: TestApp| async move
         .await;
     assert_eq!(s, StatusCode::CREATED, "{redeemed}");
 
+    app.fold().await;
     let (s, report) = app.call_json::<CouponAnalytics>(&json!({"id": id, "period": {}})).await;
     assert_eq!(s, StatusCode::OK, "{report}");
     let figures = &report["current"];
@@ -277,6 +278,7 @@ on_both!(campaign_assignments_and_batches_are_counted, |app: TestApp| async move
     let (s, overview) = app.call_json::<OverviewAnalytics>(&json!({"period": {"zone": "Mars/Base"}})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{overview}");
     assert!(common::field_error(&overview, "zone").is_some(), "{overview}");
+    app.fold().await;
     let (s, overview) = app.call_json::<OverviewAnalytics>(&json!({"period": {}})).await;
     assert_eq!(s, StatusCode::OK, "{overview}");
     assert_eq!(overview["period"]["zone"], json!("Asia/Kolkata"), "the zone coupons use");
@@ -350,6 +352,7 @@ on_both!(currencies_are_never_added_together, |app: TestApp| async move {
     }
     let period = PeriodInput::default().resolve("UTC", Utc::now()).unwrap();
     let now = Utc::now().timestamp_millis();
+    app.fold().await;
     let all = report::overview(&app.db, &period, now).await.unwrap();
     let given: Vec<(String, i64)> = all.current.discount_given.iter().map(|a| (a.currency.clone(), a.minor)).collect();
     assert_eq!(given, vec![("INR".into(), 10_000), ("USD".into(), 1_200)], "most discount first");
@@ -365,6 +368,7 @@ on_both!(currencies_are_never_added_together, |app: TestApp| async move {
     let mut euros = usd.definition.clone();
     euros.currency = couponry::money::Currency::parse("EUR").unwrap();
     couponry::coupons::store::update(&app.db, &Actor::system(), dollars, None, &euros).await.unwrap();
+    app.fold().await;
     let all = report::overview(&app.db, &period, now).await.unwrap();
     let given: Vec<(String, i64)> = all.current.discount_given.iter().map(|a| (a.currency.clone(), a.minor)).collect();
     assert_eq!(given, vec![("INR".into(), 10_000), ("EUR".into(), 1_200)]);
@@ -399,7 +403,7 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
                         order_id: Some(format!("w{w}-{i}")),
                     };
                     match redemptions::redeem(&db, &request, None, &Attempts::none(), at).await.expect("redeem") {
-                        Replayable::Fresh(Outcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
+                        Replayable::Fresh(RedeemOutcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
                         other => panic!("refused: {other:?}"),
                     }
                 }
@@ -412,6 +416,8 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
             tokio::spawn(async move {
                 let mut reads = 0;
                 while !done.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    // Each reader is also a server whose tick folds, beside the writers.
+                    couponry::activity::derived::refresh(&db).await.expect("fold");
                     report::overview(&db, &period, now.timestamp_millis()).await.expect("overview");
                     reads += 1;
                 }
@@ -426,6 +432,7 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
         r.await.expect("reader");
     }
     let tz: Tz = "UTC".parse().unwrap();
+    app.fold().await;
     let overview = report::overview(&app.db, &period, now.timestamp_millis()).await.unwrap();
     assert_matches(&overview, &recount(&app.db, None, period.from, period.to, tz).await, "all coupons");
     let top: BTreeMap<i64, i64> = overview.top.iter().map(|t| (t.id, t.redemptions)).collect();
@@ -436,3 +443,82 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
         assert_eq!(top.get(&id).copied().unwrap_or(0), one.current.redemptions, "top coupons read from days");
     }
 });
+
+/// Redeems `code` once for `user` through the API.
+async fn redeem_once(api: &common::Api, code: &str, user: &str) {
+    let (s, body) = api
+        .post(
+            "/redemptions",
+            &json!({"user_id": user, "code": code, "order_id": format!("{code}-{user}"),
+                    "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 100_000}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+}
+
+on_both!(charts_follow_redemptions_within_a_few_ticks, |app: TestApp| async move {
+    // The app under test has no tick; a second server on the same database has one, as any
+    // server of a deployment does. Reports only read: the tick folds.
+    let ticking =
+        TestApp::spawn_with_database(&app, |c| c.scheduler_tick = Some(std::time::Duration::from_millis(100))).await;
+    app.live_coupon(coupon("Ticked", "UTC", json!({}))).await;
+    let api = app.api().await;
+    redeem_once(&api, "TICKED", "t1").await;
+    redeem_once(&api, "TICKED", "t2").await;
+    let period = PeriodInput::default().resolve("UTC", Utc::now()).unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let overview = report::overview(&app.db, &period, Utc::now().timestamp_millis()).await.unwrap();
+        if overview.current.redemptions == 2 && overview.top.first().is_some_and(|t| t.redemptions == 2) {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "not folded: {:?}", overview.current);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(ticking);
+});
+
+/// With `COUPONRY_READ_DATABASE_URL`, reports read the replica and everything else the primary.
+/// The "replica" here is a second database that received the same kind of writes, but not the
+/// same ones: what a report shows tells which database it read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_read_the_replica_when_one_is_set() {
+    let replica = TestApp::spawn(common::Flavor::Postgres).await;
+    replica.live_coupon(coupon("Replica", "UTC", json!({}))).await;
+    let api = replica.api().await;
+    for user in ["r1", "r2", "r3"] {
+        redeem_once(&api, "REPLICA", user).await;
+    }
+    replica.fold().await;
+
+    let url = replica.database_url.clone();
+    let primary = TestApp::spawn_with(common::Flavor::Postgres, |c| c.read_database_url = Some(url)).await;
+    primary.login_admin().await;
+    primary.live_coupon(coupon("Primary", "UTC", json!({}))).await;
+    redeem_once(&primary.api().await, "PRIMARY", "p1").await;
+    primary.fold().await;
+
+    let (s, overview) = primary.call_json::<OverviewAnalytics>(&json!({"period": {"zone": "UTC"}})).await;
+    assert_eq!(s, StatusCode::OK, "{overview}");
+    assert_eq!(overview["current"]["redemptions"], json!(3), "read from the replica: {}", overview["current"]);
+    assert_eq!(overview["top"][0]["name"], json!("Replica"));
+    // Writes and everything but reports stay on the primary.
+    let (s, coupons) = primary.api().await.get("/coupons").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(coupons.to_string().contains("Primary") && !coupons.to_string().contains("Replica"));
+}
+
+#[test]
+fn a_replica_needs_postgresql() {
+    let with = |db: &str, read: &str| {
+        couponry::config::Config::from_vars(|name| match name {
+            "DATABASE_URL" => Some(db.to_string()),
+            "COUPONRY_READ_DATABASE_URL" => Some(read.to_string()),
+            _ => None,
+        })
+    };
+    assert!(with("postgres://a/primary", "postgres://b/replica").is_ok());
+    let refused = with("sqlite://data/x.db", "postgres://b/replica").unwrap_err();
+    assert_eq!(refused.name, "COUPONRY_READ_DATABASE_URL");
+    assert!(with("postgres://a/primary", "sqlite://x.db").is_err());
+}

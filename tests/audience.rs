@@ -8,10 +8,10 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{field_error, ServerProcess, TestApp};
-use couponry::campaigns::server::{CancelCampaign, CreateCampaign, GetCampaign};
+use couponry::audience::campaigns::server::{CancelCampaign, CreateCampaign, GetCampaign};
+use couponry::audience::segments::server::{PreviewSegment, SaveSegment};
 use couponry::conditions::{Condition, Group, Join, Properties, Rule, Test};
 use couponry::db::{Db, Sql};
-use couponry::segments::server::{PreviewSegment, SaveSegment};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
@@ -139,7 +139,9 @@ on_both!(sql_and_rust_agree, |app: TestApp| async move {
     let mut users = Vec::new();
     for i in 0..300 {
         let props = strategy.new_tree(&mut runner).unwrap().current();
-        couponry::users::upsert(&app.db, &format!("u{i:03}"), &props).await.expect("user stored");
+        couponry::audience::campaigns::sync::save_user(&app.db, &format!("u{i:03}"), &props)
+            .await
+            .expect("user stored");
         users.push((format!("u{i:03}"), props));
     }
     let handle = tokio::runtime::Handle::current();
@@ -318,7 +320,7 @@ on_both!(keep_in_sync_assigns_users_who_come_to_match, |app: TestApp| async move
 });
 
 on_both!(scheduled_campaigns_launch_once_when_due, |app: TestApp| async move {
-    use couponry::campaigns::store::launch_due;
+    use couponry::audience::campaigns::store::launch_due;
     app.login_admin().await;
     let api = app.api().await;
     let id = app.live_coupon(coupon("Later", json!({"type": "static", "code": "LATER10"}))).await;
@@ -614,7 +616,7 @@ on_both!(users_stored_before_facets_get_them_at_start, |app: TestApp| async move
         }],
     };
     assert!(matching(&app.db, &mumbai).await.is_empty());
-    assert_eq!(couponry::users::backfill_facets(&app.db).await.unwrap(), 1);
+    assert_eq!(couponry::audience::users::backfill_facets(&app.db).await.unwrap(), 1);
     assert_eq!(matching(&app.db, &mumbai).await, BTreeSet::from(["old".to_string()]));
-    assert_eq!(couponry::users::backfill_facets(&app.db).await.unwrap(), 0);
+    assert_eq!(couponry::audience::users::backfill_facets(&app.db).await.unwrap(), 0);
 });

@@ -254,8 +254,8 @@ on_both!(control_characters_are_refused_at_the_edge_with_the_field, |app: TestAp
     assert_eq!(app.count("app_users").await, 0);
     // The dashboard: forms and JSON server functions, and page addresses.
     app.login_admin().await;
+    use couponry::accounts::keys::server::CreateApiKey;
     use couponry::accounts::server::CreateAccount;
-    use couponry::keys::server::CreateApiKey;
     let (status, body) = app.call_form::<CreateApiKey>(&[("name", nul), ("checkout", "on")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(common::field_error(&body, "name").is_some_and(|m| m.contains("U+0000")), "{body}");
@@ -456,7 +456,7 @@ fn bad_settings_stop_the_server_with_a_clear_message() {
 
 /// The API key a process-level test calls with, made straight in the database.
 async fn key_for(database_url: &str) -> String {
-    use couponry::keys::{store::create, Scope};
+    use couponry::accounts::keys::{store::create, Scope};
     let db = couponry::db::Db::connect(database_url, 1).await.expect("a pool of the test's own");
     let actor = couponry::accounts::audit::Actor::system();
     create(&db, &actor, "tests", &[Scope::Checkout, Scope::Manage]).await.expect("a key").1
@@ -773,7 +773,7 @@ async fn spooled(csv: String) -> couponry::uploads::Spooled {
     couponry::uploads::spool(body, u64::MAX).await.expect("spooled")
 }
 
-type ImportAnswer = Result<couponry::codes::import::Outcome, couponry::error::AppError>;
+type ImportAnswer = Result<couponry::codes::import::CodeImport, couponry::error::AppError>;
 
 /// An import on a thread of its own (with its own runtime and pool, so that blocking it blocks
 /// nothing of the server's) that stops after its first step until told to go on, or until
@@ -836,7 +836,7 @@ on_both!(a_long_import_lets_checkout_through_and_shows_nothing_until_it_is_whole
     assert_eq!((pool.free, pool.total), (0, 0));
     go_on.send(()).expect("the import waits");
     let outcome = task.await.expect("the import task").expect("no crash").expect("the import");
-    assert!(matches!(outcome, couponry::codes::import::Outcome::Stored(_)));
+    assert!(matches!(outcome, couponry::codes::import::CodeImport::Stored(_)));
     let (_, later) = api.post("/validate", &attempt("u2", "BIG-000001", "o-2")).await;
     assert_eq!(reason_codes(&later), Vec::<String>::new(), "{later}");
     let pool = couponry::codes::store::pool(&app.db, &coupon_now).await.expect("the pool").expect("unique codes");
@@ -844,7 +844,7 @@ on_both!(a_long_import_lets_checkout_through_and_shows_nothing_until_it_is_whole
 });
 
 on_both!(a_refused_or_cut_off_import_leaves_no_codes_behind, |app: TestApp| async move {
-    use couponry::codes::import::Outcome;
+    use couponry::codes::import::CodeImport;
     let mut unique = coupon("IGNORED");
     unique["distribution"] = json!({"type": "unique"});
     let id = app.live_coupon(unique).await;
@@ -862,7 +862,7 @@ on_both!(a_refused_or_cut_off_import_leaves_no_codes_behind, |app: TestApp| asyn
     let (task, mut paused, go_on) = paused_import(&app, id, spooled(code_file("RF", 9_000, "no\n")).await);
     paused.recv().await.expect("a first step");
     go_on.send(()).expect("the import waits");
-    let Outcome::Refused { batch, problems } = task.await.expect("the task").expect("no crash").expect("an answer")
+    let CodeImport::Refused { batch, problems } = task.await.expect("the task").expect("no crash").expect("an answer")
     else {
         panic!("a file with a bad row is refused");
     };
@@ -895,5 +895,5 @@ on_both!(a_refused_or_cut_off_import_leaves_no_codes_behind, |app: TestApp| asyn
     paused.recv().await.expect("a first step");
     go_on.send(()).expect("the import waits");
     let answer = task.await.expect("the task").expect("no crash").expect("an answer");
-    assert!(matches!(answer, Outcome::Stored(_)));
+    assert!(matches!(answer, CodeImport::Stored(_)));
 });

@@ -200,7 +200,7 @@ on_both!(keys_are_checked, |app: TestApp| async move {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong["error"]["code"], json!("unauthenticated"));
     use couponry::accounts::audit::Actor;
-    use couponry::keys::{store as keys, Scope};
+    use couponry::accounts::keys::{store as keys, Scope};
     let (manage_only, secret) = keys::create(&app.db, &Actor::system(), "back office", &[Scope::Manage]).await.unwrap();
     assert_eq!(api.with_key(&secret).post("/validate", &body).await.0, StatusCode::FORBIDDEN);
     keys::revoke(&app.db, &Actor::system(), manage_only.id).await.unwrap();
@@ -456,7 +456,7 @@ async fn two_server_processes_on_one_postgres_never_pass_a_limit() {
 }
 
 on_both!(admins_manage_api_keys_in_the_dashboard, |app: TestApp| async move {
-    use couponry::keys::server::{CreateApiKey, ListApiKeys, RevokeApiKey};
+    use couponry::accounts::keys::server::{CreateApiKey, ListApiKeys, RevokeApiKey};
     app.login_admin().await;
     let (status, body) = app.call_form::<CreateApiKey>(&[("name", ""), ("checkout", "on")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -208,3 +208,9 @@ impl LoginGuard {
         Ok(())
     }
 }
+
+/// Deletes expired sessions (housekeeping).
+pub async fn sweep_expired_sessions(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let swept = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
+    Ok(swept.rows_affected())
+}

@@ -1,9 +1,8 @@
 //! The rollups derived from `coupon_activity` for reads across coupons and over long ranges:
 //! each coupon's UTC days (`coupon_days`) and each quarter hour's sums across coupons, by
 //! currency (`activity_totals`). Writes only mark the quarter-hour rows they change (`dirty`), so
-//! no redemption waits on a row that every coupon shares; each report first brings the two up to
-//! date from the marked rows, so they are exactly as fresh as the rows they come from, with no
-//! batch job.
+//! no redemption waits on a row that every coupon shares; every server's scheduler tick folds the
+//! marked rows into the two, so reports only read.
 
 use super::DAY_QUARTERS;
 use crate::db::Db;

@@ -8,7 +8,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
 use crate::accounts::audit::Actor;
-use crate::campaigns::CampaignInput;
+use crate::audience::campaigns::CampaignInput;
+use crate::audience::segments::SegmentInput;
 use crate::codes::pattern::Pattern;
 use crate::conditions::Properties;
 use crate::coupons::input::CouponInput;
@@ -16,8 +17,7 @@ use crate::coupons::status::CouponStatus;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::redemption::cart::CartInput;
-use crate::redemption::store::{self as redemptions, Outcome, Replayable, Request, Target};
-use crate::segments::SegmentInput;
+use crate::redemption::store::{self as redemptions, RedeemOutcome, Replayable, Request, Target};
 
 const DAYS: i64 = 90;
 const USERS: usize = 1200;
@@ -92,7 +92,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
             "orders": rng.gen_range(0..40),
         }))
         .map_err(|e| AppError::internal("analytics::demo: demo data", e))?;
-        crate::users::upsert(db, &format!("demo-{i:04}"), &properties).await?;
+        crate::audience::campaigns::sync::save_user(db, &format!("demo-{i:04}"), &properties).await?;
         filled.users += 1;
     }
 
@@ -132,7 +132,8 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
         ]}
     }))
     .map_err(|e| AppError::Conflict(format!("demo segment: {e}")))?;
-    let segment = crate::segments::store::save(db, &actor, None, &segment.parse().map_err(AppError::Invalid)?).await?;
+    let segment =
+        crate::audience::segments::store::save(db, &actor, None, &segment.parse().map_err(AppError::Invalid)?).await?;
     let campaign = CampaignInput {
         name: "Welcome Mumbai and Pune".into(),
         coupon_id: Some(welcome),
@@ -140,7 +141,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
         launch_at: None,
         keep_in_sync: false,
     };
-    crate::campaigns::store::create(db, &actor, &campaign, now - Duration::days(75)).await?;
+    crate::audience::campaigns::store::create(db, &actor, &campaign, now - Duration::days(75)).await?;
     let holders: Vec<String> =
         sqlx::query_scalar("SELECT user_id FROM assignments WHERE coupon_id = $1 ORDER BY user_id")
             .bind(welcome)
@@ -182,7 +183,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
             };
             let outcome =
                 redemptions::redeem(db, &request, None, &crate::redemption::attempts::Attempts::none(), when).await?;
-            if let Replayable::Fresh(Outcome::Redeemed { redemptions: made, .. }) = outcome {
+            if let Replayable::Fresh(RedeemOutcome::Redeemed { redemptions: made, .. }) = outcome {
                 filled.redemptions += made.len();
                 // About one order in forty comes back.
                 if rng.gen_range(0..40) == 0 {
@@ -196,5 +197,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
         }
         at += Duration::hours(1);
     }
+    // Charts at once, not at the next tick.
+    crate::activity::derived::refresh(db).await?;
     Ok(Some(filled))
 }

@@ -15,11 +15,11 @@ use futures_util::Stream;
 use super::PeriodInput;
 use crate::accounts::auth::account_for_request;
 use crate::accounts::Permission;
-use crate::api::ApiError;
 use crate::codes::export::row;
 use crate::codes::http::csv_download;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::http_error::ApiError;
 use crate::money::Currency;
 use crate::state::AppState;
 

@@ -9,21 +9,23 @@ use chrono::{NaiveDate, TimeZone};
 use super::{charts, Amount, BatchUse, Day, Figures, Period, Report, TopCoupon};
 use crate::activity::{DAY_QUARTERS, QUARTER_MS};
 use crate::coupons::Coupon;
-use crate::db::{Bind, Db, Sql};
+use sqlx::AnyConnection;
+
+use crate::db::{Bind, Db, Sql, Tx};
 use crate::error::AppError;
 
 /// Which coupons a report covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Across {
     Coupon(i64),
     All,
 }
 
-impl Scope {
+impl Across {
     fn filter(self) -> &'static str {
         match self {
-            Scope::Coupon(_) => "a.coupon_id = $3 AND ",
-            Scope::All => "",
+            Across::Coupon(_) => "a.coupon_id = $3 AND ",
+            Across::All => "",
         }
     }
 }
@@ -96,16 +98,21 @@ struct DayRow {
 
 /// Where a scope's quarter hours are read: one coupon's own rows (`$4` the coupon), or the
 /// totals across coupons, one row per currency. Gives the source and the currency column.
-fn quarters_of(scope: Scope) -> (&'static str, &'static str) {
+fn quarters_of(scope: Across) -> (&'static str, &'static str) {
     match scope {
-        Scope::Coupon(_) => ("coupon_activity a WHERE a.coupon_id = $4 AND", ""),
-        Scope::All => ("activity_totals a WHERE", ", a.currency"),
+        Across::Coupon(_) => ("coupon_activity a WHERE a.coupon_id = $4 AND", ""),
+        Across::All => ("activity_totals a WHERE", ", a.currency"),
     }
 }
 
 /// Runs a grouped read of a scope's quarter hours once per stretch: `$1`/`$2` the stretch, `$3`
 /// its offset, `$4` the coupon.
-async fn per_stretch<T>(db: &Db, scope: Scope, sql: &str, spans: Vec<Stretch>) -> Result<Vec<T>, AppError>
+async fn per_stretch<T>(
+    conn: &mut AnyConnection,
+    scope: Across,
+    sql: &str,
+    spans: Vec<Stretch>,
+) -> Result<Vec<T>, AppError>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
@@ -114,17 +121,17 @@ where
     let mut rows = Vec::new();
     for span in spans {
         let mut query = sqlx::query_as::<_, T>(&sql).bind(span.from).bind(span.to).bind(span.offset);
-        if let Scope::Coupon(id) = scope {
+        if let Across::Coupon(id) = scope {
             query = query.bind(id);
         }
-        rows.extend(query.fetch_all(db.pool()).await?);
+        rows.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(rows)
 }
 
 /// The sums of each local day (per currency across coupons). PostgreSQL sums BIGINT into
 /// NUMERIC: cast back so both databases answer integers.
-async fn day_rows(db: &Db, scope: Scope, spans: Vec<Stretch>) -> Result<Vec<DayRow>, AppError> {
+async fn day_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) -> Result<Vec<DayRow>, AppError> {
     let sql = "SELECT (a.quarter + $3) / 96 AS day{currency},
                 CAST(SUM(a.assigned) AS BIGINT) AS assigned, CAST(SUM(a.activated) AS BIGINT) AS activated,
                 CAST(SUM(a.redeemed) AS BIGINT) AS redeemed, CAST(SUM(a.discount) AS BIGINT) AS discount,
@@ -133,33 +140,33 @@ async fn day_rows(db: &Db, scope: Scope, spans: Vec<Stretch>) -> Result<Vec<DayR
                 CAST(SUM(a.new_customers) AS BIGINT) AS new_customers
          FROM {source} a.quarter >= $1 AND a.quarter < $2
          GROUP BY (a.quarter + $3) / 96{currency}";
-    per_stretch(db, scope, sql, spans).await
+    per_stretch(conn, scope, sql, spans).await
 }
 
 /// Redemptions by local weekday (Monday first) and hour. Hour 0 of 1970-01-01 was a Thursday.
-async fn heat_rows(db: &Db, scope: Scope, spans: Vec<Stretch>) -> Result<Vec<Vec<i64>>, AppError> {
+async fn heat_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) -> Result<Vec<Vec<i64>>, AppError> {
     let sql = "SELECT ((a.quarter + $3) / 4) % 168 AS hour, CAST(SUM(a.redeemed) AS BIGINT) AS redeemed
          FROM {source} a.quarter >= $1 AND a.quarter < $2
          GROUP BY ((a.quarter + $3) / 4) % 168";
     let mut heat = vec![vec![0i64; 24]; 7];
-    for (hour, redeemed) in per_stretch::<(i64, i64)>(db, scope, sql, spans).await? {
+    for (hour, redeemed) in per_stretch::<(i64, i64)>(conn, scope, sql, spans).await? {
         let weekday = (hour / 24 + 3).rem_euclid(7) as usize;
         heat[weekday][hour.rem_euclid(24) as usize] += redeemed;
     }
     Ok(heat)
 }
 
-async fn codes_issued(db: &Db, scope: Scope, (from, to): (i64, i64)) -> Result<i64, AppError> {
+async fn codes_issued(conn: &mut AnyConnection, scope: Across, (from, to): (i64, i64)) -> Result<i64, AppError> {
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(a.row_count), 0) AS BIGINT) FROM code_batches a
          WHERE {}a.status IN ('ready', 'voided') AND a.created_at >= $1 AND a.created_at < $2",
         scope.filter()
     );
     let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(from).bind(to);
-    if let Scope::Coupon(id) = scope {
+    if let Across::Coupon(id) = scope {
         query = query.bind(id);
     }
-    Ok(query.fetch_one(db.pool()).await?)
+    Ok(query.fetch_one(conn).await?)
 }
 
 /// Each coupon's sums over a range: the top coupons, and the overview's redemption rate.
@@ -173,7 +180,7 @@ struct CouponSums {
 /// with `coupon_id`, `batch_id`, `assigned`, `redeemed`, `discount`, `new_redeemers`: the whole
 /// UTC days from `coupon_days`, the quarter hours before the first and after the last from
 /// `coupon_activity`. So a year costs about as much as a day.
-fn push_range_rows(sql: &mut Sql, scope: Scope, (from, to): (i64, i64)) {
+fn push_range_rows(sql: &mut Sql, scope: Across, (from, to): (i64, i64)) {
     let (first_day, end_day) = ((from + DAY_QUARTERS - 1).div_euclid(DAY_QUARTERS), to.div_euclid(DAY_QUARTERS));
     let (days, head, tail) = if first_day >= end_day {
         ((0, 0), (from, to), (0, 0))
@@ -189,7 +196,7 @@ fn push_range_rows(sql: &mut Sql, scope: Scope, (from, to): (i64, i64)) {
             sql.push(" UNION ALL ");
         }
         sql.push(&format!("{columns} {table} WHERE "));
-        if let Scope::Coupon(id) = scope {
+        if let Across::Coupon(id) = scope {
             sql.push("coupon_id = ").bind(Bind::Int(id)).push(" AND ");
         }
         sql.push(&format!("{column} >= ")).bind(Bind::Int(lo)).push(&format!(" AND {column} < ")).bind(Bind::Int(hi));
@@ -197,17 +204,17 @@ fn push_range_rows(sql: &mut Sql, scope: Scope, (from, to): (i64, i64)) {
     sql.push(") s");
 }
 
-async fn per_coupon(db: &Db, range: (i64, i64)) -> Result<Vec<CouponSums>, AppError> {
+async fn per_coupon(tx: &mut Tx, range: (i64, i64)) -> Result<Vec<CouponSums>, AppError> {
     type Row = (i64, String, String, i64, i64, i64, i64);
-    let mut sql = Sql::new(db.backend());
+    let mut sql = Sql::new(tx.backend());
     sql.push(
         "SELECT s.coupon_id, c.name, c.currency, CAST(SUM(s.redeemed) AS BIGINT), CAST(SUM(s.discount) AS BIGINT),
                 CAST(SUM(s.assigned) AS BIGINT), CAST(SUM(s.new_redeemers) AS BIGINT)
          FROM ",
     );
-    push_range_rows(&mut sql, Scope::All, range);
+    push_range_rows(&mut sql, Across::All, range);
     sql.push(" JOIN coupons c ON c.id = s.coupon_id GROUP BY s.coupon_id, c.name, c.currency ORDER BY 4 DESC, 1");
-    let rows: Vec<Row> = sqlx::query_as_with(sql.text(), sql.arguments()?).fetch_all(db.pool()).await?;
+    let rows: Vec<Row> = sqlx::query_as_with(sql.text(), sql.arguments()?).fetch_all(&mut **tx).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, currency, redemptions, minor, assigned, new_redeemers)| CouponSums {
@@ -227,8 +234,8 @@ fn assigned_rate(coupons: &[CouponSums]) -> Option<f64> {
 }
 
 /// The code batches with the most redemptions in the period (of the coupon, or of all).
-async fn batch_usage(db: &Db, scope: Scope, range: (i64, i64)) -> Result<Vec<BatchUse>, AppError> {
-    let mut sql = Sql::new(db.backend());
+async fn batch_usage(tx: &mut Tx, scope: Across, range: (i64, i64)) -> Result<Vec<BatchUse>, AppError> {
+    let mut sql = Sql::new(tx.backend());
     sql.push(
         "SELECT s.batch_id, b.coupon_id, c.name, b.kind, b.file_name, b.row_count,
                 CAST(SUM(s.assigned) AS BIGINT), CAST(SUM(s.redeemed) AS BIGINT)
@@ -242,7 +249,7 @@ async fn batch_usage(db: &Db, scope: Scope, range: (i64, i64)) -> Result<Vec<Bat
          LIMIT 12",
     );
     type Row = (i64, i64, String, String, Option<String>, i64, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as_with(sql.text(), sql.arguments()?).fetch_all(db.pool()).await?;
+    let rows: Vec<Row> = sqlx::query_as_with(sql.text(), sql.arguments()?).fetch_all(&mut **tx).await?;
     Ok(rows
         .into_iter()
         .map(|(id, coupon_id, coupon_name, kind, file_name, codes, assigned, redeemed)| BatchUse {
@@ -273,12 +280,12 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, r: &DayRow, scope: Scope) {
+    fn add(&mut self, r: &DayRow, scope: Across) {
         self.assigned += r.assigned;
         self.activated += r.activated;
         self.redeemed += r.redeemed;
         self.reversals += r.reversals;
-        self.redeemers += if scope == Scope::All { r.new_customers } else { r.new_redeemers };
+        self.redeemers += if scope == Across::All { r.new_customers } else { r.new_redeemers };
         *self.discount.entry(r.currency.clone()).or_default() += r.discount;
         *self.cashback.entry(r.currency.clone()).or_default() += r.cashback;
     }
@@ -310,7 +317,7 @@ fn quarter_bounds((from, to): (i64, i64)) -> (i64, i64) {
 pub async fn coupon(db: &Db, coupon: &Coupon, period: &Period, now_ms: i64) -> Result<Report, AppError> {
     let title = (coupon.id, coupon.definition.name.clone());
     let base = vec![coupon.definition.currency.code().to_string()];
-    build(db, Scope::Coupon(coupon.id), Some(title), period, base, now_ms).await
+    build(db, Across::Coupon(coupon.id), Some(title), period, base, now_ms).await
 }
 
 /// The time zone most coupons use (UTC when there are none): the overview's default.
@@ -318,7 +325,7 @@ pub async fn usual_zone(db: &Db) -> Result<String, AppError> {
     let zone: Option<String> = sqlx::query_scalar(
         "SELECT time_zone FROM coupons GROUP BY time_zone ORDER BY COUNT(*) DESC, time_zone LIMIT 1",
     )
-    .fetch_optional(db.pool())
+    .fetch_optional(db.read_pool())
     .await?;
     Ok(zone.unwrap_or_else(|| "UTC".into()))
 }
@@ -326,12 +333,12 @@ pub async fn usual_zone(db: &Db) -> Result<String, AppError> {
 /// The report across coupons.
 #[tracing::instrument(name = "report", skip_all, fields(coupon_id = "all"))]
 pub async fn overview(db: &Db, period: &Period, now_ms: i64) -> Result<Report, AppError> {
-    build(db, Scope::All, None, period, Vec::new(), now_ms).await
+    build(db, Across::All, None, period, Vec::new(), now_ms).await
 }
 
 async fn build(
     db: &Db,
-    scope: Scope,
+    scope: Across,
     coupon: Option<(i64, String)>,
     period: &Period,
     mut currencies: Vec<String>,
@@ -342,12 +349,14 @@ async fn build(
     let (from_q, to_q) = quarter_bounds(now_ms_bounds);
     let before_from_q = quarter_bounds(before_ms_bounds).0;
     let tz = period.tz();
-    crate::activity::derived::refresh(db).await?;
-    let mut rows = day_rows(db, scope, stretches(&tz, before_from_q, to_q)).await?;
+    // One snapshot, read only (on the replica when there is one): the scheduler's tick folds
+    // new activity into the rollups, so a report never writes.
+    let mut tx = db.begin_read().await?;
+    let mut rows = day_rows(&mut tx, scope, stretches(&tz, before_from_q, to_q)).await?;
     if let Some(currency) = currencies.first() {
         rows.iter_mut().for_each(|r| r.currency.clone_from(currency));
     }
-    let heat = heat_rows(db, scope, stretches(&tz, from_q, to_q)).await?;
+    let heat = heat_rows(&mut tx, scope, stretches(&tz, from_q, to_q)).await?;
 
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let day_count = period.days() as usize;
@@ -386,18 +395,19 @@ async fn build(
             discount: currencies.iter().map(|c| discount.get(c).copied().unwrap_or(0)).collect(),
         })
         .collect();
-    let batches = batch_usage(db, scope, (from_q, to_q)).await?;
-    let mut current = current.figures(codes_issued(db, scope, now_ms_bounds).await?, &currencies);
-    let mut before = before.figures(codes_issued(db, scope, before_ms_bounds).await?, &currencies);
+    let batches = batch_usage(&mut tx, scope, (from_q, to_q)).await?;
+    let mut current = current.figures(codes_issued(&mut tx, scope, now_ms_bounds).await?, &currencies);
+    let mut before = before.figures(codes_issued(&mut tx, scope, before_ms_bounds).await?, &currencies);
     let top = match scope {
-        Scope::All => {
-            let now_coupons = per_coupon(db, (from_q, to_q)).await?;
+        Across::All => {
+            let now_coupons = per_coupon(&mut tx, (from_q, to_q)).await?;
             current.redemption_rate = assigned_rate(&now_coupons);
-            before.redemption_rate = assigned_rate(&per_coupon(db, (before_from_q, from_q)).await?);
+            before.redemption_rate = assigned_rate(&per_coupon(&mut tx, (before_from_q, from_q)).await?);
             now_coupons.into_iter().map(|c| c.top).filter(|t| t.redemptions > 0).take(10).collect()
         }
-        Scope::Coupon(_) => Vec::new(),
+        Across::Coupon(_) => Vec::new(),
     };
+    tx.rollback().await?;
     let mut report = Report {
         coupon,
         period: period.clone(),

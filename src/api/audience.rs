@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
-use crate::campaigns::{store as campaigns, Campaign, CampaignCounts, CampaignInput};
+use crate::accounts::keys::Scope;
+use crate::audience::campaigns::{store as campaigns, Campaign, CampaignCounts, CampaignInput};
+use crate::audience::segments::{store as segments, Preview, SegmentInput};
 use crate::conditions::RuleInput;
-use crate::keys::Scope;
-use crate::segments::{store as segments, Preview, SegmentInput};
 use crate::state::AppState;
 
 /// A segment as the API gives it; `rule` reads back as it is sent.
@@ -26,8 +26,8 @@ pub struct SegmentBody {
     pub updated_at: i64,
 }
 
-impl From<crate::segments::Segment> for SegmentBody {
-    fn from(s: crate::segments::Segment) -> Self {
+impl From<crate::audience::segments::Segment> for SegmentBody {
+    fn from(s: crate::audience::segments::Segment) -> Self {
         SegmentBody {
             rule: RuleInput::from(&s.rule),
             summary: s.rule.to_string(),

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 
 use super::ApiError;
 use crate::accounts::audit::Actor;
+use crate::accounts::keys::{store, Scope};
 use crate::error::AppError;
-use crate::keys::{store, Scope};
 use crate::state::AppState;
 
 /// The key a request came with, checked: present, known, not revoked.

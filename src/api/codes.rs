@@ -10,13 +10,13 @@ use serde_json::json;
 
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use crate::accounts::keys::Scope;
 use crate::codes::http::file_name;
-use crate::codes::import::{self, Outcome};
+use crate::codes::import::{self, CodeImport};
 use crate::codes::pattern::GenerateInput;
 use crate::codes::{generate, store, Batch};
-use crate::keys::Scope;
 use crate::state::AppState;
-use crate::uploads::{spool, spool_error};
+use crate::uploads::spool;
 
 const ID: &str = "The coupon's id";
 
@@ -93,11 +93,11 @@ pub async fn import(
         ));
     }
     let coupon = store::coupon_taking_codes(&state.db, id, "file").await?;
-    let spooled = spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(spool_error)?;
+    let spooled = spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(ApiError::from)?;
     let name = file_name(query.file_name.as_deref());
     match import::import(&state.db, &caller.actor(), &coupon, name.as_deref(), spooled, |_| {}).await? {
-        Outcome::Stored(batch) => Ok((StatusCode::CREATED, Json(batch))),
-        Outcome::Refused { batch, problems } => Err(ApiError::new(
+        CodeImport::Stored(batch) => Ok((StatusCode::CREATED, Json(batch))),
+        CodeImport::Refused { batch, problems } => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "import_refused",
             format!("{} rows have problems; nothing was stored", batch.problem_count),

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use crate::accounts::keys::Scope;
 use crate::analytics::{Figures, Period, PeriodInput};
 use crate::coupons::input::CouponInput;
 use crate::coupons::status::CouponStatus;
@@ -17,7 +18,6 @@ use crate::coupons::summary::describe_definition;
 use crate::coupons::{store, Coupon, CouponListItem, DisplayState, ListQuery};
 use crate::db::now_ms;
 use crate::error::AppError;
-use crate::keys::Scope;
 use crate::state::AppState;
 
 /// A coupon as the API shows it: its definition in the builder's input form, so it can be sent back.

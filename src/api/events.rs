@@ -7,9 +7,9 @@ use axum::Json;
 
 use super::caller::Caller;
 use super::{parse_body_or_list, ApiError, ApiResult, ErrorBody};
-use crate::events::{self, EventInput, Recorded, MAX_BATCH};
+use crate::accounts::keys::Scope;
+use crate::audience::events::{self, EventInput, Recorded, MAX_BATCH};
 use crate::fields::FieldErrors;
-use crate::keys::Scope;
 use crate::state::AppState;
 
 /// One event, or a batch of up to 1000 as a JSON array (all stored, or none).

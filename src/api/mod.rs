@@ -7,12 +7,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::AppError;
 use crate::fields::FieldErrors;
 use crate::idempotency::Idempotency;
 use crate::state::AppState;
@@ -188,85 +186,7 @@ async fn json_errors(response: Response) -> Response {
     answer
 }
 
-/// The body of every error answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// A stable code: `malformed_json`, `invalid_request`, `unauthenticated`, `forbidden`,
-    /// `not_found`, `conflict`, `redemption_refused`, `rate_limited`, …
-    pub code: String,
-    pub message: String,
-    /// `{"fields": [{"field", "message"}]}` for invalid fields; the decision for a refused redemption.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub details: Option<Value>,
-}
-
-/// The API's error: `{"error": {"code", "message", "details"}}` with the status that fits.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub details: Option<Value>,
-    pub retry_after: Option<u64>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), details: None, retry_after: None }
-    }
-
-    pub fn with_details(mut self, details: Value) -> ApiError {
-        self.details = Some(details);
-        self
-    }
-
-    pub fn invalid(errors: FieldErrors) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "please correct the fields in details")
-            .with_details(json!({ "fields": errors.0 }))
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        let status = e.status();
-        let retry_after = e.retry_after();
-        let mut error = match e {
-            AppError::Invalid(errors) => ApiError::invalid(errors),
-            AppError::Unauthenticated => ApiError::new(status, "unauthenticated", e.to_string()),
-            AppError::Forbidden => ApiError::new(status, "forbidden", "this API key's scopes do not allow this"),
-            AppError::NotFound => ApiError::new(status, "not_found", "not found"),
-            AppError::Conflict(m) => ApiError::new(status, "conflict", m),
-            AppError::Transport(m) => ApiError::new(status, "bad_request", m),
-            AppError::RateLimited { .. } => ApiError::new(status, "rate_limited", e.to_string()),
-            AppError::Unavailable => ApiError::new(status, "unavailable", e.to_string()),
-            AppError::StorageFull => ApiError::new(status, "storage_full", e.to_string()),
-            AppError::Internal => ApiError::new(status, "internal", e.to_string()),
-        };
-        error.retry_after = retry_after;
-        error
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail { code: self.code.to_string(), message: self.message, details: self.details },
-        };
-        let mut response = (self.status, Json(body)).into_response();
-        if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
-        }
-        response
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;
+pub use crate::http_error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 
 /// Reads a JSON object body into `T`: not JSON, not an object, or the wrong shape is a 400 that
 /// says where; text breaking the text rule is a 422 with its field.
@@ -309,7 +229,7 @@ fn read_json(headers: &HeaderMap, body: &Bytes) -> ApiResult<Value> {
 
 /// Checks an app's user id, reporting under `field`.
 pub fn user_id(text: &str, field: &str) -> ApiResult<String> {
-    crate::users::parse_user_id(text).map_err(|message| {
+    crate::audience::users::parse_user_id(text).map_err(|message| {
         let mut errors = FieldErrors::default();
         errors.add(field, message);
         ApiError::invalid(errors)

@@ -10,14 +10,14 @@ use serde_json::json;
 
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use crate::accounts::keys::Scope;
 use crate::fields::FieldErrors;
-use crate::keys::Scope;
 use crate::redemption::attempts;
 use crate::redemption::cart::CartInput;
 use crate::redemption::decision::{Decision, FeeQuote, LineQuote};
 use crate::redemption::reasons::{Reason, Refusal};
 use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
-use crate::redemption::store::{self, Outcome, Redemption, Replayable, Request, Target};
+use crate::redemption::store::{self, RedeemOutcome, Redemption, Replayable, Request, Target};
 use crate::state::AppState;
 
 /// A cart and the coupon to use on it: a `code` the shopper typed or a `coupon_id` (using the code
@@ -70,7 +70,7 @@ fn targets(body: &mut RedeemBody, errors: &mut FieldErrors) -> (Vec<Target>, boo
 
 fn request(mut body: RedeemBody) -> ApiResult<(Request, bool)> {
     let mut errors = FieldErrors::default();
-    let user = errors.check("user_id", crate::users::parse_user_id(&body.user_id));
+    let user = errors.check("user_id", crate::audience::users::parse_user_id(&body.user_id));
     let (targets, stacked) = targets(&mut body, &mut errors);
     let cart = match body.cart {
         Some(c) => c.parse("cart").map_err(|e| errors.0.extend(e.0)).ok(),
@@ -271,9 +271,9 @@ fn count_decision(door: &'static str, s: &StackDecision) {
     crate::ops::metrics::get().decision(door, &reasons);
 }
 
-fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Response {
+fn outcome_response(outcome: &RedeemOutcome, stacked: bool, replayed: bool) -> Response {
     let response = match outcome {
-        Outcome::Redeemed { redemptions, totals } => {
+        RedeemOutcome::Redeemed { redemptions, totals } => {
             let body = match (stacked, redemptions.first()) {
                 (false, Some(one)) => RedeemAnswer::One(one.clone()),
                 _ => RedeemAnswer::Stack(StackRedemption {
@@ -284,7 +284,7 @@ fn outcome_response(outcome: &Outcome, stacked: bool, replayed: bool) -> Respons
             };
             (StatusCode::CREATED, Json(body)).into_response()
         }
-        Outcome::Refused(s) => {
+        RedeemOutcome::Refused(s) => {
             let s = &s.concealed();
             let first = s.refusals().first().map(|(_, r)| r.message.clone()).unwrap_or_default();
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "redemption_refused", first)
@@ -323,11 +323,11 @@ pub async fn redeem(
     Ok(match outcome {
         Replayable::Fresh(o) => {
             match &o {
-                Outcome::Redeemed { redemptions, .. } => {
+                RedeemOutcome::Redeemed { redemptions, .. } => {
                     crate::ops::metrics::get().decision("redeem", &[]);
                     crate::ops::metrics::get().redeemed(redemptions.len());
                 }
-                Outcome::Refused(s) => count_decision("redeem", s),
+                RedeemOutcome::Refused(s) => count_decision("redeem", s),
             }
             outcome_response(&o, stacked, false)
         }

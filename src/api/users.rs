@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use super::caller::Caller;
 use super::{parse_body, user_id, ApiError, ApiResult, ErrorBody};
-use crate::keys::Scope;
-use crate::redemption::tray::TrayEntry;
+use crate::accounts::keys::Scope;
+use crate::audience::tray::TrayEntry;
+use crate::audience::users::AppUser;
+use crate::audience::users::{self, PropertiesInput};
 use crate::state::AppState;
-use crate::users::AppUser;
-use crate::users::{self, PropertiesInput};
 
 /// A user's properties: flat keys with strings, numbers, booleans or lists of strings.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -48,7 +48,7 @@ pub async fn put(
     let id = user_id(&id, "user_id")?;
     let body: UserBody = parse_body(&headers, &body)?;
     let properties = PropertiesInput(body.properties).parse("properties").map_err(ApiError::invalid)?;
-    Ok(Json(users::upsert(&state.db, &id, &properties).await?))
+    Ok(Json(crate::audience::campaigns::sync::save_user(&state.db, &id, &properties).await?))
 }
 
 #[utoipa::path(
@@ -73,7 +73,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
 pub async fn tray(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Tray>> {
     caller.require(Scope::Checkout)?;
     let id = user_id(&id, "user_id")?;
-    let coupons = crate::redemption::tray::for_user(&state.db, &id, chrono::Utc::now()).await?;
+    let coupons = crate::audience::tray::for_user(&state.db, &id, chrono::Utc::now()).await?;
     Ok(Json(Tray { user_id: id, coupons }))
 }
 
@@ -87,7 +87,7 @@ pub async fn tray(State(state): State<AppState>, caller: Caller, Path(id): Path<
         answer lists the problems (by CSV line or array index; the first 300, with the total). Keep-in-sync \
         campaigns reach the users who now match them.",
     responses(
-        (status = 200, body = crate::users::import::ImportReport),
+        (status = 200, body = crate::audience::users::import::ImportReport),
         (status = 413, body = ErrorBody, description = "Larger than the upload limit"),
         (status = 415, body = ErrorBody, description = "Neither JSON nor CSV"),
         (status = 422, body = ErrorBody, description = "Refused: `details` has `problem_count` and `problems`"),
@@ -98,8 +98,8 @@ pub async fn bulk(
     caller: Caller,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<Json<crate::users::import::ImportReport>> {
-    use crate::users::import::{import, Format, Outcome};
+) -> ApiResult<Json<crate::audience::users::import::ImportReport>> {
+    use crate::audience::users::import::{import, Format, UserImport};
     caller.require(Scope::Checkout)?;
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let format = if content_type.starts_with("application/json") {
@@ -113,12 +113,11 @@ pub async fn bulk(
             "send application/json (an array of users) or text/csv",
         ));
     };
-    let spooled = crate::uploads::spool(body.into_data_stream(), state.config.max_upload_bytes)
-        .await
-        .map_err(crate::uploads::spool_error)?;
+    let spooled =
+        crate::uploads::spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(ApiError::from)?;
     match import(&state.db, format, spooled).await? {
-        Outcome::Stored(report) => Ok(Json(report)),
-        Outcome::Refused { problems, total } => Err(ApiError::new(
+        UserImport::Stored(report) => Ok(Json(report)),
+        UserImport::Refused { problems, total } => Err(ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "import_refused",
             format!("{total} problems; nothing was stored"),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::{parse_body, user_id, ApiError, ApiResult, ErrorBody};
-use crate::keys::Scope;
+use crate::accounts::keys::Scope;
 use crate::state::AppState;
 use crate::wallet::{self, Change, Transaction, WalletEntry};
 

@@ -105,7 +105,7 @@ async fn fill(
             // out in this order: the code after a known one is still one of ~100 candidates at
             // the least (the space rule), no easier to guess than any code.
             chunk.sort_unstable_by(|a, b| a.code.cmp(&b.code));
-            stored += match store::insert(&mut tx, db.backend(), coupon_id, batch_id, &chunk, now).await? {
+            stored += match store::insert(&mut tx, coupon_id, batch_id, &chunk, now).await? {
                 store::Stored::All => chunk.len() as u64,
                 store::Stored::Only(codes) => codes.len() as u64,
             };

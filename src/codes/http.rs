@@ -10,14 +10,14 @@ use axum::Router;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::import::{self, Outcome, Progress};
+use super::import::{self, CodeImport, Progress};
 use crate::accounts::audit::Actor;
 use crate::accounts::auth::account_for_request;
 use crate::accounts::Permission;
-use crate::api::ApiError;
 use crate::error::AppError;
+use crate::http_error::ApiError;
 use crate::state::AppState;
-use crate::uploads::{spool, spool_error, SpoolError};
+use crate::uploads::{spool, SpoolError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -53,9 +53,9 @@ async fn upload(
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
         .is_some_and(|n| n > app.config.max_upload_bytes);
     if too_large {
-        return Err(spool_error(SpoolError::TooLarge { limit_mb: app.config.max_upload_bytes >> 20 }));
+        return Err(ApiError::from(SpoolError::TooLarge { limit_mb: app.config.max_upload_bytes >> 20 }));
     }
-    let spooled = spool(body.into_data_stream(), app.config.max_upload_bytes).await.map_err(spool_error)?;
+    let spooled = spool(body.into_data_stream(), app.config.max_upload_bytes).await.map_err(ApiError::from)?;
     let (sender, receiver) = mpsc::channel::<Progress>(64);
     let name = file_name(query.name.as_deref());
     // The import finishes even if the browser goes away; its batch shows the result.
@@ -67,8 +67,8 @@ async fn upload(
         })
         .await;
         let last = match outcome {
-            Ok(Outcome::Stored(batch)) => Progress::Stored { batch },
-            Ok(Outcome::Refused { batch, problems }) => Progress::Refused { batch, problems },
+            Ok(CodeImport::Stored(batch)) => Progress::Stored { batch },
+            Ok(CodeImport::Refused { batch, problems }) => Progress::Refused { batch, problems },
             Err(AppError::Invalid(errors)) => Progress::Error {
                 message: errors.0.first().map_or_else(|| "the file was refused".into(), |e| e.message.clone()),
             },

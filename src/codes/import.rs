@@ -18,9 +18,8 @@ use super::store::{self, Refusal};
 pub use super::Progress;
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
-use crate::activity;
 use crate::coupons::Coupon;
-use crate::db::{now_ms, Backend, Db, Tx};
+use crate::db::{now_ms, Db, Tx};
 use crate::error::AppError;
 pub use crate::uploads::Spooled;
 
@@ -30,7 +29,7 @@ const ROWS_PER_CHUNK: usize = 4000;
 pub const PROBLEMS_SHOWN: usize = 300;
 
 /// The end of an import: stored whole, or refused with its first problems.
-pub enum Outcome {
+pub enum CodeImport {
     Stored(Batch),
     Refused { batch: Batch, problems: Vec<RowProblem> },
 }
@@ -45,12 +44,12 @@ pub async fn import(
     file_name: Option<&str>,
     spooled: Spooled,
     mut progress: impl FnMut(Progress),
-) -> Result<Outcome, AppError> {
+) -> Result<CodeImport, AppError> {
     let batch_id = store::open(db, actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
     let bytes = spooled.bytes;
     match run(db, actor, coupon.id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
-        Ok(Run::Stored) => Ok(Outcome::Stored(store::get(db, batch_id).await?)),
-        Ok(Run::Refused(report)) => {
+        Ok(Checked::Stored) => Ok(CodeImport::Stored(store::get(db, batch_id).await?)),
+        Ok(Checked::Refused(report)) => {
             let refusal = Refusal {
                 rows: report.rows as i64,
                 bytes: bytes as i64,
@@ -64,9 +63,9 @@ pub async fn import(
             };
             store::fail(db, actor, batch_id, &refusal, report.into_problems()?).await?;
             let problems = store::problems(db, batch_id, PROBLEMS_SHOWN as i64).await?;
-            Ok(Outcome::Refused { batch: store::get(db, batch_id).await?, problems })
+            Ok(CodeImport::Refused { batch: store::get(db, batch_id).await?, problems })
         }
-        Ok(Run::Empty) => {
+        Ok(Checked::Empty) => {
             let refusal = Refusal::note(bytes, "refused: the file has no codes");
             store::fail(db, actor, batch_id, &refusal, std::iter::empty()).await?;
             Err(AppError::field("file", "the file has no codes"))
@@ -80,7 +79,7 @@ pub async fn import(
     }
 }
 
-enum Run {
+enum Checked {
     Stored,
     Empty,
     Refused(Report),
@@ -101,7 +100,7 @@ async fn run(
     zone: Tz,
     spooled: Spooled,
     progress: &mut impl FnMut(Progress),
-) -> Result<Run, AppError> {
+) -> Result<Checked, AppError> {
     let bytes = spooled.bytes;
     let now = now_ms();
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
@@ -128,18 +127,18 @@ async fn run(
     }
     parser.await.map_err(internal)?;
     if report.total > 0 {
-        return Ok(Run::Refused(report));
+        return Ok(Checked::Refused(report));
     }
     if report.rows == 0 {
-        return Ok(Run::Empty);
+        return Ok(Checked::Empty);
     }
     // No problem means no row was turned away: every row read is stored. The batch turns ready
     // here, and with it every code it stored becomes seen at once.
     let mut tx = db.begin_write().await?;
-    assign_pre_assigned(&mut tx, batch_id, now).await?;
+    crate::audience::assignments::insert_from_batch(&mut tx, batch_id, now).await?;
     store::finish(&mut tx, actor, coupon_id, batch_id, report.rows as i64, bytes as i64).await?;
     tx.commit().await?;
-    Ok(Run::Stored)
+    Ok(Checked::Stored)
 }
 
 /// One step of an import, in its own short transaction: stores a chunk's good rows (not seen
@@ -156,9 +155,9 @@ async fn store_step(
     if !store::step(&mut tx, batch_id).await? {
         return Err(AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()));
     }
-    let good = drop_unknown_users(&mut tx, db.backend(), rows, report).await?;
-    if let store::Stored::Only(stored) = store::insert(&mut tx, db.backend(), coupon_id, batch_id, &good, now).await? {
-        report_conflicts(&mut tx, db.backend(), batch_id, &good, stored, report).await?;
+    let good = drop_unknown_users(&mut tx, rows, report).await?;
+    if let store::Stored::Only(stored) = store::insert(&mut tx, coupon_id, batch_id, &good, now).await? {
+        report_conflicts(&mut tx, batch_id, &good, stored, report).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -233,12 +232,8 @@ fn parse(file: std::fs::File, zone: Tz, now: i64, sender: mpsc::Sender<Parsed>) 
 }
 
 /// Rows whose user Couponry does not know are problems, found with one query per chunk.
-async fn drop_unknown_users(
-    tx: &mut Tx,
-    backend: Backend,
-    rows: Vec<CodeRow>,
-    report: &mut Report,
-) -> Result<Vec<CodeRow>, AppError> {
+async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report) -> Result<Vec<CodeRow>, AppError> {
+    let backend = tx.backend();
     let users: Vec<&str> =
         rows.iter().filter_map(|r| r.user_id.as_deref()).collect::<HashSet<_>>().into_iter().collect();
     if users.is_empty() {
@@ -271,12 +266,12 @@ async fn drop_unknown_users(
 /// earlier row of this very file stored.
 async fn report_conflicts(
     tx: &mut Tx,
-    backend: Backend,
     batch_id: i64,
     rows: &[CodeRow],
     mut stored: HashSet<String>,
     report: &mut Report,
 ) -> Result<(), AppError> {
+    let backend = tx.backend();
     // The first row with a code is the one that stored it; any later one is a conflict.
     let conflicts: Vec<&CodeRow> = rows.iter().filter(|r| !stored.remove(&r.code)).collect();
     let mut owner: HashMap<String, Option<i64>> = HashMap::with_capacity(conflicts.len());
@@ -297,24 +292,6 @@ async fn report_conflicts(
         report.add(RowProblem { line: row.line, problem, value: row.code.clone() }).map_err(internal)?;
     }
     Ok(())
-}
-
-/// A code uploaded with a user gives that user the coupon (unless they hold it already).
-async fn assign_pre_assigned(tx: &mut Tx, batch_id: i64, now: i64) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, expires_at)
-         SELECT coupon_id, user_id, MIN(id), 'code', $1, MIN(expires_at) FROM codes
-         WHERE batch_id = $2 AND user_id IS NOT NULL
-         GROUP BY coupon_id, user_id
-         ON CONFLICT (coupon_id, user_id) DO NOTHING",
-    )
-    .bind(now)
-    .bind(batch_id)
-    .execute(&mut **tx)
-    .await?;
-    let mut changes = activity::Changes::default();
-    activity::assigned(tx, activity::Assignments::Batch(batch_id), &mut changes).await?;
-    changes.write(tx).await
 }
 
 /// The problems found so far: counts per reason, and every one spilled to a temporary file (a

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::values::CouponCode;
+
 pub mod pattern;
 pub mod rows;
 pub mod server;
@@ -16,52 +18,17 @@ pub mod http;
 #[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]
+pub mod lifecycle;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub mod pages;
 
-pub const MIN_CODE_LEN: usize = 3;
-pub const MAX_CODE_LEN: usize = 64;
+pub use crate::values::{CodeError, MAX_CODE_LEN, MIN_CODE_LEN};
 
-/// Why a text is not a code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeError {
-    Empty,
-    TooShort,
-    TooLong,
-    BadCharacter(char),
-}
-
-impl std::fmt::Display for CodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CodeError::Empty => write!(f, "enter a code"),
-            CodeError::TooShort => write!(f, "at least {MIN_CODE_LEN} characters"),
-            CodeError::TooLong => write!(f, "at most {MAX_CODE_LEN} characters"),
-            CodeError::BadCharacter(c) => write!(f, "`{c}` is not allowed: use A–Z, 0–9, `-` and `_`"),
-        }
-    }
-}
-
-/// Normalizes a code as typed (trimmed, upper-cased) and checks it is 3–64 characters of
-/// `A–Z 0–9 - _`. Codes match case-insensitively because every stored code went through here.
+/// Normalizes a code as typed (trimmed, upper-cased) and checks it (see [`CouponCode`]).
 pub fn check(text: &str) -> Result<String, CodeError> {
-    let code = text.trim().to_uppercase();
-    if code.is_empty() {
-        return Err(CodeError::Empty);
-    }
-    let len = code.chars().count();
-    if len < MIN_CODE_LEN {
-        return Err(CodeError::TooShort);
-    }
-    if len > MAX_CODE_LEN {
-        return Err(CodeError::TooLong);
-    }
-    if let Some(bad) = code.chars().find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
-    {
-        return Err(CodeError::BadCharacter(bad));
-    }
-    Ok(code)
+    CouponCode::parse(text).map(CouponCode::into_string)
 }
 
 /// [`check`] with the reason in words, for form fields.

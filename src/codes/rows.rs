@@ -165,9 +165,11 @@ impl Layout {
         let text = |i: usize| std::str::from_utf8(fields[i]).map_err(|_| fail(Problem::NotUtf8, fields[i]));
         let code = super::check(text(self.code)?).map_err(|e| fail(e.into(), fields[self.code]))?;
         let user_id = match self.user_id {
-            Some(i) if !text(i)?.trim().is_empty() => {
-                Some(crate::users::parse_user_id(text(i)?).map_err(|_| fail(Problem::BadUserId, fields[i]))?)
-            }
+            Some(i) if !text(i)?.trim().is_empty() => Some(
+                crate::values::UserId::parse(text(i)?)
+                    .map(crate::values::UserId::into_string)
+                    .map_err(|_| fail(Problem::BadUserId, fields[i]))?,
+            ),
             _ => None,
         };
         let expires_at = match self.expires_at {

@@ -15,20 +15,7 @@ use super::{Batch, BatchKind, BatchStatus, CodeCounts, Pool};
 /// (a step takes milliseconds; this leaves room for a slow disk or a long lock wait).
 const SILENT_MS: i64 = 60_000;
 
-/// Codes of a batch still importing, or refused, are stored but not seen: an import writes in
-/// short transactions and its batch turns "ready" in one. Every read that finds codes for a
-/// shopper (a lookup, a free code, a pool) adds this test on its `batch_id` column.
-pub fn seen(batch_id: &str) -> String {
-    format!("COALESCE({batch_id}, 0) NOT IN (SELECT id FROM code_batches WHERE status IN ('importing', 'failed'))")
-}
-
-/// The free codes of a coupon, bound as `$1`: unique, unassigned, in a batch that is seen.
-pub fn free_codes_of(coupon: &str) -> String {
-    format!(
-        "coupon_id = {coupon} AND kind = 'unique' AND status = 'available' AND user_id IS NULL AND {}",
-        seen("batch_id")
-    )
-}
+pub use super::lifecycle::{free_codes_of, seen};
 
 #[derive(sqlx::FromRow)]
 struct BatchRow {
@@ -92,7 +79,7 @@ impl BatchRow {
 /// `field` names where the page or the API shows the refusal.
 pub async fn coupon_taking_codes(db: &Db, coupon_id: i64, field: &str) -> Result<Coupon, AppError> {
     let coupon = crate::coupons::store::get(db, coupon_id).await?;
-    if !crate::redemption::decision::uses_unique_codes(&coupon.definition) {
+    if !coupon.definition.uses_unique_codes() {
         return Err(AppError::field(
             field,
             "this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution",
@@ -178,7 +165,7 @@ pub async fn fail(
     for (n, p) in problems.enumerate() {
         chunk.push(p);
         if chunk.len() == PROBLEM_CHUNK {
-            insert_problems(&mut tx, db.backend(), batch_id, &chunk).await?;
+            insert_problems(&mut tx, batch_id, &chunk).await?;
             chunk.clear();
             if (n + 1) % (PROBLEM_CHUNK * PROBLEM_CHUNKS_PER_STEP) == 0 {
                 step(&mut tx, batch_id).await?;
@@ -187,7 +174,7 @@ pub async fn fail(
             }
         }
     }
-    insert_problems(&mut tx, db.backend(), batch_id, &chunk).await?;
+    insert_problems(&mut tx, batch_id, &chunk).await?;
     sqlx::query(
         "UPDATE code_batches SET status = 'failed', row_count = $1, byte_count = $2, problem_count = $3,
              problem_summary = $4, message = $5, finished_at = $6
@@ -229,12 +216,8 @@ const PROBLEM_CHUNK: usize = 500;
 /// Problem inserts per transaction while a refusal is stored.
 const PROBLEM_CHUNKS_PER_STEP: usize = 10;
 
-async fn insert_problems(
-    tx: &mut Tx,
-    backend: Backend,
-    batch_id: i64,
-    problems: &[RowProblem],
-) -> Result<(), sqlx::Error> {
+async fn insert_problems(tx: &mut Tx, batch_id: i64, problems: &[RowProblem]) -> Result<(), sqlx::Error> {
+    let backend = tx.backend();
     if problems.is_empty() {
         return Ok(());
     }
@@ -370,7 +353,7 @@ pub async fn problems(db: &Db, batch_id: i64, limit: i64) -> Result<Vec<RowProbl
 pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
     use crate::coupons::definition::{Audience, Distribution};
     let d = &coupon.definition;
-    if !crate::redemption::decision::uses_unique_codes(d) {
+    if !d.uses_unique_codes() {
         return Ok(None);
     }
     let (free, total): (i64, i64) = sqlx::query_as(&format!(
@@ -480,12 +463,12 @@ pub enum Stored {
 /// and redone with `RETURNING`, to learn which of its rows went in.
 pub async fn insert(
     tx: &mut Tx,
-    backend: Backend,
     coupon_id: i64,
     batch_id: i64,
     rows: &[super::rows::CodeRow],
     now: i64,
 ) -> Result<Stored, sqlx::Error> {
+    let backend = tx.backend();
     let mut partial: Option<HashSet<String>> = None;
     for (n, chunk) in rows.chunks(INSERT_CHUNK).enumerate() {
         let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;

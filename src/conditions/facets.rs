@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Properties;
+/// The properties a condition reads: a user's, an item's attributes, a cart's.
+pub type Properties = serde_json::Map<String, serde_json::Value>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Facet {

@@ -12,7 +12,7 @@ pub mod rule;
 #[cfg(feature = "ssr")]
 pub mod sql;
 
-pub use facets::Facet;
+pub use facets::{Facet, Properties};
 pub use rule::{Group, Join, Rule, RuleInput};
 
 /// One test on one property: `city eq Mumbai`, `days_before_checkin gte 30`.
@@ -222,9 +222,6 @@ impl std::fmt::Display for Condition {
         }
     }
 }
-
-/// The properties a condition reads: a user's, an item's attributes, a cart's.
-pub type Properties = serde_json::Map<String, serde_json::Value>;
 
 impl Condition {
     /// Whether the condition holds for these properties (through their facets, as in SQL).

@@ -122,12 +122,8 @@ struct At<'a> {
 }
 
 impl At<'_> {
-    fn part(&self, key: &str, pg_type: &str) -> String {
-        let (c, p) = (self.column, &self.property);
-        match self.backend {
-            Backend::Sqlite => format!("json_extract({c}, '$.\"{p}\".{key}')"),
-            Backend::Postgres => format!("(({c} -> '{p}' ->> '{key}'){pg_type})"),
-        }
+    fn part(&self, key: &str, pg_cast: &str) -> String {
+        self.backend.json_member(self.column, &self.property, key, pg_cast)
     }
 
     fn text(&self) -> String {
@@ -143,35 +139,16 @@ impl At<'_> {
     }
 
     fn exists(&self) -> String {
-        let (c, p) = (self.column, &self.property);
-        match self.backend {
-            Backend::Sqlite => format!("json_type({c}, '$.\"{p}\"') IS NOT NULL"),
-            Backend::Postgres => format!("jsonb_exists({c}, '{p}')"),
-        }
+        self.backend.json_has(self.column, &self.property)
     }
 
     /// Whether the list elements under `key` (`l` texts, `ln` numbers) include `value`.
     fn list_has(&self, sql: &mut Sql, key: &str, value: Bind) {
-        let (c, p) = (self.column, &self.property);
-        match self.backend {
-            Backend::Sqlite => {
-                sql.push(&format!("EXISTS (SELECT 1 FROM json_each({c}, '$.\"{p}\".{key}') WHERE value = "));
-                sql.bind(value).push(")");
-            }
-            Backend::Postgres => {
-                let cast = if key == "l" { "::text" } else { "::float8" };
-                sql.push(&format!("(({c} -> '{p}' -> '{key}') @> jsonb_build_array("));
-                sql.bind(value).push(cast).push("))");
-            }
-        }
+        self.backend.push_json_list_has(sql, self.column, &self.property, key, key == "l", value);
     }
 
     fn contains_text(&self, sql: &mut Sql, folded: String) {
-        let text = self.text();
-        match self.backend {
-            Backend::Sqlite => sql.push(&format!("instr({text}, ")),
-            Backend::Postgres => sql.push(&format!("strpos({text}, ")),
-        };
+        sql.push(&self.backend.position_in(&self.text()));
         sql.bind(Bind::Text(folded)).push(") > 0");
     }
 }

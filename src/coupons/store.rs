@@ -124,34 +124,13 @@ fn bind_columns<'q>(q: RowQuery<'q>, d: &'q CouponDefinition, x: &'q Derived) ->
         .bind(d.limits.budget_cashback)
 }
 
-/// Makes the coupon's static code match its definition: a code no longer used is voided (kept,
-/// so old redemptions still name it and it is never handed to another coupon); the new one is
-/// claimed, unless another coupon holds it.
+/// Makes the coupon's static code match its definition, unless another coupon holds it.
 async fn sync_static_code(tx: &mut Tx, coupon_id: i64, d: &CouponDefinition) -> Result<(), AppError> {
     let code = d.static_code().unwrap_or_default();
-    sqlx::query(
-        "UPDATE codes SET status = 'void' WHERE coupon_id = $1 AND kind = 'static' AND code <> $2 AND status <> 'void'",
-    )
-    .bind(coupon_id)
-    .bind(code)
-    .execute(&mut **tx)
-    .await?;
-    if code.is_empty() {
-        return Ok(());
-    }
-    let claimed: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO codes (code, coupon_id, kind, status) VALUES ($1, $2, 'static', 'available')
-         ON CONFLICT (code) DO UPDATE SET status = 'available'
-         WHERE codes.coupon_id = excluded.coupon_id AND codes.kind = 'static'
-         RETURNING id",
-    )
-    .bind(code)
-    .bind(coupon_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match claimed {
-        Some(_) => Ok(()),
-        None => Err(AppError::field("distribution.code", format!("{code} is already a code of another coupon"))),
+    if crate::codes::lifecycle::set_static(tx, coupon_id, code).await? {
+        Ok(())
+    } else {
+        Err(AppError::field("distribution.code", format!("{code} is already a code of another coupon")))
     }
 }
 

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::api::ApiError;
+use crate::http_error::ApiError;
 use crate::state::AppState;
 
 /// How long the health check waits for the database before calling it unreachable.

@@ -1,7 +1,7 @@
 //! Every attempt that names a code — validate, redeem, the dashboard's "try it" — counts against
 //! the same per-caller and per-user limits, so codes cannot be guessed faster through any door.
 
-use super::store::{Request, Target};
+use super::request::{Request, Target};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;

@@ -44,13 +44,7 @@ pub struct CodeFacts {
     pub batch_id: Option<i64>,
 }
 
-/// A coupon held by the user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssignmentFacts {
-    pub assigned_at: i64,
-    pub activated_at: Option<i64>,
-    pub code_id: Option<i64>,
-}
+pub use crate::coupons::timing::AssignmentFacts;
 
 /// The user asking.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -139,42 +133,6 @@ impl Decision {
             code: Some(code.to_string()),
             refusals: vec![Refusal::new(Reason::CodeNotFound)],
             quote: None,
-        }
-    }
-}
-
-/// Whether using the coupon needs the user to hold an assignment.
-pub fn needs_assignment(d: &CouponDefinition) -> bool {
-    d.audience == Audience::Campaign || matches!(d.distribution, Distribution::EventTriggered { .. })
-}
-
-/// Whether the coupon is used with a unique code of its own.
-pub fn uses_unique_codes(d: &CouponDefinition) -> bool {
-    matches!(d.distribution, Distribution::Unique | Distribution::EventTriggered { unique_codes: true, .. })
-}
-
-/// When the coupon became usable for this user, if it has.
-pub fn activated_at(coupon: &Coupon, assignment: Option<&AssignmentFacts>) -> Option<i64> {
-    match &coupon.definition.activation {
-        Activation::Event { .. } => assignment.and_then(|a| a.activated_at),
-        Activation::Time { from } => {
-            let from = from.map(|f| f.timestamp_millis()).or(coupon.live_since)?;
-            Some(assignment.map_or(from, |a| from.max(a.assigned_at)))
-        }
-    }
-}
-
-/// When the coupon stops being usable for this user (the earliest of its expiries), if ever.
-pub fn expires_at(coupon: &Coupon, assignment: Option<&AssignmentFacts>) -> Option<i64> {
-    match &coupon.definition.expiry {
-        Expiry::Never => None,
-        Expiry::Fixed { at } => Some(at.timestamp_millis()),
-        Expiry::Relative { duration, relative_to } => {
-            let anchor = match relative_to {
-                ExpiryAnchor::Assignment => assignment.map(|a| a.assigned_at),
-                ExpiryAnchor::Activation => activated_at(coupon, assignment),
-            }?;
-            Some(anchor.saturating_add(duration.seconds() * 1000))
         }
     }
 }
@@ -345,7 +303,7 @@ pub fn decide_on(
     };
 
     // The code.
-    if uses_unique_codes(d) {
+    if d.uses_unique_codes() {
         match code {
             None => refuse(Reason::CodeNotFound, Some("This coupon needs the user's own code.".into())),
             Some(c) if c.status == CodeStatus::Void => refuse(Reason::CodeNotFound, None),
@@ -374,7 +332,7 @@ pub fn decide_on(
             refuse(Reason::NotStarted, None);
         }
     }
-    if expires_at(coupon, assignment).is_some_and(|e| e <= now_ms) {
+    if coupon.expires_at(assignment).is_some_and(|e| e <= now_ms) {
         refuse(Reason::Expired, None);
     }
     if let Some(w) = d.window {
@@ -389,10 +347,10 @@ pub fn decide_on(
     }
 
     // Who.
-    if matches!(d.activation, Activation::Event { .. }) && activated_at(coupon, assignment).is_none() {
+    if matches!(d.activation, Activation::Event { .. }) && coupon.activated_at(assignment).is_none() {
         refuse(Reason::NotActivated, None);
     }
-    if needs_assignment(d) && assignment.is_none() {
+    if d.needs_assignment() && assignment.is_none() {
         refuse(Reason::NotInAudience, None);
     }
     let untargeted = failed(&d.targeting, &user.properties);

@@ -8,6 +8,7 @@ pub mod cart;
 pub mod decision;
 pub mod periods;
 pub mod reasons;
+pub mod request;
 pub mod server;
 pub mod stack;
 pub mod try_panel;
@@ -18,4 +19,3 @@ mod decision_tests;
 mod stack_tests;
 #[cfg(feature = "ssr")]
 pub mod store;
-pub mod tray;

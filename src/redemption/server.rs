@@ -95,7 +95,7 @@ pub async fn try_coupon(
     let coupon = crate::coupons::store::get(db, coupon_id).await?;
     let currency = coupon.definition.currency;
     let mut errors = FieldErrors::default();
-    let user_id = errors.check("user_id", crate::users::parse_user_id(&user_id));
+    let user_id = errors.check("user_id", crate::audience::users::parse_user_id(&user_id));
     let cart = read_cart(currency, &items, &fees, &properties).map_err(|e| errors.0.extend(e.0)).ok();
     let cart = cart.and_then(|c| c.parse("cart").map_err(|e| errors.0.extend(e.0)).ok());
     let (Some(user_id), Some(cart)) = (user_id, cart) else {

@@ -117,8 +117,22 @@ async fn fresh_database(flavor: Flavor) -> (String, Cleanup) {
 
 impl TestApp {
     pub async fn spawn(flavor: Flavor) -> TestApp {
+        TestApp::spawn_with(flavor, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings changed from the tests' defaults.
+    pub async fn spawn_with(flavor: Flavor, change: impl FnOnce(&mut Config)) -> TestApp {
         let (database_url, cleanup) = fresh_database(flavor).await;
-        let config = Config {
+        TestApp::start(database_url, cleanup, change).await
+    }
+
+    /// Another server on `app`'s database (as a deployment runs several), with its settings changed.
+    pub async fn spawn_with_database(app: &TestApp, change: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::start(app.database_url.clone(), Cleanup::Folder(std::path::PathBuf::new()), change).await
+    }
+
+    async fn start(database_url: String, cleanup: Cleanup, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config {
             max_connections: 8,
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(ADMIN_PASSWORD.into()),
@@ -129,6 +143,7 @@ impl TestApp {
             scheduler_tick: None,
             ..Config::with_database(&database_url)
         };
+        change(&mut config);
         let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
         let header_timeout = config.header_timeout;
         let (router, _) = startup::build(config, options).await.expect("the app starts");
@@ -330,12 +345,18 @@ impl Api {
 impl TestApp {
     /// An API key with every scope, and a client that sends it.
     pub async fn api(&self) -> Api {
-        use couponry::keys::{store::create, Scope};
+        use couponry::accounts::keys::{store::create, Scope};
         let (_, secret) =
             create(&self.db, &couponry::accounts::audit::Actor::system(), "tests", &[Scope::Checkout, Scope::Manage])
                 .await
                 .expect("an API key");
         Api { base: self.base.clone(), key: secret, client: reqwest::Client::new() }
+    }
+
+    /// What every server's scheduler tick does: folds new activity into the analytics rollups
+    /// (reports only read them).
+    pub async fn fold(&self) {
+        couponry::activity::derived::refresh(&self.db).await.expect("fold");
     }
 
     /// Creates a coupon from builder input and makes it active; returns its id.

@@ -18,8 +18,7 @@ pub fn thousands(n: i64) -> String {
     crate::money::group_thousands(n.max(0).unsigned_abs())
 }
 
-mod upload;
-pub use upload::UploadPage;
+pub mod upload;
 
 /// The coupon page's warning when a coupon that hands out codes runs low or out.
 pub fn pool_warning(coupon_id: i64, pool: Pool) -> Option<AnyView> {

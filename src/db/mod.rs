@@ -8,6 +8,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor, Transaction};
 
+mod json;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -123,12 +125,47 @@ impl Sql {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// A read replica for reports, if any.
+    reads: Option<AnyPool>,
     backend: Backend,
     /// Writers of this process waiting for SQLite's write lock (see [`Db::begin_write_later`]).
     waiting: Arc<AtomicUsize>,
 }
 
-pub type Tx = Transaction<'static, sqlx::Any>;
+/// A transaction that knows its dialect: what is built inside it needs no `Backend` passed along.
+/// It derefs to the connection, so `&mut *tx` runs a statement in it.
+pub struct Tx {
+    inner: Transaction<'static, sqlx::Any>,
+    backend: Backend,
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// How long a request waits for a database connection before it is answered 503.
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -149,42 +186,17 @@ impl Db {
         if backend == Backend::Sqlite {
             create_sqlite_folder(url);
         }
-        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            // A checkout waiting longer than this for a connection is better told to retry (503).
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; the busy timeout makes
-                        // writers queue instead of failing; foreign keys are off by default.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            // A connection whose COMMIT or ROLLBACK failed (a full disk, say) can come back still
-            // inside its transaction; reused, every later BEGIN on it would fail. Close it instead.
-            // The rollback of a dropped transaction is queued on the connection: let it run first.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    use sqlx::Connection;
-                    if conn.is_in_transaction() {
-                        conn.ping().await?;
-                    }
-                    Ok(!conn.is_in_transaction())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        let db = Db { pool, backend, waiting: Arc::default() };
+        let pool = open_pool(url, backend, max_connections).await?;
+        let db = Db { pool, reads: None, backend, waiting: Arc::default() };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Sends reports to a read replica of this (PostgreSQL) database: it is not migrated here,
+    /// it follows the primary.
+    pub async fn with_reads(mut self, url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+        self.reads = Some(open_pool(url, self.backend, max_connections).await?);
+        Ok(self)
     }
 
     async fn migrate(&self) -> Result<(), sqlx::Error> {
@@ -203,17 +215,35 @@ impl Db {
         self.backend
     }
 
+    /// Begins a read-only transaction that sees one snapshot from its first statement on, on
+    /// the read replica when there is one: a report's queries agree with each other, and
+    /// reading never waits for a writer (SQLite's WAL; PostgreSQL's MVCC).
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        let pool = self.reads.as_ref().unwrap_or(&self.pool);
+        let inner = match self.backend {
+            Backend::Sqlite => pool.begin().await?,
+            Backend::Postgres => pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+        };
+        Ok(Tx { inner, backend: self.backend })
+    }
+
+    /// The pool reports read from: the replica's, when there is one.
+    pub fn read_pool(&self) -> &AnyPool {
+        self.reads.as_ref().unwrap_or(&self.pool)
+    }
+
     /// Begins a transaction that will write. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that read first could not upgrade once
     /// another writer committed, and would fail instead of waiting.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
+        let inner = match self.backend {
             Backend::Sqlite => {
                 let _waiting = Waiting::new(&self.waiting);
-                self.pool.begin_with("BEGIN IMMEDIATE").await
+                self.pool.begin_with("BEGIN IMMEDIATE").await?
             }
-            Backend::Postgres => self.pool.begin().await,
-        }
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx { inner, backend: self.backend })
     }
 
     /// Begins one step of bulk work that can wait (a code import writes a million rows in
@@ -241,6 +271,42 @@ impl Db {
         }
         Ok(tx)
     }
+}
+
+async fn open_pool(url: &str, backend: Backend, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+    let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        // A checkout waiting longer than this for a connection is better told to retry (503).
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the one writer; the busy timeout makes
+                    // writers queue instead of failing; foreign keys are off by default.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        // A connection whose COMMIT or ROLLBACK failed (a full disk, say) can come back still
+        // inside its transaction; reused, every later BEGIN on it would fail. Close it instead.
+        // The rollback of a dropped transaction is queued on the connection: let it run first.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                }
+                Ok(!conn.is_in_transaction())
+            })
+        })
+        .connect_with(options)
+        .await
 }
 
 /// The longest a bulk step lets other writers go first: it must make progress too.

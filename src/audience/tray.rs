@@ -77,7 +77,7 @@ mod store {
             }
             // The earlier of the coupon's (or assignment's) expiry and the code's own.
             let expires_at = [
-                crate::redemption::decision::expires_at(&facts.coupon, facts.user.assignment.as_ref()),
+                facts.coupon.expires_at(facts.user.assignment.as_ref()),
                 facts.code.as_ref().and_then(|c| c.expires_at),
             ]
             .into_iter()

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::launch::{Run, Scope};
 use super::{Campaign, CampaignCounts, CampaignInput, CampaignStatus};
 use crate::accounts::audit::{self, Actor};
+use crate::audience::assignments::{Reach, Run};
 use crate::conditions::Rule;
 use crate::coupons::definition::Activation;
 use crate::coupons::status::CouponStatus;
@@ -13,7 +13,6 @@ use crate::coupons::summary::group;
 use crate::coupons::{store as coupons, Coupon};
 use crate::db::{now_ms, Db, Tx};
 use crate::error::AppError;
-use crate::redemption::decision;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -148,7 +147,6 @@ pub struct Launched {
 #[tracing::instrument(name = "launch", skip_all, fields(campaign_id = campaign_id, coupon_id = coupon.id))]
 async fn launch_in(
     tx: &mut Tx,
-    db: &Db,
     campaign_id: i64,
     coupon: &Coupon,
     rule: &Rule,
@@ -157,13 +155,13 @@ async fn launch_in(
     if let Some(reason) = coupon_refusal(coupon) {
         return Ok(Err(reason));
     }
-    let run = Run { backend: db.backend(), coupon, campaign_id, rule, scope: Scope::Everyone, now };
+    let run = Run { coupon, campaign_id, rule, reach: Reach::Everyone, now };
     let matched = run.matched(tx).await?;
     if matched.users == 0 {
         return Ok(Err("the segment matches no users".into()));
     }
     let wanted = matched.new_users();
-    if decision::uses_unique_codes(&coupon.definition) {
+    if coupon.definition.uses_unique_codes() {
         let free = run.free_codes(tx).await?;
         if free < wanted {
             return Ok(Err(format!(
@@ -203,7 +201,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &CampaignInput, now: DateTime
     if let Some(reason) = coupon_refusal(&coupon) {
         return Err(AppError::field("coupon_id", reason));
     }
-    let segment = crate::segments::store::get(db, checked.segment_id).await.map_err(|e| match e {
+    let segment = crate::audience::segments::store::get(db, checked.segment_id).await.map_err(|e| match e {
         AppError::NotFound => AppError::field("segment_id", "no such segment"),
         e => e,
     })?;
@@ -232,20 +230,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &CampaignInput, now: DateTime
     .fetch_one(&mut *tx)
     .await?;
     let action = if launch_now {
-        match launch_in(&mut tx, db, id, &coupon, &segment.rule, at).await? {
+        match launch_in(&mut tx, id, &coupon, &segment.rule, at).await? {
             Ok(_) => "campaign.launch",
             Err(reason) if reason.contains("matches no users") => return Err(AppError::field("segment_id", reason)),
             Err(reason) => return Err(AppError::Conflict(reason)),
         }
     } else {
-        let run = Run {
-            backend: db.backend(),
-            coupon: &coupon,
-            campaign_id: id,
-            rule: &segment.rule,
-            scope: Scope::Everyone,
-            now: at,
-        };
+        let run = Run { coupon: &coupon, campaign_id: id, rule: &segment.rule, reach: Reach::Everyone, now: at };
         if run.matched(&mut tx).await?.users == 0 {
             return Err(AppError::field("segment_id", "the segment matches no users"));
         }
@@ -308,7 +299,7 @@ async fn launch_scheduled(db: &Db, id: i64, now: i64) -> Result<bool, AppError> 
     let coupon = coupons::find(&mut tx, coupon_id)
         .await?
         .ok_or_else(|| AppError::internal("campaign launch", "its coupon is gone"))?;
-    match launch_in(&mut tx, db, id, &coupon, &rule, now).await? {
+    match launch_in(&mut tx, id, &coupon, &rule, now).await? {
         Ok(launched) => {
             let after = serde_json::json!({"matched": launched.matched, "already_held": launched.already_held, "assigned": launched.assigned});
             audit::record(

@@ -12,7 +12,7 @@ mod ssr {
     pub use crate::accounts::audit::Actor;
     pub use crate::accounts::auth::authorize;
     pub use crate::accounts::Permission;
-    pub use crate::campaigns::store;
+    pub use crate::audience::campaigns::store;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

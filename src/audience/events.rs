@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::audience::users::PropertiesInput;
 use crate::conditions::Properties;
 use crate::fields::FieldErrors;
-use crate::users::PropertiesInput;
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -39,7 +39,7 @@ impl EventInput {
     /// Checks one event under `{path}.…`. An event in the future is refused: it would activate
     /// coupons early.
     pub fn parse(&self, path: &str, now: DateTime<Utc>, errors: &mut FieldErrors) -> Option<Event> {
-        let user_id = errors.check(format!("{path}.user_id"), crate::users::parse_user_id(&self.user_id));
+        let user_id = errors.check(format!("{path}.user_id"), crate::audience::users::parse_user_id(&self.user_id));
         let name = errors.check(format!("{path}.name"), crate::coupons::input::parse_event_name(Some(&self.name)));
         let properties = match PropertiesInput(self.properties.clone()).parse(&format!("{path}.properties")) {
             Ok(p) => Some(p),
@@ -96,12 +96,13 @@ pub struct AssignmentChange {
 mod store {
     use super::*;
     use crate::activity;
+    use crate::audience::assignments::{self, Held};
     use crate::coupons::definition::{Activation, Distribution};
     use crate::coupons::store as coupons;
+    use crate::coupons::timing::AssignmentFacts;
     use crate::coupons::Coupon;
     use crate::db::{Db, Tx};
     use crate::error::AppError;
-    use crate::redemption::decision::{self, AssignmentFacts};
 
     /// Records a batch of events and runs what they trigger, all in one transaction.
     pub async fn record(db: &Db, events: &[Event], now: DateTime<Utc>) -> Result<Recorded, AppError> {
@@ -124,14 +125,7 @@ mod store {
         changes: &mut activity::Changes,
     ) -> Result<(), AppError> {
         let at = e.occurred_at.timestamp_millis();
-        sqlx::query(
-            "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, '{}', $2, $2)
-             ON CONFLICT (user_id) DO NOTHING",
-        )
-        .bind(&e.user_id)
-        .bind(now.timestamp_millis())
-        .execute(&mut **tx)
-        .await?;
+        crate::audience::users::ensure(tx, &e.user_id, now.timestamp_millis()).await?;
         sqlx::query(
             "INSERT INTO events (user_id, name, properties, occurred_at, received_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -171,26 +165,11 @@ mod store {
         let d = &coupon.definition;
         let triggers = matches!(&d.distribution, Distribution::EventTriggered { event, .. } if *event == e.name);
         let activates = matches!(&d.activation, Activation::Event { event } if *event == e.name);
-        let existing: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, assigned_at, activated_at FROM assignments WHERE coupon_id = $1 AND user_id = $2",
-        )
-        .bind(coupon.id)
-        .bind(&e.user_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        match existing {
-            Some((id, assigned_at, None)) if activates => {
+        match assignments::find(tx, coupon.id, &e.user_id).await? {
+            Some(Held { id, assigned_at, activated_at: None }) if activates => {
                 let facts = AssignmentFacts { assigned_at, activated_at: Some(at), code_id: None };
-                let expires = decision::expires_at(coupon, Some(&facts));
-                sqlx::query(
-                    "UPDATE assignments SET activated_at = $1, expires_at = $2 WHERE id = $3 AND activated_at IS NULL",
-                )
-                .bind(at)
-                .bind(expires)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-                activity::activated(tx, activity::Assignments::One(id), changes).await?;
+                let expires = coupon.expires_at(Some(&facts));
+                assignments::activate(tx, id, at, expires, changes).await?;
                 Ok(Some(AssignmentChange {
                     coupon_id: coupon.id,
                     user_id: e.user_id.clone(),
@@ -202,9 +181,9 @@ mod store {
             }
             Some(_) => Ok(None),
             // Campaign coupons reach only their audience: an activation event does not enrol.
-            None if triggers || (activates && !decision::needs_assignment(d)) => {
-                let code = if triggers && decision::uses_unique_codes(d) {
-                    match claim_code(tx, coupon.id, &e.user_id, at).await? {
+            None if triggers || (activates && !d.needs_assignment()) => {
+                let code = if triggers && d.uses_unique_codes() {
+                    match crate::codes::lifecycle::hand_out_next(tx, coupon.id, &e.user_id, at).await? {
                         Some(code) => Some(code),
                         None => {
                             // An assignment without a code could never be used: hand out nothing.
@@ -224,23 +203,16 @@ mod store {
                 };
                 let activated_at = activates.then_some(at);
                 let facts = AssignmentFacts { assigned_at: at, activated_at, code_id: code.as_ref().map(|c| c.0) };
-                let expires = decision::expires_at(coupon, Some(&facts));
-                let inserted: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, activated_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (coupon_id, user_id) DO NOTHING RETURNING id",
-                )
-                .bind(coupon.id)
-                .bind(&e.user_id)
-                .bind(facts.code_id)
-                .bind("event")
-                .bind(at)
-                .bind(activated_at)
-                .bind(expires)
-                .fetch_optional(&mut **tx)
-                .await?;
-                if let Some(id) = inserted {
-                    activity::assigned(tx, activity::Assignments::One(id), changes).await?;
-                }
+                let expires = coupon.expires_at(Some(&facts));
+                let assignment = assignments::FromEvent {
+                    coupon_id: coupon.id,
+                    user_id: &e.user_id,
+                    code_id: facts.code_id,
+                    at,
+                    activated_at,
+                    expires_at: expires,
+                };
+                assignments::insert_from_event(tx, &assignment, changes).await?;
                 Ok(Some(AssignmentChange {
                     coupon_id: coupon.id,
                     user_id: e.user_id.clone(),
@@ -252,39 +224,6 @@ mod store {
             }
             None => Ok(None),
         }
-    }
-
-    /// Reserves the next free code of a coupon for a user. The conditional UPDATE makes the claim
-    /// atomic: when two servers pick the same code, one wins and the other tries the next.
-    pub async fn claim_code(
-        tx: &mut Tx,
-        coupon_id: i64,
-        user_id: &str,
-        at: i64,
-    ) -> Result<Option<(i64, String)>, AppError> {
-        for _ in 0..20 {
-            let candidate: Option<i64> = sqlx::query_scalar(&format!(
-                "SELECT id FROM codes WHERE {} ORDER BY id LIMIT 1",
-                crate::codes::store::free_codes_of("$1")
-            ))
-            .bind(coupon_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-            let Some(id) = candidate else { return Ok(None) };
-            let claimed: Option<String> = sqlx::query_scalar(
-                "UPDATE codes SET status = 'assigned', user_id = $1, assigned_at = $2
-                 WHERE id = $3 AND status = 'available' AND user_id IS NULL RETURNING code",
-            )
-            .bind(user_id)
-            .bind(at)
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
-            if let Some(code) = claimed {
-                return Ok(Some((id, code)));
-            }
-        }
-        Err(AppError::Conflict("codes are being handed out too fast; retry".into()))
     }
 }
 

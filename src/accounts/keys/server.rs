@@ -10,8 +10,8 @@ use crate::error::AppError;
 mod ssr {
     pub use crate::accounts::audit::Actor;
     pub use crate::accounts::auth::authorize;
+    pub use crate::accounts::keys::store;
     pub use crate::accounts::Permission;
-    pub use crate::keys::store;
 }
 
 /// A key just created, with the secret shown this once.
@@ -37,7 +37,7 @@ pub async fn create_api_key(
 ) -> Result<NewKey, AppError> {
     use ssr::*;
     let (app, account) = authorize(Permission::ManageKeys).await?;
-    use crate::keys::Scope;
+    use crate::accounts::keys::Scope;
     let scopes: Vec<Scope> = [(checkout, Scope::Checkout), (manage, Scope::Manage)]
         .into_iter()
         .filter_map(|(ticked, scope)| ticked.is_some().then_some(scope))

@@ -13,7 +13,7 @@ mod ssr {
     pub use crate::accounts::audit::Actor;
     pub use crate::accounts::auth::authorize;
     pub use crate::accounts::Permission;
-    pub use crate::segments::store;
+    pub use crate::audience::segments::store;
 }
 
 /// A segment as its page needs it.

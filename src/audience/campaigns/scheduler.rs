@@ -1,5 +1,6 @@
-//! The background task of every server: launches scheduled campaigns on time, and now and then
-//! sweeps expired rows (see [`crate::housekeeping`]).
+//! The background task of every server: launches scheduled campaigns on time, folds new activity
+//! into the analytics rollups (so reports only read), and now and then sweeps expired rows (see
+//! [`crate::housekeeping`]).
 
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ pub fn spawn(db: Db, tick: Duration) -> tokio::task::JoinHandle<()> {
             if swept_at.is_none_or(|at| at.elapsed() >= crate::housekeeping::EVERY) {
                 crate::housekeeping::run(&db).await;
                 swept_at = Some(tokio::time::Instant::now());
+            }
+            if let Err(e) = crate::activity::derived::refresh(&db).await {
+                tracing::warn!(error = %e, "cannot fold activity into the rollups; trying again at the next tick");
             }
             match super::store::launch_due(&db, chrono::Utc::now()).await {
                 Ok(0) => {}

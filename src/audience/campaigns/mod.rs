@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::conditions::Rule;
 use crate::fields::FieldErrors;
 
-#[cfg(feature = "ssr")]
-pub mod launch;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod scheduler;

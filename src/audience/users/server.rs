@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::AppUser;
+use crate::audience::events::Event;
+use crate::audience::tray::TrayEntry;
 use crate::error::AppError;
-use crate::events::Event;
-use crate::redemption::tray::TrayEntry;
 use crate::wallet::WalletEntry;
 
 /// A redemption as the users page lists it, with its money formatted.
@@ -63,13 +63,13 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
     let user = super::get(db, &user_id).await?;
     let properties = user.as_ref().map(|u| u.properties.clone()).unwrap_or_default();
     Ok(UserView {
-        segments: crate::segments::store::containing(db, &properties).await?,
+        segments: crate::audience::segments::store::containing(db, &properties).await?,
         user,
-        tray: crate::redemption::tray::for_user(db, &user_id, chrono::Utc::now()).await?,
+        tray: crate::audience::tray::for_user(db, &user_id, chrono::Utc::now()).await?,
         redemptions,
         balance: crate::wallet::balance(db, &user_id).await?,
         wallet: crate::wallet::entries(db, &user_id, 20).await?,
-        events: crate::events::recent(db, &user_id, 20).await?,
+        events: crate::audience::events::recent(db, &user_id, 20).await?,
         can_reverse: account.can(Permission::EditCoupons),
         user_id,
     })

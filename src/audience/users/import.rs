@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::{parse_user_id, PropertiesInput};
-use crate::campaigns::sync::{users_changed, Changed};
+use crate::audience::campaigns::sync::{users_changed, Changed};
 use crate::conditions::{facets, Properties};
 use crate::db::{now_ms, Bind, Db, Sql, Tx};
 use crate::error::AppError;
@@ -47,7 +47,7 @@ pub struct ImportReport {
     pub assigned: u64,
 }
 
-pub enum Outcome {
+pub enum UserImport {
     Stored(ImportReport),
     Refused { problems: Vec<Problem>, total: u64 },
 }
@@ -59,7 +59,7 @@ struct UserRow {
 
 type Parsed = Vec<Result<UserRow, Problem>>;
 
-pub async fn import(db: &Db, format: Format, spooled: Spooled) -> Result<Outcome, AppError> {
+pub async fn import(db: &Db, format: Format, spooled: Spooled) -> Result<UserImport, AppError> {
     let now = now_ms();
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
     let file = spooled.into_file();
@@ -95,14 +95,14 @@ pub async fn import(db: &Db, format: Format, spooled: Spooled) -> Result<Outcome
     })?;
     if total > 0 {
         tx.rollback().await?;
-        return Ok(Outcome::Refused { problems, total });
+        return Ok(UserImport::Refused { problems, total });
     }
     if users == 0 {
         return Err(AppError::field("body", "the file has no users"));
     }
-    let assigned = users_changed(&mut tx, db.backend(), Changed::Since(now), now).await?;
+    let assigned = users_changed(&mut tx, Changed::Since(now), now).await?;
     tx.commit().await?;
-    Ok(Outcome::Stored(ImportReport { users, assigned }))
+    Ok(UserImport::Stored(ImportReport { users, assigned }))
 }
 
 async fn upsert(tx: &mut Tx, db: &Db, rows: &[UserRow], now: i64) -> Result<(), AppError> {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::conditions::Properties;
+use crate::values::UserId;
 
 #[cfg(feature = "ssr")]
 pub mod import;
@@ -26,18 +27,9 @@ pub struct AppUser {
     pub updated_at: i64,
 }
 
-/// Checks an app's user id: 1–128 characters, no control characters.
+/// Checks an app's user id (see [`UserId`]), with the reason in words.
 pub fn parse_user_id(text: &str) -> Result<String, String> {
-    let id = text.trim();
-    if id.is_empty() {
-        Err("enter a user id".into())
-    } else if id.chars().count() > 128 {
-        Err("a user id has at most 128 characters".into())
-    } else if id.chars().any(char::is_control) {
-        Err("a user id cannot contain control characters".into())
-    } else {
-        Ok(id.to_string())
-    }
+    UserId::parse(text).map(UserId::into_string).map_err(|e| e.to_string())
 }
 
 /// Properties as the app sends them, before they are checked.
@@ -90,37 +82,45 @@ impl PropertiesInput {
 #[cfg(feature = "ssr")]
 mod store {
     use super::AppUser;
-    use crate::campaigns::sync::Changed;
     use crate::conditions::{facets, Properties};
-    use crate::db::{now_ms, Db};
+    use crate::db::{Db, Tx};
     use crate::error::AppError;
 
     fn user(user_id: String, properties: String, created_at: i64, updated_at: i64) -> AppUser {
         AppUser { user_id, properties: serde_json::from_str(&properties).unwrap_or_default(), created_at, updated_at }
     }
 
-    /// Creates the user or replaces their properties (and facets), then assigns the coupons of
-    /// the keep-in-sync campaigns they now match, in one transaction.
-    pub async fn upsert(db: &Db, user_id: &str, properties: &Properties) -> Result<AppUser, AppError> {
+    /// Creates the user or replaces their properties (and facets), inside the caller's
+    /// transaction (which also runs the keep-in-sync campaigns: `campaigns::sync::save_user`).
+    pub async fn upsert(tx: &mut Tx, user_id: &str, properties: &Properties, now: i64) -> Result<AppUser, AppError> {
         let json = serde_json::to_string(properties).map_err(|e| AppError::internal("users: cannot encode JSON", e))?;
-        let now = now_ms();
-        let mut tx = db.begin_write().await?;
         let (id, props, created, updated): (String, String, i64, i64) = sqlx::query_as(&format!(
             "INSERT INTO app_users (user_id, properties, facets, created_at, updated_at) VALUES ($1, $2, {}, $4, $4)
              ON CONFLICT (user_id) DO UPDATE
              SET properties = excluded.properties, facets = excluded.facets, updated_at = excluded.updated_at
              RETURNING user_id, properties, created_at, updated_at",
-            db.backend().json_param(3)
+            tx.backend().json_param(3)
         ))
         .bind(user_id)
         .bind(json)
         .bind(facets::to_json(properties))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
-        crate::campaigns::sync::users_changed(&mut tx, db.backend(), Changed::One(user_id), now).await?;
-        tx.commit().await?;
         Ok(user(id, props, created, updated))
+    }
+
+    /// Creates the user with no properties, unless they exist (an event may name a user first).
+    pub async fn ensure(tx: &mut Tx, user_id: &str, now: i64) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, '{}', $2, $2)
+             ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 
     /// Gives users stored before facets existed theirs; run at start-up, cheap when none lack them.

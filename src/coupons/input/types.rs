@@ -1,0 +1,153 @@
+//! The coupon as a client sends it: every setting as text, numbers and lists, unchecked.
+
+use serde::{Deserialize, Serialize};
+
+use crate::conditions::ConditionInput;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CouponInput {
+    pub name: String,
+    pub description: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub reward: RewardInput,
+    pub applies_to: AppliesToInput,
+    pub qualifying: QualifyingInput,
+    pub audience: String,
+    pub distribution: DistributionInput,
+    pub activation: ActivationInput,
+    pub expiry: ExpiryInput,
+    pub limits: LimitsInput,
+    pub window: Option<WindowInput>,
+    pub schedule: Option<ScheduleInput>,
+    pub visibility: String,
+    pub targeting: Vec<ConditionInput>,
+    pub stacking: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RewardInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub percent: Option<i64>,
+    pub max_discount: Option<i64>,
+    pub amount: Option<i64>,
+    pub points: Option<i64>,
+    pub max_points: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AppliesToInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub skus: Vec<String>,
+    pub categories: Vec<String>,
+    pub conditions: Vec<ConditionInput>,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QualifyingInput {
+    pub user: Vec<ConditionInput>,
+    pub items: Vec<ConditionInput>,
+    pub cart: Vec<ConditionInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DistributionInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub code: Option<String>,
+    pub event: Option<String>,
+    pub unique_codes: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ActivationInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub from: Option<String>,
+    pub event: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ExpiryInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: Option<String>,
+    pub duration: Option<DurationInput>,
+    pub relative_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DurationInput {
+    pub value: Option<i64>,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LimitsInput {
+    pub per_user: Option<i64>,
+    pub global: Option<i64>,
+    pub budget_discount: Option<i64>,
+    pub budget_cashback: Option<i64>,
+    pub caps: Vec<CapInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CapInput {
+    pub period: String,
+    pub scope: String,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WindowInput {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ScheduleInput {
+    pub days: Vec<DayScheduleInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DayScheduleInput {
+    pub day: String,
+    pub ranges: Vec<TimeRangeInput>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimeRangeInput {
+    pub start: String,
+    pub end: String,
+}

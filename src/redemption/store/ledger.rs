@@ -1,0 +1,182 @@
+//! The redemption rows: what was redeemed, by whom, for how much, and the buckets it counted in
+//! (so that a reversal gives back exactly what it took).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::counters::Bucket;
+use crate::db::{is_unique_violation, Db, Tx};
+use crate::error::AppError;
+use crate::redemption::decision::Quote;
+use crate::redemption::request::Request;
+use crate::redemption::stack::{Facts, StackDecision, Totals};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionStatus {
+    Redeemed,
+    Reversed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Redemption {
+    pub id: i64,
+    /// The id of the first redemption recorded with it (itself when it was redeemed alone):
+    /// coupons stacked on one cart share it, and are reversed together.
+    pub group_id: i64,
+    pub coupon_id: i64,
+    pub code: Option<String>,
+    pub user_id: String,
+    pub order_id: Option<String>,
+    pub currency: String,
+    pub discount: i64,
+    pub cashback: i64,
+    pub status: RedemptionStatus,
+    pub redeemed_at: i64,
+    pub reversed_at: Option<i64>,
+    pub quote: Quote,
+}
+
+/// The answer to a redeem: every coupon recorded (in the order sent), or refused with every reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RedeemOutcome {
+    Redeemed { redemptions: Vec<Redemption>, totals: Totals },
+    Refused(StackDecision),
+}
+
+/// Writes the redemption row.
+pub(super) async fn record(
+    tx: &mut Tx,
+    f: &Facts,
+    quote: Quote,
+    buckets: &[Bucket],
+    group: Option<i64>,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Redemption, AppError> {
+    let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets })
+        .map_err(|e| AppError::internal("redemption::store: cannot encode JSON", e))?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO redemptions (coupon_id, code_id, user_id, order_id, currency, discount, cashback, detail, status, redeemed_at, group_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'redeemed', $9, $10) RETURNING id",
+    )
+    .bind(f.coupon.id)
+    .bind(f.code.as_ref().map(|c| c.id))
+    .bind(&req.user_id)
+    .bind(&req.order_id)
+    .bind(&quote.currency)
+    .bind(quote.discount)
+    .bind(quote.cashback)
+    .bind(detail)
+    .bind(now.timestamp_millis())
+    .bind(group)
+    .fetch_one(&mut **tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Conflict(format!(
+                "order {} has already redeemed coupon {}",
+                req.order_id.as_deref().unwrap_or_default(),
+                f.coupon.id
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redemption {
+        id,
+        group_id: group.unwrap_or(id),
+        coupon_id: f.coupon.id,
+        code: f.code.as_ref().map(|c| c.code.clone()),
+        user_id: req.user_id.clone(),
+        order_id: req.order_id.clone(),
+        currency: quote.currency.clone(),
+        discount: quote.discount,
+        cashback: quote.cashback,
+        status: RedemptionStatus::Redeemed,
+        redeemed_at: now.timestamp_millis(),
+        reversed_at: None,
+        quote,
+    })
+}
+
+/// What a redemption remembers so that its reversal gives back exactly what it took.
+#[derive(Serialize, Deserialize)]
+struct Detail<B = Vec<Bucket>> {
+    quote: Quote,
+    buckets: B,
+}
+
+#[derive(sqlx::FromRow)]
+struct RedemptionRow {
+    id: i64,
+    group_id: i64,
+    coupon_id: i64,
+    code: Option<String>,
+    user_id: String,
+    order_id: Option<String>,
+    currency: String,
+    discount: i64,
+    cashback: i64,
+    detail: String,
+    status: String,
+    redeemed_at: i64,
+    reversed_at: Option<i64>,
+}
+
+impl RedemptionRow {
+    fn into_redemption(self) -> Result<(Redemption, Vec<Bucket>), AppError> {
+        let detail: Detail = serde_json::from_str(&self.detail)
+            .map_err(|e| AppError::internal("redemption::store: stored JSON does not read back", e))?;
+        Ok((
+            Redemption {
+                id: self.id,
+                group_id: self.group_id,
+                coupon_id: self.coupon_id,
+                code: self.code,
+                user_id: self.user_id,
+                order_id: self.order_id,
+                currency: self.currency,
+                discount: self.discount,
+                cashback: self.cashback,
+                status: if self.status == "reversed" { RedemptionStatus::Reversed } else { RedemptionStatus::Redeemed },
+                redeemed_at: self.redeemed_at,
+                reversed_at: self.reversed_at,
+                quote: detail.quote,
+            },
+            detail.buckets,
+        ))
+    }
+}
+
+const REDEMPTION_SELECT: &str = "SELECT r.id, COALESCE(r.group_id, r.id) AS group_id, r.coupon_id, k.code, r.user_id, r.order_id, r.currency, r.discount,
+        r.cashback, r.detail, r.status, r.redeemed_at, r.reversed_at
+    FROM redemptions r LEFT JOIN codes k ON k.id = r.code_id";
+
+pub(super) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<(Redemption, Vec<Bucket>)>, AppError> {
+    sqlx::query_as::<_, RedemptionRow>(&format!("{REDEMPTION_SELECT} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(RedemptionRow::into_redemption)
+        .transpose()
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Redemption, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(load(&mut conn, id).await?.ok_or(AppError::NotFound)?.0)
+}
+
+/// A user's redemptions, newest first.
+pub async fn list_for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Redemption>, AppError> {
+    let rows = sqlx::query_as::<_, RedemptionRow>(&format!(
+        "{REDEMPTION_SELECT} WHERE r.user_id = $1 ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $2"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect()
+}

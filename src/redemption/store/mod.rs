@@ -1,0 +1,19 @@
+//! Validate, redeem and reverse against the database. Redeem re-reads everything inside one write
+//! transaction and moves every limit bucket with a conditional upsert, so no limit, cap, budget or
+//! single-use code can be exceeded, whatever the number of requests or servers.
+//!
+//! `facts` reads what a decision needs, `counters` owns the limit buckets, `ledger` the
+//! redemption rows; `redeem` and `reverse` are the two writes that move them together.
+
+mod counters;
+mod facts;
+mod ledger;
+mod redeem;
+mod reverse;
+
+pub use super::request::{Request, Target};
+pub use counters::{buckets, Bucket};
+pub use facts::{load_facts, validate};
+pub use ledger::{get, list_for_user, RedeemOutcome, Redemption, RedemptionStatus};
+pub use redeem::{redeem, Replayable};
+pub use reverse::reverse;
