@@ -219,10 +219,9 @@ impl Db {
     /// the read replica when there is one: a report's queries agree with each other, and
     /// reading never waits for a writer (SQLite's WAL; PostgreSQL's MVCC).
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
-        let pool = self.reads.as_ref().unwrap_or(&self.pool);
         let inner = match self.backend {
-            Backend::Sqlite => pool.begin().await?,
-            Backend::Postgres => pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+            Backend::Sqlite => self.read_pool().begin().await?,
+            Backend::Postgres => self.read_pool().begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
         };
         Ok(Tx { inner, backend: self.backend })
     }

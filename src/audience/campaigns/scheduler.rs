@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::db::Db;
 
-/// Every `tick`, launches the campaigns that are due. Safe to run on many servers at once: see
+/// Every `tick`, folds new activity into the rollups and launches the campaigns that are due.
+/// Safe to run on many servers at once: see [`crate::activity::derived::refresh`] and
 /// [`super::store::launch_due`]. A campaign due while every server was down launches at the
 /// first tick after a restart.
 pub fn spawn(db: Db, tick: Duration) -> tokio::task::JoinHandle<()> {
