@@ -9,15 +9,15 @@ use crate::accounts::keys::pages::ApiKeysPage;
 use crate::accounts::pages::{AccountsPage, AuditPage, LoginPage};
 use crate::analytics::pages::{AnalyticsPage, CouponAnalyticsPage};
 use crate::audience::campaigns::pages::{CampaignListPage, CampaignPage, NewCampaignPage};
-use crate::audience::segments::page::{SegmentListPage, SegmentPage};
-use crate::audience::users::page::UsersPage;
+use crate::audience::segments::pages::{SegmentListPage, SegmentPage};
+use crate::audience::users::pages::UsersPage;
 use crate::codes::pages::upload::UploadPage;
 use crate::codes::pages::{BatchesPage, CouponCodesPage};
 use crate::components::layout::Dashboard;
 use crate::components::not_found::NotFound;
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
 use crate::redemption::try_panel::TryPage;
-use crate::reference::page::ApiReferencePage;
+use crate::reference::pages::ApiReferencePage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -92,8 +92,16 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        crate::db::StoreError::Database(e).into()
+    }
+}
+
+/// The one place a store failure is logged: as it becomes an answer.
+#[cfg(feature = "ssr")]
+impl From<crate::db::StoreError> for AppError {
+    fn from(e: crate::db::StoreError) -> Self {
         use crate::db::Fault;
-        match crate::db::fault(&e) {
+        match e.fault() {
             Fault::Unavailable => {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::Unavailable
@@ -102,8 +110,9 @@ impl From<sqlx::Error> for AppError {
                 tracing::error!(error = %e, "database storage full");
                 AppError::StorageFull
             }
+            Fault::Raced => AppError::Conflict(format!("{e}; try again")),
             Fault::Bug => {
-                tracing::error!(error = %e, "database error");
+                tracing::error!(error = %e, "store failure");
                 AppError::Internal
             }
         }

@@ -56,8 +56,10 @@ impl ApiError {
     }
 }
 
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
+/// Every error that answers as the dashboard's error answers the API the same way.
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        let e: AppError = e.into();
         let status = e.status();
         let retry_after = e.retry_after();
         let mut error = match e {

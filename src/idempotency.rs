@@ -5,8 +5,19 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::db::Tx;
-use crate::error::AppError;
+use crate::db::{StoreError, Tx};
+
+/// Why a key cannot be used for this request.
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    #[error("this Idempotency-Key was used with a different request")]
+    Reused,
+    #[error("a request with this Idempotency-Key is in progress")]
+    InProgress,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(IdempotencyError);
 
 /// An `Idempotency-Key` and the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +40,7 @@ impl Idempotency {
 
 /// Records the key as taken by this transaction. When another request took it first, returns
 /// that request's stored answer (waiting for it to commit), or a conflict if it was another request.
-pub async fn claim(tx: &mut Tx, idem: &Idempotency, now: DateTime<Utc>) -> Result<Option<String>, AppError> {
+pub async fn claim(tx: &mut Tx, idem: &Idempotency, now: DateTime<Utc>) -> Result<Option<String>, IdempotencyError> {
     let claimed: Option<String> = sqlx::query_scalar(
         "INSERT INTO idempotency_keys (api_key_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key",
@@ -50,13 +61,13 @@ pub async fn claim(tx: &mut Tx, idem: &Idempotency, now: DateTime<Utc>) -> Resul
             .fetch_one(&mut **tx)
             .await?;
     if hash != idem.request_hash {
-        return Err(AppError::Conflict("this Idempotency-Key was used with a different request".into()));
+        return Err(IdempotencyError::Reused);
     }
-    response.map(Some).ok_or_else(|| AppError::Conflict("a request with this Idempotency-Key is in progress".into()))
+    response.map(Some).ok_or(IdempotencyError::InProgress)
 }
 
 /// Stores the answer a replay will get, in the transaction that claimed the key.
-pub async fn finish(tx: &mut Tx, idem: &Idempotency, status: u16, response: &str) -> Result<(), AppError> {
+pub async fn finish(tx: &mut Tx, idem: &Idempotency, status: u16, response: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE idempotency_keys SET response = $1, status_code = $2 WHERE api_key_id = $3 AND key = $4")
         .bind(response)
         .bind(i64::from(status))

@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod activity;
 pub mod analytics;
 #[cfg(feature = "ssr")]
+pub mod answers;
+#[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;
 pub mod audience;
@@ -46,6 +48,7 @@ pub mod throttle;
 pub mod uploads;
 pub mod values;
 pub mod wallet;
+pub mod wire;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

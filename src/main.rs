@@ -78,10 +78,6 @@ async fn demo(config: &couponry::config::Config) {
             f.users, f.coupons, f.redemptions, f.reversals
         ),
         Ok(None) => println!("The database already has coupons: no demo data added."),
-        Err(couponry::error::AppError::Invalid(fields)) => {
-            eprintln!("couponry: demo data refused: {fields}");
-            std::process::exit(1);
-        }
         Err(e) => {
             eprintln!("couponry: demo data failed: {e}");
             std::process::exit(1);

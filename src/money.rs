@@ -2,9 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Largest amount accepted anywhere (minor units): far below `i64::MAX` so that sums of many
-/// amounts, and percentages of them, can never overflow.
-pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+pub use crate::values::{Amount, AmountError, MAX_MINOR};
 
 /// An ISO 4217 currency known to Couponry, with its minor-unit exponent and display symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -153,11 +151,8 @@ impl Currency {
         let too_big = || "amount is too large".to_string();
         let whole: i64 = whole.parse().map_err(|_| too_big())?;
         let frac: i64 = if width == 0 { 0 } else { frac_padded.parse().map_err(|_| too_big())? };
-        whole
-            .checked_mul(self.scale())
-            .and_then(|w| w.checked_add(frac))
-            .filter(|m| *m <= MAX_MINOR)
-            .ok_or_else(too_big)
+        let minor = whole.checked_mul(self.scale()).and_then(|w| w.checked_add(frac)).ok_or_else(too_big)?;
+        Amount::new(minor).map(Amount::minor).map_err(|e| e.to_string())
     }
 }
 

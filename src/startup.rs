@@ -23,7 +23,7 @@ pub enum StartupError {
     #[error("cannot open the database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("cannot create the first admin: {0}")]
-    Bootstrap(crate::error::AppError),
+    Bootstrap(crate::accounts::store::AccountError),
 }
 
 /// The first admin's login, when this start created it.

@@ -2,8 +2,17 @@
 //! fixed window per bucket (an API key, an app user, an account, a client address), one upsert
 //! per attempt.
 
-use crate::db::Db;
-use crate::error::AppError;
+use crate::db::{Db, StoreError};
+
+/// A refused attempt, or the count could not be kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ThrottleError {
+    #[error("too many attempts; try again in {retry_after} s")]
+    Limited { retry_after: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(ThrottleError);
 
 pub const MINUTE: i64 = 60_000;
 
@@ -15,9 +24,14 @@ fn window_start(window_ms: i64, now_ms: i64) -> i64 {
     now_ms - now_ms.rem_euclid(window_ms)
 }
 
-fn limited(window_ms: i64, now_ms: i64) -> AppError {
+fn limited(window_ms: i64, now_ms: i64) -> ThrottleError {
+    ThrottleError::Limited { retry_after: retry_after(window_ms, now_ms) }
+}
+
+/// Whole seconds to the end of the current window, at least one.
+fn retry_after(window_ms: i64, now_ms: i64) -> u64 {
     let end = window_start(window_ms, now_ms) + window_ms;
-    AppError::RateLimited { retry_after: ((end - now_ms + 999) / 1000).max(1) as u64 }
+    ((end - now_ms + 999) / 1000).max(1) as u64
 }
 
 /// Counts one attempt in each bucket with one statement (one write, where SQLite takes its lock
@@ -27,7 +41,7 @@ pub async fn add_all(
     buckets: &[&str],
     window_ms: i64,
     now_ms: i64,
-) -> Result<Vec<(String, i64)>, AppError> {
+) -> Result<Vec<(String, i64)>, StoreError> {
     let mut sorted = buckets.to_vec();
     // The same order everywhere: concurrent upserts of the same rows never deadlock.
     sorted.sort_unstable();
@@ -50,7 +64,7 @@ pub async fn hit_all(
     buckets: &[(String, u32)],
     window_ms: i64,
     now_ms: i64,
-) -> Result<(), AppError> {
+) -> Result<(), ThrottleError> {
     let names: Vec<&str> = buckets.iter().map(|(b, _)| b.as_str()).collect();
     let counted = add_all(conn, &names, window_ms, now_ms).await?;
     let over =
@@ -63,7 +77,7 @@ pub async fn hit_all(
 
 /// Refuses when `bucket` already holds `limit` attempts in the current window, without counting
 /// one: for limits on failures, counted only once an attempt has failed.
-pub async fn check(db: &Db, bucket: &str, limit: u32, window_ms: i64, now_ms: i64) -> Result<(), AppError> {
+pub async fn check(db: &Db, bucket: &str, limit: u32, window_ms: i64, now_ms: i64) -> Result<(), ThrottleError> {
     let hits: Option<i64> = sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
         .bind(bucket)
         .bind(window_start(window_ms, now_ms))
@@ -91,8 +105,8 @@ mod tests {
     #[test]
     fn retry_after_counts_to_the_end_of_the_window() {
         let at = 10 * MINUTE + 59_500;
-        assert_eq!(limited(MINUTE, at), AppError::RateLimited { retry_after: 1 });
-        assert_eq!(limited(MINUTE, 10 * MINUTE), AppError::RateLimited { retry_after: 60 });
-        assert_eq!(limited(15 * MINUTE, 10 * MINUTE + 1), AppError::RateLimited { retry_after: 300 });
+        assert_eq!(retry_after(MINUTE, at), 1);
+        assert_eq!(retry_after(MINUTE, 10 * MINUTE), 60);
+        assert_eq!(retry_after(15 * MINUTE, 10 * MINUTE + 1), 300);
     }
 }

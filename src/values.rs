@@ -1,4 +1,5 @@
-//! The values every layer parses the same way: an app's user id and a coupon code. Dependency-free
+//! The values every layer parses the same way: an app's user id, a coupon code and a money amount.
+//! Dependency-free
 //! (std and serde only), so the lowest module can use them; each layer turns the error into its own
 //! words (a form field, an API problem, a file row's problem).
 
@@ -96,6 +97,68 @@ impl CouponCode {
     }
 }
 
+/// Largest amount accepted anywhere (minor units): far below `i64::MAX` so that sums of many
+/// amounts, and percentages of them, can never overflow.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
+/// A money amount in minor units (paise, cents), from zero to [`MAX_MINOR`]: what a reward, a
+/// ceiling, a budget, a price or a fee is. Which currency it is in is its owner's business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Amount(i64);
+
+/// Why a number is not an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("cannot be negative")]
+    Negative,
+    #[error("must be more than zero")]
+    Zero,
+    #[error("amount is too large")]
+    TooLarge,
+}
+
+impl Amount {
+    pub const ZERO: Amount = Amount(0);
+
+    /// Any amount, zero included (a ceiling of zero turns a reward off).
+    pub fn new(minor: i64) -> Result<Amount, AmountError> {
+        if minor < 0 {
+            Err(AmountError::Negative)
+        } else if minor > MAX_MINOR {
+            Err(AmountError::TooLarge)
+        } else {
+            Ok(Amount(minor))
+        }
+    }
+
+    /// An amount that must be given: more than zero.
+    pub fn positive(minor: i64) -> Result<Amount, AmountError> {
+        match minor {
+            0 => Err(AmountError::Zero),
+            m if m < 0 => Err(AmountError::Zero),
+            m => Amount::new(m),
+        }
+    }
+
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Amount {
+    type Error = AmountError;
+    fn try_from(minor: i64) -> Result<Amount, AmountError> {
+        Amount::new(minor)
+    }
+}
+
+impl From<Amount> for i64 {
+    fn from(a: Amount) -> i64 {
+        a.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +179,16 @@ mod tests {
         assert_eq!(CouponCode::parse(&"A".repeat(65)), Err(CodeError::TooLong));
         assert_eq!(CouponCode::parse("SAVE 10"), Err(CodeError::BadCharacter(' ')));
         assert_eq!(CouponCode::parse(""), Err(CodeError::Empty));
+    }
+
+    #[test]
+    fn amounts_are_bounded_minor_units() {
+        assert_eq!(Amount::new(0).map(Amount::minor), Ok(0));
+        assert_eq!(Amount::new(-1), Err(AmountError::Negative));
+        assert_eq!(Amount::new(MAX_MINOR + 1), Err(AmountError::TooLarge));
+        assert_eq!(Amount::positive(0), Err(AmountError::Zero));
+        assert_eq!(Amount::positive(-5), Err(AmountError::Zero));
+        assert_eq!(Amount::positive(250).map(i64::from), Ok(250));
+        assert!(serde_json::from_str::<Amount>("-3").is_err(), "the wire refuses what `new` refuses");
     }
 }

@@ -61,14 +61,26 @@ pub struct Transaction {
     pub balance: i64,
 }
 
+/// Why a wallet change was not made.
+#[cfg(feature = "ssr")]
+#[derive(Debug, thiserror::Error)]
+pub enum WalletError {
+    #[error("the balance is {balance} points, too few for a debit of {debit}")]
+    TooFew { balance: i64, debit: i64 },
+    #[error(transparent)]
+    Idempotency(#[from] crate::idempotency::IdempotencyError),
+    #[error(transparent)]
+    Store(#[from] crate::db::StoreError),
+}
+#[cfg(feature = "ssr")]
+crate::store_errors_into!(WalletError);
+
 #[cfg(feature = "ssr")]
 mod store {
     use chrono::{DateTime, Utc};
 
-    use super::{Change, Transaction, WalletEntry};
-    use crate::db::{Db, Tx};
-    use crate::error::AppError;
-    use crate::fields::FieldErrors;
+    use super::{Change, Transaction, WalletEntry, WalletError};
+    use crate::db::{Db, StoreError, Tx};
     use crate::idempotency::{self, Idempotency};
 
     #[allow(clippy::too_many_arguments)]
@@ -81,7 +93,7 @@ mod store {
         shortfall: i64,
         note: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<WalletEntry, AppError> {
+    ) -> Result<WalletEntry, StoreError> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO wallet_entries (user_id, points, kind, redemption_id, shortfall, note, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -107,7 +119,7 @@ mod store {
     }
 
     /// Adds points to a wallet, creating it; returns the new balance.
-    async fn add(tx: &mut Tx, user_id: &str, points: i64, now: DateTime<Utc>) -> Result<i64, AppError> {
+    async fn add(tx: &mut Tx, user_id: &str, points: i64, now: DateTime<Utc>) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
             "INSERT INTO wallets (user_id, balance, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (user_id) DO UPDATE SET balance = wallets.balance + excluded.balance, updated_at = excluded.updated_at
@@ -129,13 +141,13 @@ mod store {
         change: &Change,
         idem: Option<&Idempotency>,
         now: DateTime<Utc>,
-    ) -> Result<(Transaction, bool), AppError> {
+    ) -> Result<(Transaction, bool), WalletError> {
         let mut tx = db.begin_write().await?;
         if let Some(idem) = idem {
             if let Some(stored) = idempotency::claim(&mut tx, idem, now).await? {
                 tx.rollback().await?;
                 let replay = serde_json::from_str(&stored)
-                    .map_err(|e| AppError::internal("wallet: stored JSON does not read back", e))?;
+                    .map_err(|e| StoreError::corrupt("wallet: stored JSON does not read back", e))?;
                 return Ok((replay, true));
             }
         }
@@ -154,17 +166,15 @@ mod store {
         };
         let Some(balance) = balance else {
             tx.rollback().await?;
-            let have = super::balance(db, user_id).await?;
-            let mut errors = FieldErrors::default();
-            errors.add("points", format!("the balance is {have} points, too few for a debit of {}", -change.points));
-            return Err(AppError::Invalid(errors));
+            let balance = super::balance(db, user_id).await?;
+            return Err(WalletError::TooFew { balance, debit: -change.points });
         };
         let kind = if change.points > 0 { "credit" } else { "debit" };
         let transaction = entry(&mut tx, user_id, change.points, kind, None, 0, change.note.as_deref(), now).await?;
         let answer = Transaction { transaction, balance };
         if let Some(idem) = idem {
             let stored =
-                serde_json::to_string(&answer).map_err(|e| AppError::internal("wallet: cannot encode JSON", e))?;
+                serde_json::to_string(&answer).map_err(|e| StoreError::corrupt("wallet: cannot encode JSON", e))?;
             idempotency::finish(&mut tx, idem, 201, &stored).await?;
         }
         tx.commit().await?;
@@ -178,7 +188,7 @@ mod store {
         points: i64,
         redemption_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), StoreError> {
         add(tx, user_id, points, now).await?;
         entry(tx, user_id, points, "cashback", Some(redemption_id), 0, None, now).await?;
         Ok(())
@@ -192,7 +202,7 @@ mod store {
         points: i64,
         redemption_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), StoreError> {
         // This UPDATE locks the row (on PostgreSQL) so the balance read is the one debited.
         let balance: Option<i64> =
             sqlx::query_scalar("UPDATE wallets SET updated_at = $1 WHERE user_id = $2 RETURNING balance")
@@ -212,7 +222,7 @@ mod store {
         Ok(())
     }
 
-    pub async fn balance(db: &Db, user_id: &str) -> Result<i64, AppError> {
+    pub async fn balance(db: &Db, user_id: &str) -> Result<i64, StoreError> {
         let balance: Option<i64> = sqlx::query_scalar("SELECT balance FROM wallets WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(db.pool())
@@ -220,7 +230,7 @@ mod store {
         Ok(balance.unwrap_or(0))
     }
 
-    pub async fn entries(db: &Db, user_id: &str, limit: i64) -> Result<Vec<WalletEntry>, AppError> {
+    pub async fn entries(db: &Db, user_id: &str, limit: i64) -> Result<Vec<WalletEntry>, StoreError> {
         type Row = (i64, i64, String, Option<i64>, i64, Option<String>, i64);
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, points, kind, redemption_id, shortfall, note, created_at FROM wallet_entries

@@ -773,7 +773,7 @@ async fn spooled(csv: String) -> couponry::uploads::Spooled {
     couponry::uploads::spool(body, u64::MAX).await.expect("spooled")
 }
 
-type ImportAnswer = Result<couponry::codes::import::CodeImport, couponry::error::AppError>;
+type ImportAnswer = Result<couponry::codes::import::CodeImport, couponry::codes::store::CodesError>;
 
 /// An import on a thread of its own (with its own runtime and pool, so that blocking it blocks
 /// nothing of the server's) that stops after its first step until told to go on, or until

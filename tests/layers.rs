@@ -29,13 +29,11 @@ fn layer(module: &str) -> Layer {
     let named = |names: &[&str]| names.contains(&last) || names.contains(&top);
     if matches!(top, "startup" | "serve" | "lib" | "main") {
         Layer::Root
-    } else if top == "app"
-        || top == "components"
-        || parts.iter().any(|p| matches!(*p, "page" | "pages"))
-        || named(&["try_panel", "charts"])
-    {
+    } else if top == "app" || top == "components" || parts.contains(&"pages") || named(&["try_panel", "charts"]) {
         Layer::Page
-    } else if matches!(top, "api" | "ops" | "http_error" | "reference") || named(&["server", "http", "export"]) {
+    } else if matches!(top, "api" | "answers" | "ops" | "http_error" | "reference")
+        || named(&["server", "http", "export"])
+    {
         Layer::Edge
     } else if named(&["import", "generate", "sync", "scheduler", "report", "demo", "tray", "auth", "housekeeping"]) {
         Layer::Service
@@ -56,7 +54,7 @@ fn layer(module: &str) -> Layer {
         Layer::Store
     } else if matches!(
         top,
-        "values" | "money" | "dates" | "text" | "fields" | "config" | "db" | "error" | "state" | "uploads"
+        "values" | "wire" | "money" | "dates" | "text" | "fields" | "config" | "db" | "error" | "state" | "uploads"
     ) {
         Layer::Base
     } else {
@@ -296,4 +294,17 @@ fn every_table_has_one_writer_and_the_readme_names_it() {
         row.captures_iter(&readme).map(|c| (c[1].to_string(), BTreeSet::from([c[2].to_string()]))).collect();
     assert!(named.len() >= 20, "the README's table of writers was not found");
     assert_eq!(named, writers, "the README's writers (left) differ from the source's (right)");
+}
+
+/// One naming rule: views live in `pages` (a file or a folder), tables in `store`; a `page.rs`
+/// or a `stores.rs` would fall outside the layer rules above.
+#[test]
+fn pages_and_stores_follow_one_naming_rule() {
+    let source = Source::read();
+    let odd: Vec<&String> = source
+        .files
+        .keys()
+        .filter(|m| m.split("::").any(|p| matches!(p, "page" | "stores" | "views" | "storage")))
+        .collect();
+    assert!(odd.is_empty(), "name these `pages` or `store`: {odd:?}");
 }

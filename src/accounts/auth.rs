@@ -7,9 +7,10 @@ use sha2::{Digest, Sha256};
 
 use super::{Account, Permission};
 use crate::config::Config;
-use crate::db::{now_ms, Db};
+use crate::db::{now_ms, Db, StoreError};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::throttle::ThrottleError;
 
 pub const SESSION_COOKIE: &str = "couponry_session";
 /// The name when cookies are marked `Secure`: browsers keep a `__Host-` cookie only from HTTPS,
@@ -50,7 +51,7 @@ fn new_token() -> String {
 
 /// Starts a session and returns the `Set-Cookie` value that carries it. The cookie is HttpOnly
 /// (scripts cannot read it) and SameSite=Lax (other sites' forms cannot post with it).
-pub async fn start_session(db: &Db, config: &Config, account_id: i64) -> Result<String, AppError> {
+pub async fn start_session(db: &Db, config: &Config, account_id: i64) -> Result<String, StoreError> {
     let token = new_token();
     let ttl_ms = config.session_hours * 3_600_000;
     let now = now_ms();
@@ -81,13 +82,13 @@ pub fn session_token(config: &Config, headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub async fn end_session(db: &Db, token: &str) -> Result<(), AppError> {
+pub async fn end_session(db: &Db, token: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash_token(token)).execute(db.pool()).await?;
     Ok(())
 }
 
 /// The account of a live session token; disabled accounts and expired sessions have none.
-pub async fn account_for_token(db: &Db, token: &str) -> Result<Option<Account>, AppError> {
+pub async fn account_for_token(db: &Db, token: &str) -> Result<Option<Account>, StoreError> {
     let row = sqlx::query_as::<_, super::store::AccountRow>(
         "SELECT a.id, a.email, a.name, a.role, a.disabled, a.created_at FROM sessions s
          JOIN accounts a ON a.id = s.account_id
@@ -105,7 +106,7 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
     let Some(parts) = use_context::<Parts>() else { return Ok(None) };
     let state = state()?;
     let Some(token) = session_token(&state.config, &parts.headers) else { return Ok(None) };
-    account_for_token(&state.db, &token).await
+    Ok(account_for_token(&state.db, &token).await?)
 }
 
 /// The app's state and the current account, if it may do `permission`. The state is read before
@@ -184,7 +185,7 @@ impl LoginGuard {
     }
 
     /// Refuses while either count is at its limit.
-    pub async fn check(&self, db: &crate::db::Db) -> Result<(), AppError> {
+    pub async fn check(&self, db: &crate::db::Db) -> Result<(), ThrottleError> {
         let now = now_ms();
         for (bucket, limit) in self.buckets() {
             crate::throttle::check(db, &bucket, limit, LOGIN_WINDOW, now).await?;
@@ -193,7 +194,7 @@ impl LoginGuard {
     }
 
     /// Counts a failed login and records it in the audit log.
-    pub async fn failed(&self, db: &crate::db::Db, account_id: Option<i64>) -> Result<(), AppError> {
+    pub async fn failed(&self, db: &crate::db::Db, account_id: Option<i64>) -> Result<(), StoreError> {
         use super::audit::{self, Actor};
         let buckets = self.buckets();
         let names: Vec<&str> = buckets.iter().map(|(b, _)| b.as_str()).collect();

@@ -43,15 +43,11 @@ impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Marketer, Role::Analyst];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Marketer => "marketer",
-            Role::Analyst => "analyst",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == text)
+        crate::wire::parse(text)
     }
 
     pub fn can(self, permission: Permission) -> bool {

@@ -91,14 +91,15 @@ pub fn check_strength(password: &str, email: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn hash(password: String) -> Result<String, crate::error::AppError> {
+/// The argon2 hash of a password; the error says why hashing failed.
+pub async fn hash(password: String) -> Result<String, String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
-    .map_err(|e| crate::error::AppError::internal("password hashing task", e))?
-    .map_err(|e| crate::error::AppError::internal("password hashing", e))
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())
 }
 
 /// Checks a password against a stored hash; any malformed hash counts as a mismatch.

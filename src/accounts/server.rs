@@ -112,7 +112,7 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn list_accounts() -> Result<Vec<Account>, AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ManageAccounts).await?;
-    store::list(&app.db).await
+    Ok(store::list(&app.db).await?)
 }
 
 #[server]
@@ -120,7 +120,7 @@ pub async fn create_account(email: String, name: String, password: String, role:
     use ssr::*;
     let (app, admin) = authorize(Permission::ManageAccounts).await?;
     let new = NewAccount::parse(&email, &name, &password, &role).map_err(AppError::Invalid)?;
-    store::create(&app.db, &Actor::from(&admin), new).await
+    Ok(store::create(&app.db, &Actor::from(&admin), new).await?)
 }
 
 #[server]
@@ -131,7 +131,7 @@ pub async fn update_account(id: i64, role: String, disabled: bool) -> Result<Acc
     if id == admin.id && disabled {
         return Err(AppError::Conflict("you cannot disable your own account".into()));
     }
-    store::update(&app.db, &Actor::from(&admin), id, role, disabled).await
+    Ok(store::update(&app.db, &Actor::from(&admin), id, role, disabled).await?)
 }
 
 /// One entry of the audit log, ready to show.

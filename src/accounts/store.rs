@@ -2,8 +2,25 @@
 
 use super::audit::{self, Actor};
 use super::{passwords, Account, Role};
-use crate::db::{is_unique_violation, now_ms, Db};
-use crate::error::AppError;
+use crate::db::{is_unique_violation, now_ms, Db, StoreError};
+
+/// Why an account was not created or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("this email already has an account")]
+    EmailTaken,
+    #[error("no such account")]
+    NotFound,
+    #[error("this is the last active admin: make another admin first")]
+    LastAdmin,
+    #[error("COUPONRY_ADMIN_EMAIL `{0}` is not an email")]
+    BadAdminEmail(String),
+    #[error("password hashing: {0}")]
+    Hashing(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(AccountError);
 use crate::fields::FieldErrors;
 
 #[derive(Debug, sqlx::FromRow)]
@@ -79,8 +96,8 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     }
 }
 
-pub async fn create(db: &Db, actor: &Actor, new: NewAccount) -> Result<Account, AppError> {
-    let hash = passwords::hash(new.password).await?;
+pub async fn create(db: &Db, actor: &Actor, new: NewAccount) -> Result<Account, AccountError> {
+    let hash = passwords::hash(new.password).await.map_err(AccountError::Hashing)?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query_as::<_, AccountRow>(&format!(
@@ -96,7 +113,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewAccount) -> Result<Account, 
     .await;
     let account = match inserted {
         Ok(row) => Account::from(row),
-        Err(e) if is_unique_violation(&e) => return Err(AppError::field("email", "already has an account")),
+        Err(e) if is_unique_violation(&e) => return Err(AccountError::EmailTaken),
         Err(e) => return Err(e.into()),
     };
     audit::record(&mut tx, actor, "account.create", ("account", account.id.to_string()), None::<&()>, Some(&account))
@@ -106,7 +123,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewAccount) -> Result<Account, 
 }
 
 /// The account and its password hash, for login.
-pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(Account, String)>, AppError> {
+pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(Account, String)>, StoreError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -120,7 +137,7 @@ pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(Account, Str
     Ok(row.map(|r| (Account::from(r.account), r.password_hash)))
 }
 
-pub async fn list(db: &Db) -> Result<Vec<Account>, AppError> {
+pub async fn list(db: &Db) -> Result<Vec<Account>, StoreError> {
     let rows = sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts ORDER BY email"))
         .fetch_all(db.pool())
         .await?;
@@ -129,14 +146,14 @@ pub async fn list(db: &Db) -> Result<Vec<Account>, AppError> {
 
 /// Changes an account's role and whether it is disabled. Refuses to leave the system without an
 /// active admin; disabling an account ends its sessions.
-pub async fn update(db: &Db, actor: &Actor, id: i64, role: Role, disabled: bool) -> Result<Account, AppError> {
+pub async fn update(db: &Db, actor: &Actor, id: i64, role: Role, disabled: bool) -> Result<Account, AccountError> {
     let mut tx = db.begin_write().await?;
     let before = sqlx::query_as::<_, AccountRow>(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
         .map(Account::from)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AccountError::NotFound)?;
     let loses_admin = before.role == Role::Admin && !before.disabled && (role != Role::Admin || disabled);
     if loses_admin {
         let admins: i64 =
@@ -145,7 +162,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, role: Role, disabled: bool)
                 .fetch_one(&mut *tx)
                 .await?;
         if admins == 0 {
-            return Err(AppError::Conflict("this is the last active admin: make another admin first".into()));
+            return Err(AccountError::LastAdmin);
         }
     }
     let after = sqlx::query_as::<_, AccountRow>(&format!(
@@ -172,15 +189,14 @@ pub async fn bootstrap_admin(
     db: &Db,
     email: &str,
     password: Option<&str>,
-) -> Result<Option<(String, String)>, AppError> {
+) -> Result<Option<(String, String)>, AccountError> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(db.pool()).await?;
     if count > 0 {
         return Ok(None);
     }
     let generated = password.is_none();
     let password = password.map(str::to_string).unwrap_or_else(passwords::generate);
-    let email = parse_email(email)
-        .map_err(|_| AppError::Conflict(format!("COUPONRY_ADMIN_EMAIL `{email}` is not an email")))?;
+    let email = parse_email(email).map_err(|_| AccountError::BadAdminEmail(email.to_string()))?;
     let new = NewAccount {
         email: email.clone(),
         name: "Administrator".into(),
@@ -190,7 +206,7 @@ pub async fn bootstrap_admin(
     match create(db, &Actor::system(), new).await {
         Ok(_) => Ok(Some((email, if generated { password } else { "(from COUPONRY_ADMIN_PASSWORD)".into() }))),
         // Another server made it first.
-        Err(AppError::Invalid(_)) => Ok(None),
+        Err(AccountError::EmailTaken) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -5,8 +5,7 @@
 //! marked rows into the two, so reports only read.
 
 use super::DAY_QUARTERS;
-use crate::db::Db;
-use crate::error::AppError;
+use crate::db::{Db, StoreError};
 
 const SUMS: &str = "assigned, activated, redeemed, discount, cashback, reversals, new_redeemers, new_customers";
 
@@ -33,7 +32,7 @@ fn stretches(sorted: &[i64], gap: i64) -> Vec<(i64, i64)> {
 
 /// Brings `coupon_days` and `activity_totals` up to date with every marked row of
 /// `coupon_activity`. One refresh runs at a time.
-pub async fn refresh(db: &Db) -> Result<(), AppError> {
+pub async fn refresh(db: &Db) -> Result<(), StoreError> {
     let marked: Option<i64> = sqlx::query_scalar("SELECT coupon_id FROM coupon_activity WHERE dirty = 1 LIMIT 1")
         .fetch_optional(db.pool())
         .await?;

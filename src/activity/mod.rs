@@ -8,8 +8,7 @@ pub mod derived;
 
 use std::collections::BTreeMap;
 
-use crate::db::Tx;
-use crate::error::AppError;
+use crate::db::{StoreError, Tx};
 
 /// A quarter hour in milliseconds: the rollup grain (see migrations/*/0006_analytics.sql).
 pub const QUARTER_MS: i64 = 900_000;
@@ -71,7 +70,7 @@ impl Changes {
 
     /// One statement for every row (a transaction touches one to a few), in key order. Each row
     /// written is marked `dirty` for the derived rollups (see `derived`).
-    pub async fn write(self, tx: &mut Tx) -> Result<(), AppError> {
+    pub async fn write(self, tx: &mut Tx) -> Result<(), StoreError> {
         let rows: Vec<(Key, Delta)> = self.0.into_iter().collect();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
@@ -135,7 +134,7 @@ pub struct Redeemed<'a> {
 /// Counts the redemptions of one cart (one user), returning the rollup changes for the caller to
 /// write last. The primary keys of `coupon_redeemers` and `redeemers` decide who is redeeming for
 /// the first time, whatever runs beside this.
-pub async fn redeemed(tx: &mut Tx, cart: &[Redeemed<'_>]) -> Result<Changes, AppError> {
+pub async fn redeemed(tx: &mut Tx, cart: &[Redeemed<'_>]) -> Result<Changes, StoreError> {
     let mut changes = Changes::default();
     let mut customer_counted = false;
     let mut by_coupon: Vec<&Redeemed> = cart.iter().collect();
@@ -188,7 +187,7 @@ pub struct Reversed {
 
 /// Takes reversed redemptions out of the quarter hour they were made in, and counts the
 /// reversals in the quarter hour of `now`.
-pub async fn reversed(tx: &mut Tx, reversed: &[Reversed], now: i64) -> Result<(), AppError> {
+pub async fn reversed(tx: &mut Tx, reversed: &[Reversed], now: i64) -> Result<(), StoreError> {
     let mut changes = Changes::default();
     for r in reversed {
         let batch_id: i64 = sqlx::query_scalar(
@@ -233,12 +232,12 @@ impl Assignments {
 
 /// Counts assignments just made, and the activations they came with, into `changes` (which the
 /// caller writes once, after its last assignment).
-pub async fn assigned(tx: &mut Tx, which: Assignments, changes: &mut Changes) -> Result<(), AppError> {
+pub async fn assigned(tx: &mut Tx, which: Assignments, changes: &mut Changes) -> Result<(), StoreError> {
     count_assignments(tx, &which, true, changes).await
 }
 
 /// Counts the activation of assignments made earlier.
-pub async fn activated(tx: &mut Tx, which: Assignments, changes: &mut Changes) -> Result<(), AppError> {
+pub async fn activated(tx: &mut Tx, which: Assignments, changes: &mut Changes) -> Result<(), StoreError> {
     count_assignments(tx, &which, false, changes).await
 }
 
@@ -247,7 +246,7 @@ async fn count_assignments(
     which: &Assignments,
     assigned: bool,
     changes: &mut Changes,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     let (filter, first, second) = which.filter();
     // Grouped in the database: a launch to a million users is a few rows here.
     let sql = format!(
@@ -278,7 +277,7 @@ async fn count_assignments(
 
 /// Marks every rollup row of a coupon for the derived rollups to recount, which file its sums
 /// under the coupon's currency: for when that currency changes.
-pub async fn recount_coupon(tx: &mut Tx, coupon_id: i64) -> Result<(), AppError> {
+pub async fn recount_coupon(tx: &mut Tx, coupon_id: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE coupon_activity SET dirty = 1 WHERE coupon_id = $1").bind(coupon_id).execute(&mut **tx).await?;
     Ok(())
 }

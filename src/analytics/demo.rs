@@ -15,7 +15,31 @@ use crate::conditions::Properties;
 use crate::coupons::input::CouponInput;
 use crate::coupons::status::CouponStatus;
 use crate::db::Db;
-use crate::error::AppError;
+use crate::db::StoreError;
+
+/// Why the demo could not be filled in: its own data refused (a bug in this file), or a store.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo data refused: {0}")]
+    Refused(String),
+    #[error(transparent)]
+    Coupon(#[from] crate::coupons::store::CouponError),
+    #[error(transparent)]
+    Codes(#[from] crate::codes::store::CodesError),
+    #[error(transparent)]
+    Segment(#[from] crate::audience::segments::store::SegmentError),
+    #[error(transparent)]
+    Campaign(#[from] crate::audience::campaigns::store::CampaignError),
+    #[error(transparent)]
+    Redemption(#[from] crate::redemption::store::RedemptionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(DemoError);
+
+fn refused(what: &str, e: impl std::fmt::Display) -> DemoError {
+    DemoError::Refused(format!("{what}: {e}"))
+}
 use crate::redemption::cart::CartInput;
 use crate::redemption::store::{self as redemptions, RedeemOutcome, Replayable, Request, Target};
 
@@ -32,7 +56,7 @@ pub struct Filled {
     pub reversals: usize,
 }
 
-fn coupon(name: &str, start: DateTime<Utc>, changes: Value) -> Result<CouponInput, AppError> {
+fn coupon(name: &str, start: DateTime<Utc>, changes: Value) -> Result<CouponInput, DemoError> {
     let mut base = json!({
         "name": name,
         "currency": "INR",
@@ -49,12 +73,12 @@ fn coupon(name: &str, start: DateTime<Utc>, changes: Value) -> Result<CouponInpu
     for (k, v) in changes.as_object().into_iter().flatten() {
         base[k] = v.clone();
     }
-    serde_json::from_value(base).map_err(|e| AppError::Conflict(format!("demo coupon {name}: {e}")))
+    serde_json::from_value(base).map_err(|e| refused(name, e))
 }
 
-async fn live(db: &Db, input: CouponInput) -> Result<i64, AppError> {
+async fn live(db: &Db, input: CouponInput) -> Result<i64, DemoError> {
     let actor = Actor::system();
-    let definition = input.parse().map_err(AppError::Invalid)?;
+    let definition = input.parse().map_err(|e| refused("a demo coupon", e))?;
     let created = crate::coupons::store::create(db, &actor, &definition).await?;
     crate::coupons::store::set_status(db, &actor, created.id, CouponStatus::Active).await?;
     Ok(created.id)
@@ -76,7 +100,7 @@ fn weight(at: DateTime<Utc>) -> f64 {
 }
 
 /// Fills the database when it has no coupons yet; returns `None` (and changes nothing) otherwise.
-pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppError> {
+pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, DemoError> {
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coupons").fetch_one(db.pool()).await?;
     if existing > 0 {
         return Ok(None);
@@ -91,7 +115,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
             "tier": if rng.gen_bool(0.2) { "gold" } else { "standard" },
             "orders": rng.gen_range(0..40),
         }))
-        .map_err(|e| AppError::internal("analytics::demo: demo data", e))?;
+        .map_err(|e| refused("demo data", e))?;
         crate::audience::campaigns::sync::save_user(db, &format!("demo-{i:04}"), &properties).await?;
         filled.users += 1;
     }
@@ -121,7 +145,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
     filled.coupons = 4;
 
     let actor = Actor::system();
-    let pattern = Pattern::parse("WELCOME-########").map_err(|e| AppError::field("pattern", e))?;
+    let pattern = Pattern::parse("WELCOME-########").map_err(|e| refused("the demo pattern", e))?;
     crate::codes::generate::generate(db, &actor, welcome, 800, &pattern).await?;
     let segment: SegmentInput = serde_json::from_value(json!({
         "name": "Mumbai and Pune",
@@ -131,9 +155,14 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
             {"join": "all", "conditions": [{"property": "city", "op": "eq", "value": "Pune"}]}
         ]}
     }))
-    .map_err(|e| AppError::Conflict(format!("demo segment: {e}")))?;
-    let segment =
-        crate::audience::segments::store::save(db, &actor, None, &segment.parse().map_err(AppError::Invalid)?).await?;
+    .map_err(|e| refused("the demo segment", e))?;
+    let segment = crate::audience::segments::store::save(
+        db,
+        &actor,
+        None,
+        &segment.parse().map_err(|e| refused("the demo segment", e))?,
+    )
+    .await?;
     let campaign = CampaignInput {
         name: "Welcome Mumbai and Pune".into(),
         coupon_id: Some(welcome),
@@ -174,11 +203,11 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, AppErro
                 "items": [{"sku": format!("SKU-{}", rng.gen_range(1..60)), "quantity": rng.gen_range(1..4),
                            "unit_price": rng.gen_range(199..4999) * 100, "category": "Everyday"}]
             }))
-            .map_err(|e| AppError::internal("analytics::demo: demo data", e))?;
+            .map_err(|e| refused("demo data", e))?;
             let request = Request {
                 user_id: user,
                 targets: vec![target],
-                cart: cart.parse("cart").map_err(AppError::Invalid)?,
+                cart: cart.parse("cart").map_err(|e| refused("a demo cart", e))?,
                 order_id: Some(format!("DEMO-{order:06}")),
             };
             let outcome =

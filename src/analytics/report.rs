@@ -11,8 +11,7 @@ use crate::activity::{DAY_QUARTERS, QUARTER_MS};
 use crate::coupons::Coupon;
 use sqlx::AnyConnection;
 
-use crate::db::{Bind, Db, Sql, Tx};
-use crate::error::AppError;
+use crate::db::{Bind, Db, Sql, StoreError, Tx};
 
 /// Which coupons a report covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +111,7 @@ async fn per_stretch<T>(
     scope: Across,
     sql: &str,
     spans: Vec<Stretch>,
-) -> Result<Vec<T>, AppError>
+) -> Result<Vec<T>, StoreError>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
@@ -131,7 +130,7 @@ where
 
 /// The sums of each local day (per currency across coupons). PostgreSQL sums BIGINT into
 /// NUMERIC: cast back so both databases answer integers.
-async fn day_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) -> Result<Vec<DayRow>, AppError> {
+async fn day_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) -> Result<Vec<DayRow>, StoreError> {
     let sql = "SELECT (a.quarter + $3) / 96 AS day{currency},
                 CAST(SUM(a.assigned) AS BIGINT) AS assigned, CAST(SUM(a.activated) AS BIGINT) AS activated,
                 CAST(SUM(a.redeemed) AS BIGINT) AS redeemed, CAST(SUM(a.discount) AS BIGINT) AS discount,
@@ -144,7 +143,7 @@ async fn day_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) 
 }
 
 /// Redemptions by local weekday (Monday first) and hour. Hour 0 of 1970-01-01 was a Thursday.
-async fn heat_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) -> Result<Vec<Vec<i64>>, AppError> {
+async fn heat_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>) -> Result<Vec<Vec<i64>>, StoreError> {
     let sql = "SELECT ((a.quarter + $3) / 4) % 168 AS hour, CAST(SUM(a.redeemed) AS BIGINT) AS redeemed
          FROM {source} a.quarter >= $1 AND a.quarter < $2
          GROUP BY ((a.quarter + $3) / 4) % 168";
@@ -156,7 +155,7 @@ async fn heat_rows(conn: &mut AnyConnection, scope: Across, spans: Vec<Stretch>)
     Ok(heat)
 }
 
-async fn codes_issued(conn: &mut AnyConnection, scope: Across, (from, to): (i64, i64)) -> Result<i64, AppError> {
+async fn codes_issued(conn: &mut AnyConnection, scope: Across, (from, to): (i64, i64)) -> Result<i64, StoreError> {
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(a.row_count), 0) AS BIGINT) FROM code_batches a
          WHERE {}a.status IN ('ready', 'voided') AND a.created_at >= $1 AND a.created_at < $2",
@@ -204,7 +203,7 @@ fn push_range_rows(sql: &mut Sql, scope: Across, (from, to): (i64, i64)) {
     sql.push(") s");
 }
 
-async fn per_coupon(tx: &mut Tx, range: (i64, i64)) -> Result<Vec<CouponSums>, AppError> {
+async fn per_coupon(tx: &mut Tx, range: (i64, i64)) -> Result<Vec<CouponSums>, StoreError> {
     type Row = (i64, String, String, i64, i64, i64, i64);
     let mut sql = Sql::new(tx.backend());
     sql.push(
@@ -234,7 +233,7 @@ fn assigned_rate(coupons: &[CouponSums]) -> Option<f64> {
 }
 
 /// The code batches with the most redemptions in the period (of the coupon, or of all).
-async fn batch_usage(tx: &mut Tx, scope: Across, range: (i64, i64)) -> Result<Vec<BatchUse>, AppError> {
+async fn batch_usage(tx: &mut Tx, scope: Across, range: (i64, i64)) -> Result<Vec<BatchUse>, StoreError> {
     let mut sql = Sql::new(tx.backend());
     sql.push(
         "SELECT s.batch_id, b.coupon_id, c.name, b.kind, b.file_name, b.row_count,
@@ -314,14 +313,14 @@ fn quarter_bounds((from, to): (i64, i64)) -> (i64, i64) {
 
 /// A coupon's report.
 #[tracing::instrument(name = "report", skip_all, fields(coupon_id = coupon.id))]
-pub async fn coupon(db: &Db, coupon: &Coupon, period: &Period, now_ms: i64) -> Result<Report, AppError> {
+pub async fn coupon(db: &Db, coupon: &Coupon, period: &Period, now_ms: i64) -> Result<Report, StoreError> {
     let title = (coupon.id, coupon.definition.name.clone());
     let base = vec![coupon.definition.currency.code().to_string()];
     build(db, Across::Coupon(coupon.id), Some(title), period, base, now_ms).await
 }
 
 /// The time zone most coupons use (UTC when there are none): the overview's default.
-pub async fn usual_zone(db: &Db) -> Result<String, AppError> {
+pub async fn usual_zone(db: &Db) -> Result<String, StoreError> {
     let zone: Option<String> = sqlx::query_scalar(
         "SELECT time_zone FROM coupons GROUP BY time_zone ORDER BY COUNT(*) DESC, time_zone LIMIT 1",
     )
@@ -332,7 +331,7 @@ pub async fn usual_zone(db: &Db) -> Result<String, AppError> {
 
 /// The report across coupons.
 #[tracing::instrument(name = "report", skip_all, fields(coupon_id = "all"))]
-pub async fn overview(db: &Db, period: &Period, now_ms: i64) -> Result<Report, AppError> {
+pub async fn overview(db: &Db, period: &Period, now_ms: i64) -> Result<Report, StoreError> {
     build(db, Across::All, None, period, Vec::new(), now_ms).await
 }
 
@@ -343,7 +342,7 @@ async fn build(
     period: &Period,
     mut currencies: Vec<String>,
     now_ms: i64,
-) -> Result<Report, AppError> {
+) -> Result<Report, StoreError> {
     let previous = period.previous();
     let (now_ms_bounds, before_ms_bounds) = (period.bounds_ms(), previous.bounds_ms());
     let (from_q, to_q) = quarter_bounds(now_ms_bounds);

@@ -22,7 +22,7 @@ pub async fn coupon_analytics(id: i64, period: PeriodInput) -> Result<Report, Ap
     let coupon = coupons::get(&app.db, id).await?;
     let now = chrono::Utc::now();
     let period = period.resolve(coupon.definition.time_zone.name(), now).map_err(AppError::Invalid)?;
-    report::coupon(&app.db, &coupon, &period, now.timestamp_millis()).await
+    Ok(report::coupon(&app.db, &coupon, &period, now.timestamp_millis()).await?)
 }
 
 /// The report across coupons; the period defaults to the last 30 days in the time zone most
@@ -34,5 +34,5 @@ pub async fn overview_analytics(period: PeriodInput) -> Result<Report, AppError>
     let now = chrono::Utc::now();
     let zone = report::usual_zone(&app.db).await?;
     let period = period.resolve(&zone, now).map_err(AppError::Invalid)?;
-    report::overview(&app.db, &period, now.timestamp_millis()).await
+    Ok(report::overview(&app.db, &period, now.timestamp_millis()).await?)
 }

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 
 use super::ApiError;
 use crate::accounts::audit::Actor;
-use crate::accounts::keys::{store, Scope};
-use crate::error::AppError;
+use crate::accounts::keys::store::{self, KeyError};
+use crate::accounts::keys::Scope;
 use crate::state::AppState;
 
 /// The key a request came with, checked: present, known, not revoked.
@@ -56,7 +56,7 @@ impl FromRequestParts<AppState> for Caller {
         match store::authenticate(&state.db, secret).await {
             Ok(Some((key_id, scopes))) => Ok(Caller { key_id, scopes }),
             Ok(None) => Err(unauthenticated("unknown API key")),
-            Err(AppError::Unauthenticated) => Err(unauthenticated("this API key has been revoked")),
+            Err(KeyError::Revoked) => Err(unauthenticated("this API key has been revoked")),
             Err(e) => Err(e.into()),
         }
     }

@@ -48,7 +48,9 @@ pub async fn generate(
     let id = path_id(&id)?;
     let input: GenerateInput = parse_body(&headers, &body)?;
     let (count, pattern) = input.parse().map_err(ApiError::invalid)?;
-    let batch = generate::generate(&state.db, &caller.actor(), id, count, &pattern).await?;
+    let batch = generate::generate(&state.db, &caller.actor(), id, count, &pattern)
+        .await
+        .map_err(|e| crate::answers::codes_at("count", e))?;
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
@@ -92,7 +94,7 @@ pub async fn import(
             "send the file as text/csv",
         ));
     }
-    let coupon = store::coupon_taking_codes(&state.db, id, "file").await?;
+    let coupon = store::coupon_taking_codes(&state.db, id).await?;
     let spooled = spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(ApiError::from)?;
     let name = file_name(query.file_name.as_deref());
     match import::import(&state.db, &caller.actor(), &coupon, name.as_deref(), spooled, |_| {}).await? {

@@ -13,8 +13,7 @@ use crate::conditions::Rule;
 use crate::coupons::definition::{Activation, Expiry, ExpiryAnchor};
 use crate::coupons::timing::AssignmentFacts;
 use crate::coupons::Coupon;
-use crate::db::{Backend, Bind, Sql, Tx};
-use crate::error::AppError;
+use crate::db::{Backend, Bind, Sql, StoreError, Tx};
 
 /// Which users to look at.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +67,7 @@ impl Run<'_> {
             .push(" AND a.user_id = u.user_id)");
     }
 
-    pub async fn matched(&self, tx: &mut Tx) -> Result<Matched, AppError> {
+    pub async fn matched(&self, tx: &mut Tx) -> Result<Matched, StoreError> {
         let mut sql = Sql::new(tx.backend());
         sql.push("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN ");
         self.holds_coupon(&mut sql);
@@ -80,7 +79,7 @@ impl Run<'_> {
         Ok(Matched { users, holding })
     }
 
-    pub async fn free_codes(&self, tx: &mut Tx) -> Result<i64, AppError> {
+    pub async fn free_codes(&self, tx: &mut Tx) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM codes WHERE {}", codes::lifecycle::free_codes_of("$1")))
             .bind(self.coupon.id)
             .fetch_one(&mut **tx)
@@ -90,7 +89,7 @@ impl Run<'_> {
     /// Assigns the coupon to every matching user who does not hold it, each with a free code
     /// when the coupon uses unique codes (users beyond the free codes are left out: callers that
     /// must reach everyone count first). Returns how many were assigned.
-    pub async fn assign(&self, tx: &mut Tx) -> Result<u64, AppError> {
+    pub async fn assign(&self, tx: &mut Tx) -> Result<u64, StoreError> {
         let with_codes = self.coupon.definition.uses_unique_codes();
         let insert = self.insert(tx.backend(), with_codes);
         let inserted = sqlx::query_with(insert.text(), insert.arguments()?)
@@ -101,7 +100,7 @@ impl Run<'_> {
         if with_codes && inserted > 0 {
             let taken = codes::lifecycle::hand_out_to_campaign(tx, self.campaign_id, self.now).await?;
             if taken != inserted {
-                return Err(AppError::Conflict("codes were handed out meanwhile; try the launch again".into()));
+                return Err(StoreError::Raced { what: "codes were handed out meanwhile" });
             }
         }
         if inserted > 0 {
@@ -178,9 +177,9 @@ impl Run<'_> {
 }
 
 /// A unique violation here means another writer assigned the same user first.
-fn raced(e: sqlx::Error, what: &str) -> AppError {
+fn raced(e: sqlx::Error, what: &'static str) -> StoreError {
     if crate::db::is_unique_violation(&e) {
-        AppError::Conflict(format!("{what}; try again"))
+        StoreError::Raced { what }
     } else {
         e.into()
     }
@@ -193,7 +192,7 @@ pub struct Held {
     pub activated_at: Option<i64>,
 }
 
-pub async fn find(tx: &mut Tx, coupon_id: i64, user_id: &str) -> Result<Option<Held>, AppError> {
+pub async fn find(tx: &mut Tx, coupon_id: i64, user_id: &str) -> Result<Option<Held>, StoreError> {
     let row: Option<(i64, i64, Option<i64>)> =
         sqlx::query_as("SELECT id, assigned_at, activated_at FROM assignments WHERE coupon_id = $1 AND user_id = $2")
             .bind(coupon_id)
@@ -210,7 +209,7 @@ pub async fn activate(
     at: i64,
     expires_at: Option<i64>,
     changes: &mut activity::Changes,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE assignments SET activated_at = $1, expires_at = $2 WHERE id = $3 AND activated_at IS NULL")
         .bind(at)
         .bind(expires_at)
@@ -235,7 +234,7 @@ pub async fn insert_from_event(
     tx: &mut Tx,
     a: &FromEvent<'_>,
     changes: &mut activity::Changes,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, activated_at, expires_at)
          VALUES ($1, $2, $3, 'event', $4, $5, $6) ON CONFLICT (coupon_id, user_id) DO NOTHING RETURNING id",
@@ -256,7 +255,7 @@ pub async fn insert_from_event(
 
 /// Assigns each pre-assigned code of a batch that just turned ready to its user (their first
 /// code of the coupon, when a file gives one user several).
-pub async fn insert_from_batch(tx: &mut Tx, batch_id: i64, now: i64) -> Result<(), AppError> {
+pub async fn insert_from_batch(tx: &mut Tx, batch_id: i64, now: i64) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO assignments (coupon_id, user_id, code_id, source, assigned_at, expires_at)
          SELECT coupon_id, user_id, MIN(id), 'code', $1, MIN(expires_at) FROM codes

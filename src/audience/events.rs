@@ -101,11 +101,10 @@ mod store {
     use crate::coupons::store as coupons;
     use crate::coupons::timing::AssignmentFacts;
     use crate::coupons::Coupon;
-    use crate::db::{Db, Tx};
-    use crate::error::AppError;
+    use crate::db::{Db, StoreError, Tx};
 
     /// Records a batch of events and runs what they trigger, all in one transaction.
-    pub async fn record(db: &Db, events: &[Event], now: DateTime<Utc>) -> Result<Recorded, AppError> {
+    pub async fn record(db: &Db, events: &[Event], now: DateTime<Utc>) -> Result<Recorded, StoreError> {
         let mut tx = db.begin_write().await?;
         let mut recorded = Recorded { events: events.len(), assignments: Vec::new() };
         let mut changes = activity::Changes::default();
@@ -123,7 +122,7 @@ mod store {
         now: DateTime<Utc>,
         out: &mut Recorded,
         changes: &mut activity::Changes,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), StoreError> {
         let at = e.occurred_at.timestamp_millis();
         crate::audience::users::ensure(tx, &e.user_id, now.timestamp_millis()).await?;
         sqlx::query(
@@ -131,7 +130,7 @@ mod store {
         )
         .bind(&e.user_id)
         .bind(&e.name)
-        .bind(serde_json::to_string(&e.properties).map_err(|e| AppError::internal("events: cannot encode JSON", e))?)
+        .bind(serde_json::to_string(&e.properties).map_err(|e| StoreError::corrupt("events: cannot encode JSON", e))?)
         .bind(at)
         .bind(now.timestamp_millis())
         .execute(&mut **tx)
@@ -161,7 +160,7 @@ mod store {
         e: &Event,
         at: i64,
         changes: &mut activity::Changes,
-    ) -> Result<Option<AssignmentChange>, AppError> {
+    ) -> Result<Option<AssignmentChange>, StoreError> {
         let d = &coupon.definition;
         let triggers = matches!(&d.distribution, Distribution::EventTriggered { event, .. } if *event == e.name);
         let activates = matches!(&d.activation, Activation::Event { event } if *event == e.name);
@@ -231,7 +230,7 @@ mod store {
 pub use store::*;
 
 #[cfg(feature = "ssr")]
-pub async fn recent(db: &crate::db::Db, user_id: &str, limit: i64) -> Result<Vec<Event>, crate::error::AppError> {
+pub async fn recent(db: &crate::db::Db, user_id: &str, limit: i64) -> Result<Vec<Event>, crate::db::StoreError> {
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT user_id, name, properties, occurred_at FROM events WHERE user_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2",
     )

@@ -27,8 +27,7 @@ mod store {
     use crate::redemption::reasons::Reason;
 
     use crate::coupons::summary::describe_definition;
-    use crate::db::Db;
-    use crate::error::AppError;
+    use crate::db::{Db, StoreError};
     use crate::redemption::cart::Cart;
     use crate::redemption::decision::decide;
     use crate::redemption::store::{load_facts, Target};
@@ -48,7 +47,7 @@ mod store {
         [per_user, global].into_iter().chain(caps).flatten().min().map(|n| n.max(0))
     }
 
-    async fn candidates(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<(i64, bool)>, AppError> {
+    async fn candidates(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<(i64, bool)>, StoreError> {
         Ok(sqlx::query_as::<_, (i64, i64)>(
             "SELECT c.id, CASE WHEN a.id IS NULL THEN 0 ELSE 1 END FROM coupons c
          LEFT JOIN assignments a ON a.coupon_id = c.id AND a.user_id = $1
@@ -64,7 +63,7 @@ mod store {
         .collect())
     }
 
-    pub async fn for_user(db: &Db, user_id: &str, now: DateTime<Utc>) -> Result<Vec<TrayEntry>, AppError> {
+    pub async fn for_user(db: &Db, user_id: &str, now: DateTime<Utc>) -> Result<Vec<TrayEntry>, StoreError> {
         let mut conn = db.pool().acquire().await?;
         let mut tray = Vec::new();
         for (coupon_id, assigned) in candidates(&mut conn, user_id).await? {

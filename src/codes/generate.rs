@@ -7,11 +7,10 @@ use rand::Rng;
 
 use super::pattern::Pattern;
 use super::rows::CodeRow;
-use super::store::{self, INSERT_CHUNK};
+use super::store::{self, CodesError, INSERT_CHUNK};
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
 use crate::db::{now_ms, Db};
-use crate::error::AppError;
 
 /// Generates `count` codes of `pattern` for a coupon. Refuses, with the numbers, a pattern too
 /// small to keep the codes unguessable once the codes of that shape already issued are counted.
@@ -22,13 +21,13 @@ pub async fn generate(
     coupon_id: i64,
     count: u64,
     pattern: &Pattern,
-) -> Result<Batch, AppError> {
-    store::coupon_taking_codes(db, coupon_id, "count").await?;
+) -> Result<Batch, CodesError> {
+    store::coupon_taking_codes(db, coupon_id).await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE code LIKE $1 ESCAPE '\\'")
         .bind(pattern.like())
         .fetch_one(db.pool())
         .await?;
-    pattern.check_space(count, existing.max(0) as u64).map_err(|e| AppError::field("pattern", e))?;
+    pattern.check_space(count, existing.max(0) as u64).map_err(CodesError::PatternTooSmall)?;
 
     let now = now_ms();
     let batch_id = store::open(db, actor, coupon_id, BatchKind::Generated, None, Some(&pattern.text())).await?;
@@ -62,7 +61,7 @@ async fn fill(
     count: u64,
     pattern: &Pattern,
     now: i64,
-) -> Result<u64, AppError> {
+) -> Result<u64, CodesError> {
     let mut stored: u64 = 0;
     let mut drawn: u64 = 0;
     // With the space at least 100× the codes, a draw collides under 1% of the time; this
@@ -73,17 +72,14 @@ async fn fill(
     while stored < count {
         let mut tx = db.begin_write_later().await?;
         if !store::step(&mut tx, batch_id).await? {
-            return Err(AppError::Conflict("the generation was marked interrupted meanwhile; run it again".into()));
+            return Err(CodesError::Interrupted);
         }
         for _ in 0..CHUNKS_PER_STEP {
             if stored == count {
                 break;
             }
             if drawn >= max_draws {
-                return Err(AppError::Conflict(format!(
-                    "only {stored} of {count} codes could be made unique: `{}` is nearly full; add random positions",
-                    pattern.text()
-                )));
+                return Err(CodesError::PatternFull { stored, count, pattern: pattern.text() });
             }
             chunk.clear();
             seen.clear();

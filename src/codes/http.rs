@@ -47,7 +47,7 @@ async fn upload(
     body: Body,
 ) -> Result<Response, ApiError> {
     let account = account_for_request(&app.db, &app.config, &headers, Permission::UploadCodes).await?;
-    let coupon = super::store::coupon_taking_codes(&app.db, coupon_id, "file").await?;
+    let coupon = super::store::coupon_taking_codes(&app.db, coupon_id).await?;
     let too_large = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
@@ -69,10 +69,12 @@ async fn upload(
         let last = match outcome {
             Ok(CodeImport::Stored(batch)) => Progress::Stored { batch },
             Ok(CodeImport::Refused { batch, problems }) => Progress::Refused { batch, problems },
-            Err(AppError::Invalid(errors)) => Progress::Error {
-                message: errors.0.first().map_or_else(|| "the file was refused".into(), |e| e.message.clone()),
+            Err(e) => match AppError::from(e) {
+                AppError::Invalid(errors) => Progress::Error {
+                    message: errors.0.first().map_or_else(|| "the file was refused".into(), |e| e.message.clone()),
+                },
+                e => Progress::Error { message: e.to_string() },
             },
-            Err(e) => Progress::Error { message: e.to_string() },
         };
         let _ = sender.send(last).await;
     });

@@ -14,13 +14,12 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
 use super::rows::{CodeRow, Layout, Problem, RowProblem};
-use super::store::{self, Refusal};
+use super::store::{self, CodesError, Refusal};
 pub use super::Progress;
 use super::{Batch, BatchKind};
 use crate::accounts::audit::Actor;
 use crate::coupons::Coupon;
 use crate::db::{now_ms, Db, Tx};
-use crate::error::AppError;
 pub use crate::uploads::Spooled;
 
 /// Rows handed from the parser to the database at a time.
@@ -44,7 +43,7 @@ pub async fn import(
     file_name: Option<&str>,
     spooled: Spooled,
     mut progress: impl FnMut(Progress),
-) -> Result<CodeImport, AppError> {
+) -> Result<CodeImport, CodesError> {
     let batch_id = store::open(db, actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
     let bytes = spooled.bytes;
     match run(db, actor, coupon.id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
@@ -68,7 +67,7 @@ pub async fn import(
         Ok(Checked::Empty) => {
             let refusal = Refusal::note(bytes, "refused: the file has no codes");
             store::fail(db, actor, batch_id, &refusal, std::iter::empty()).await?;
-            Err(AppError::field("file", "the file has no codes"))
+            Err(CodesError::EmptyFile)
         }
         Err(e) => {
             let refusal = Refusal::note(bytes, "failed: the server could not finish the import; nothing was stored");
@@ -100,7 +99,7 @@ async fn run(
     zone: Tz,
     spooled: Spooled,
     progress: &mut impl FnMut(Progress),
-) -> Result<Checked, AppError> {
+) -> Result<Checked, CodesError> {
     let bytes = spooled.bytes;
     let now = now_ms();
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
@@ -150,10 +149,10 @@ async fn store_step(
     rows: Vec<CodeRow>,
     now: i64,
     report: &mut Report,
-) -> Result<(), AppError> {
+) -> Result<(), CodesError> {
     let mut tx = db.begin_write_later().await?;
     if !store::step(&mut tx, batch_id).await? {
-        return Err(AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()));
+        return Err(CodesError::Interrupted);
     }
     let good = drop_unknown_users(&mut tx, rows, report).await?;
     if let store::Stored::Only(stored) = store::insert(&mut tx, coupon_id, batch_id, &good, now).await? {
@@ -163,9 +162,8 @@ async fn store_step(
     Ok(())
 }
 
-fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "code import failed");
-    AppError::Internal
+fn internal(e: impl std::fmt::Display) -> CodesError {
+    CodesError::Spill(e.to_string())
 }
 
 /// Reads the file row by row on a blocking thread. Blank lines are skipped; a first row naming
@@ -232,7 +230,7 @@ fn parse(file: std::fs::File, zone: Tz, now: i64, sender: mpsc::Sender<Parsed>) 
 }
 
 /// Rows whose user Couponry does not know are problems, found with one query per chunk.
-async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report) -> Result<Vec<CodeRow>, AppError> {
+async fn drop_unknown_users(tx: &mut Tx, rows: Vec<CodeRow>, report: &mut Report) -> Result<Vec<CodeRow>, CodesError> {
     let backend = tx.backend();
     let users: Vec<&str> =
         rows.iter().filter_map(|r| r.user_id.as_deref()).collect::<HashSet<_>>().into_iter().collect();
@@ -270,7 +268,7 @@ async fn report_conflicts(
     rows: &[CodeRow],
     mut stored: HashSet<String>,
     report: &mut Report,
-) -> Result<(), AppError> {
+) -> Result<(), CodesError> {
     let backend = tx.backend();
     // The first row with a code is the one that stored it; any later one is a conflict.
     let conflicts: Vec<&CodeRow> = rows.iter().filter(|r| !stored.remove(&r.code)).collect();
@@ -316,7 +314,7 @@ impl Report {
     }
 
     /// Every problem, in the order found, read back from the spill file (local disk, buffered).
-    fn into_problems(self) -> Result<impl Iterator<Item = RowProblem>, AppError> {
+    fn into_problems(self) -> Result<impl Iterator<Item = RowProblem>, CodesError> {
         let mut file = self.spill.into_inner().map_err(|e| internal(e.error()))?;
         file.rewind().map_err(internal)?;
         Ok(BufReader::new(file).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()))

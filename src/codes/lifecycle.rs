@@ -3,8 +3,7 @@
 //! on reverse; a static code is claimed by its coupon and voided when the coupon stops using it.
 //! Each transition is one conditional statement, so two servers racing for a code cannot both win.
 
-use crate::db::Tx;
-use crate::error::AppError;
+use crate::db::{StoreError, Tx};
 
 /// Codes of a batch still importing, or refused, are stored but not seen: an import writes in
 /// short transactions and its batch turns "ready" in one. Every read that finds codes for a
@@ -28,7 +27,7 @@ pub async fn hand_out_next(
     coupon_id: i64,
     user_id: &str,
     at: i64,
-) -> Result<Option<(i64, String)>, AppError> {
+) -> Result<Option<(i64, String)>, StoreError> {
     for _ in 0..20 {
         let candidate: Option<i64> =
             sqlx::query_scalar(&format!("SELECT id FROM codes WHERE {} ORDER BY id LIMIT 1", free_codes_of("$1")))
@@ -49,12 +48,12 @@ pub async fn hand_out_next(
             return Ok(Some((id, code)));
         }
     }
-    Err(AppError::Conflict("codes are being handed out too fast; retry".into()))
+    Err(StoreError::Raced { what: "codes are being handed out too fast" })
 }
 
 /// Hands out the codes that a campaign run's assignments (made at `at`) point to; returns how
 /// many were still free. Fewer than the assignments means another writer took some meanwhile.
-pub async fn hand_out_to_campaign(tx: &mut Tx, campaign_id: i64, at: i64) -> Result<u64, AppError> {
+pub async fn hand_out_to_campaign(tx: &mut Tx, campaign_id: i64, at: i64) -> Result<u64, StoreError> {
     Ok(sqlx::query(
         "UPDATE codes SET status = 'assigned', user_id = a.user_id, assigned_at = $1
          FROM assignments a
@@ -71,7 +70,7 @@ pub async fn hand_out_to_campaign(tx: &mut Tx, campaign_id: i64, at: i64) -> Res
 
 /// Uses a unique code for `user_id`'s redemption; false when it was used meanwhile, or is held
 /// by someone else.
-pub async fn redeem(tx: &mut Tx, code_id: i64, user_id: &str, at: i64) -> Result<bool, AppError> {
+pub async fn redeem(tx: &mut Tx, code_id: i64, user_id: &str, at: i64) -> Result<bool, StoreError> {
     let used = sqlx::query(
         "UPDATE codes SET status = 'redeemed', redeemed_at = $1, user_id = COALESCE(user_id, $2)
          WHERE id = $3 AND status IN ('available', 'assigned') AND (user_id IS NULL OR user_id = $2)",
@@ -85,7 +84,7 @@ pub async fn redeem(tx: &mut Tx, code_id: i64, user_id: &str, at: i64) -> Result
 }
 
 /// Gives the unique code of a reversed redemption back to the user who used it.
-pub async fn unredeem(tx: &mut Tx, redemption_id: i64) -> Result<(), AppError> {
+pub async fn unredeem(tx: &mut Tx, redemption_id: i64) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE codes SET status = 'assigned', redeemed_at = NULL
          WHERE id = (SELECT code_id FROM redemptions WHERE id = $1) AND kind = 'unique' AND status = 'redeemed'",
@@ -99,7 +98,7 @@ pub async fn unredeem(tx: &mut Tx, redemption_id: i64) -> Result<(), AppError> {
 /// Makes `code` (or none, when empty) the coupon's static code: a code no longer used is voided
 /// (kept, so old redemptions still name it and it is never handed to another coupon); the new
 /// one is claimed. False when another coupon holds it.
-pub async fn set_static(tx: &mut Tx, coupon_id: i64, code: &str) -> Result<bool, AppError> {
+pub async fn set_static(tx: &mut Tx, coupon_id: i64, code: &str) -> Result<bool, StoreError> {
     sqlx::query(
         "UPDATE codes SET status = 'void' WHERE coupon_id = $1 AND kind = 'static' AND code <> $2 AND status <> 'void'",
     )

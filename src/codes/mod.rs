@@ -57,18 +57,11 @@ pub enum BatchStatus {
 
 impl BatchStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            BatchStatus::Importing => "importing",
-            BatchStatus::Ready => "ready",
-            BatchStatus::Failed => "failed",
-            BatchStatus::Voided => "voided",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<BatchStatus> {
-        [BatchStatus::Importing, BatchStatus::Ready, BatchStatus::Failed, BatchStatus::Voided]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        crate::wire::parse(text)
     }
 }
 

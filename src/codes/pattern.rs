@@ -32,15 +32,11 @@ impl Charset {
     pub const ALL: [Charset; 3] = [Charset::Mixed, Charset::Digits, Charset::Letters];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Charset::Digits => "digits",
-            Charset::Letters => "letters",
-            Charset::Mixed => "mixed",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<Charset> {
-        Charset::ALL.into_iter().find(|c| c.as_str() == text)
+        crate::wire::parse(text)
     }
 
     fn symbol(self) -> char {

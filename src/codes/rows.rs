@@ -48,25 +48,11 @@ impl Problem {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Problem::WrongColumns => "wrong_columns",
-            Problem::UnknownColumn => "unknown_column",
-            Problem::NotUtf8 => "not_utf8",
-            Problem::Empty => "empty",
-            Problem::TooShort => "too_short",
-            Problem::TooLong => "too_long",
-            Problem::BadCharacters => "bad_characters",
-            Problem::DuplicateInFile => "duplicate_in_file",
-            Problem::AlreadyExists => "already_exists",
-            Problem::BadUserId => "bad_user_id",
-            Problem::UnknownUser => "unknown_user",
-            Problem::BadDate => "bad_date",
-            Problem::Expired => "expired",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<Problem> {
-        Problem::ALL.into_iter().find(|p| p.as_str() == text)
+        crate::wire::parse(text)
     }
 
     /// The problem in plain words.

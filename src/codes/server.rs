@@ -82,12 +82,14 @@ pub async fn generate_codes(
     }
     let input = super::pattern::GenerateInput { count: count.unwrap_or_default(), pattern, prefix, length, charset };
     let (count, pattern) = input.parse().map_err(AppError::Invalid)?;
-    super::generate::generate(&app.db, &Actor::from(&account), coupon_id, count, &pattern).await
+    super::generate::generate(&app.db, &Actor::from(&account), coupon_id, count, &pattern)
+        .await
+        .map_err(|e| crate::answers::codes_at("count", e))
 }
 
 #[server]
 pub async fn void_batch(batch_id: i64) -> Result<Batch, AppError> {
     use ssr::*;
     let (app, account) = authorize(Permission::EditCoupons).await?;
-    store::void(&app.db, &Actor::from(&account), batch_id).await
+    Ok(store::void(&app.db, &Actor::from(&account), batch_id).await?)
 }

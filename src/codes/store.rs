@@ -5,8 +5,7 @@ use std::collections::{HashMap, HashSet};
 use crate::accounts::audit::{self, Actor};
 use crate::coupons::status::CouponStatus;
 use crate::coupons::Coupon;
-use crate::db::{now_ms, Backend, Db, Tx};
-use crate::error::AppError;
+use crate::db::{now_ms, Backend, Db, StoreError, Tx};
 
 use super::rows::RowProblem;
 use super::{Batch, BatchKind, BatchStatus, CodeCounts, Pool};
@@ -16,6 +15,39 @@ use super::{Batch, BatchKind, BatchStatus, CodeCounts, Pool};
 const SILENT_MS: i64 = 60_000;
 
 pub use super::lifecycle::{free_codes_of, seen};
+
+/// Why codes were not stored, voided or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CodesError {
+    #[error("no such batch")]
+    NoSuchBatch,
+    #[error("this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution")]
+    NotUniqueCodes,
+    #[error("this coupon is archived: it takes no new codes")]
+    ArchivedCoupon,
+    /// The pattern has too little room for the codes asked for; says how much.
+    #[error("{0}")]
+    PatternTooSmall(String),
+    #[error("only {stored} of {count} codes could be made unique: `{pattern}` is nearly full; add random positions")]
+    PatternFull { stored: u64, count: u64, pattern: String },
+    #[error("the file has no codes")]
+    EmptyFile,
+    /// The batch was closed as interrupted while this import or generation was still writing.
+    #[error("the batch was marked interrupted meanwhile; run it again")]
+    Interrupted,
+    #[error("this batch is already voided")]
+    AlreadyVoided,
+    #[error("only a stored batch has codes to void")]
+    NotStored,
+    /// The import's spill file or parser thread failed.
+    #[error("code import: {0}")]
+    Spill(String),
+    #[error(transparent)]
+    Coupon(#[from] crate::coupons::store::CouponError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(CodesError);
 
 #[derive(sqlx::FromRow)]
 struct BatchRow {
@@ -76,17 +108,13 @@ impl BatchRow {
 }
 
 /// A coupon that can take unique codes: it exists, uses unique codes, and is not archived.
-/// `field` names where the page or the API shows the refusal.
-pub async fn coupon_taking_codes(db: &Db, coupon_id: i64, field: &str) -> Result<Coupon, AppError> {
+pub async fn coupon_taking_codes(db: &Db, coupon_id: i64) -> Result<Coupon, CodesError> {
     let coupon = crate::coupons::store::get(db, coupon_id).await?;
     if !coupon.definition.uses_unique_codes() {
-        return Err(AppError::field(
-            field,
-            "this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution",
-        ));
+        return Err(CodesError::NotUniqueCodes);
     }
     if coupon.status == CouponStatus::Archived {
-        return Err(AppError::Conflict("this coupon is archived: it takes no new codes".into()));
+        return Err(CodesError::ArchivedCoupon);
     }
     Ok(coupon)
 }
@@ -100,7 +128,7 @@ pub async fn open(
     kind: BatchKind,
     file_name: Option<&str>,
     pattern: Option<&str>,
-) -> Result<i64, AppError> {
+) -> Result<i64, CodesError> {
     let kind = match kind {
         BatchKind::Generated => "generated",
         BatchKind::Uploaded => "uploaded",
@@ -129,7 +157,7 @@ pub async fn finish(
     batch_id: i64,
     rows: i64,
     bytes: i64,
-) -> Result<(), AppError> {
+) -> Result<(), CodesError> {
     let finished = sqlx::query(
         "UPDATE code_batches SET status = 'ready', row_count = $1, byte_count = $2, finished_at = $3
          WHERE id = $4 AND status IN ('importing', 'ready')",
@@ -141,7 +169,7 @@ pub async fn finish(
     .execute(&mut **tx)
     .await?;
     if finished.rows_affected() != 1 {
-        return Err(AppError::Conflict("the upload was marked interrupted meanwhile; upload it again".into()));
+        return Err(CodesError::Interrupted);
     }
     // What was stored, not its code counts: counting a million fresh codes would hold the
     // write lock for nothing (they are all free, or held by the users the file named).
@@ -159,7 +187,7 @@ pub async fn fail(
     batch_id: i64,
     outcome: &Refusal,
     problems: impl Iterator<Item = RowProblem>,
-) -> Result<(), AppError> {
+) -> Result<(), CodesError> {
     let mut chunk: Vec<RowProblem> = Vec::with_capacity(PROBLEM_CHUNK);
     let mut tx = db.begin_write_later().await?;
     for (n, p) in problems.enumerate() {
@@ -235,7 +263,7 @@ async fn insert_problems(tx: &mut Tx, batch_id: i64, problems: &[RowProblem]) ->
 }
 
 /// Batches, newest first: one coupon's, or every coupon's.
-pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, AppError> {
+pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, CodesError> {
     let rows: Vec<BatchRow> = sqlx::query_as(&format!(
         "{BATCH_SELECT} WHERE (CAST($1 AS BIGINT) IS NULL OR b.coupon_id = $1) ORDER BY b.id DESC LIMIT 500"
     ))
@@ -253,16 +281,16 @@ pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, AppErro
         .collect())
 }
 
-pub async fn get(db: &Db, batch_id: i64) -> Result<Batch, AppError> {
+pub async fn get(db: &Db, batch_id: i64) -> Result<Batch, CodesError> {
     let mut conn = db.pool().acquire().await?;
-    find(&mut conn, batch_id).await?.ok_or(AppError::NotFound)
+    find(&mut conn, batch_id).await?.ok_or(CodesError::NoSuchBatch)
 }
 
-async fn batch_in(tx: &mut Tx, batch_id: i64) -> Result<Batch, AppError> {
-    find(tx, batch_id).await?.ok_or(AppError::NotFound)
+async fn batch_in(tx: &mut Tx, batch_id: i64) -> Result<Batch, CodesError> {
+    find(tx, batch_id).await?.ok_or(CodesError::NoSuchBatch)
 }
 
-async fn find(conn: &mut sqlx::AnyConnection, batch_id: i64) -> Result<Option<Batch>, AppError> {
+async fn find(conn: &mut sqlx::AnyConnection, batch_id: i64) -> Result<Option<Batch>, CodesError> {
     let row: Option<BatchRow> =
         sqlx::query_as(&format!("{BATCH_SELECT} WHERE b.id = $1")).bind(batch_id).fetch_optional(&mut *conn).await?;
     match row {
@@ -279,7 +307,7 @@ async fn find(conn: &mut sqlx::AnyConnection, batch_id: i64) -> Result<Option<Ba
 async fn counts<'c>(
     conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
     batch_ids: &[i64],
-) -> Result<HashMap<i64, CodeCounts>, AppError> {
+) -> Result<HashMap<i64, CodeCounts>, CodesError> {
     let mut all: HashMap<i64, CodeCounts> = HashMap::with_capacity(batch_ids.len());
     if batch_ids.is_empty() {
         return Ok(all);
@@ -305,15 +333,13 @@ async fn counts<'c>(
 
 /// Voids a batch's unused codes (free or held by a user, not redeemed): they stop working at
 /// once. Redeemed codes keep their history.
-pub async fn void(db: &Db, actor: &Actor, batch_id: i64) -> Result<Batch, AppError> {
+pub async fn void(db: &Db, actor: &Actor, batch_id: i64) -> Result<Batch, CodesError> {
     let mut tx = db.begin_write().await?;
     let before = batch_in(&mut tx, batch_id).await?;
     match before.status {
         BatchStatus::Ready => {}
-        BatchStatus::Voided => return Err(AppError::Conflict("this batch is already voided".into())),
-        BatchStatus::Importing | BatchStatus::Failed => {
-            return Err(AppError::Conflict("only a stored batch has codes to void".into()))
-        }
+        BatchStatus::Voided => return Err(CodesError::AlreadyVoided),
+        BatchStatus::Importing | BatchStatus::Failed => return Err(CodesError::NotStored),
     }
     let voided =
         sqlx::query("UPDATE codes SET status = 'void' WHERE batch_id = $1 AND status IN ('available', 'assigned')")
@@ -333,7 +359,7 @@ pub async fn void(db: &Db, actor: &Actor, batch_id: i64) -> Result<Batch, AppErr
 }
 
 /// The first problems of a refused upload, by line.
-pub async fn problems(db: &Db, batch_id: i64, limit: i64) -> Result<Vec<RowProblem>, AppError> {
+pub async fn problems(db: &Db, batch_id: i64, limit: i64) -> Result<Vec<RowProblem>, CodesError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT line, reason, value FROM code_import_problems WHERE batch_id = $1 ORDER BY line LIMIT $2",
     )
@@ -350,7 +376,7 @@ pub async fn problems(db: &Db, batch_id: i64, limit: i64) -> Result<Vec<RowProbl
 }
 
 /// A unique-code coupon's free codes; `None` for coupons without unique codes.
-pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
+pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, CodesError> {
     use crate::coupons::definition::{Audience, Distribution};
     let d = &coupon.definition;
     if !d.uses_unique_codes() {
@@ -372,7 +398,7 @@ pub async fn pool(db: &Db, coupon: &Coupon) -> Result<Option<Pool>, AppError> {
 /// of failed batches. Their codes were never seen; deleting them frees their texts for the next
 /// upload. Runs on every tick: when there is nothing to do it only reads (a few rows of a
 /// partial index), so it never takes SQLite's write lock for nothing.
-pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
+pub async fn close_interrupted(db: &Db) -> Result<u64, CodesError> {
     let silent_since = now_ms() - SILENT_MS;
     let silent: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM code_batches WHERE status = 'importing' AND COALESCE(heartbeat_at, created_at) < $1",
@@ -393,7 +419,7 @@ pub async fn close_interrupted(db: &Db) -> Result<u64, AppError> {
 }
 
 /// Marks failed the uploads not marked since `silent_since` (checked again in the write).
-async fn close_silent(db: &Db, silent_since: i64) -> Result<u64, AppError> {
+async fn close_silent(db: &Db, silent_since: i64) -> Result<u64, CodesError> {
     let closed = sqlx::query(
         "UPDATE code_batches SET status = 'failed', finished_at = $1,
              message = 'interrupted: the server stopped during the upload; nothing was stored'
@@ -412,7 +438,7 @@ async fn close_silent(db: &Db, silent_since: i64) -> Result<u64, AppError> {
 const DELETE_CHUNK: i64 = 5000;
 
 /// Deletes the stored, never seen, codes of a failed batch, a chunk per transaction.
-pub async fn delete_codes(db: &Db, batch_id: i64) -> Result<(), AppError> {
+pub async fn delete_codes(db: &Db, batch_id: i64) -> Result<(), CodesError> {
     loop {
         let mut tx = db.begin_write_later().await?;
         let deleted = sqlx::query(
@@ -433,7 +459,7 @@ pub async fn delete_codes(db: &Db, batch_id: i64) -> Result<(), AppError> {
 
 /// Marks a step of a live import, in the step's transaction: the batch is still its importer's
 /// (nobody closed it as interrupted), and not silent. False when it was closed meanwhile.
-pub async fn step(tx: &mut Tx, batch_id: i64) -> Result<bool, AppError> {
+pub async fn step(tx: &mut Tx, batch_id: i64) -> Result<bool, CodesError> {
     let marked = sqlx::query("UPDATE code_batches SET heartbeat_at = $1 WHERE id = $2 AND status = 'importing'")
         .bind(now_ms())
         .bind(batch_id)

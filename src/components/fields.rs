@@ -98,6 +98,11 @@ pub fn SelectInput(
     }
 }
 
+/// Options of a setting's kinds, each with its label, valued by the kind's wire name.
+pub fn kinds<T: crate::wire::Named>(labelled: &[(T, &str)]) -> Vec<(String, String)> {
+    labelled.iter().map(|(k, l)| (k.wire().to_string(), l.to_string())).collect()
+}
+
 /// Options from `&[(&str, &str)]`.
 pub fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect()

@@ -30,6 +30,111 @@ pub struct CouponDefinition {
     pub stacking: Stacking,
 }
 
+/// What kind of reward, applies-to, distribution, activation and expiry a coupon has: the
+/// `type` tag of each, as forms choose between them (a test keeps the two namings equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardKind {
+    PercentOff,
+    AmountOff,
+    Cashback,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppliesToKind {
+    Order,
+    Items,
+    Fees,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributionKind {
+    Static,
+    Unique,
+    EventTriggered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivationKind {
+    Time,
+    Event,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryKind {
+    Never,
+    Fixed,
+    Relative,
+}
+
+crate::named! {
+    RewardKind: [PercentOff, AmountOff, Cashback],
+    AppliesToKind: [Order, Items, Fees],
+    DistributionKind: [Static, Unique, EventTriggered],
+    ActivationKind: [Time, Event],
+    ExpiryKind: [Never, Fixed, Relative],
+    Audience: [AllUsers, Campaign],
+    Visibility: [Visible, Hidden],
+    Stacking: [Exclusive, Combinable],
+    DurationUnit: [Minutes, Hours, Days],
+    ExpiryAnchor: [Activation, Assignment],
+    Period: [Day, Week, Month, Year],
+    CapScope: [Global, PerUser],
+}
+
+impl Reward {
+    pub fn kind(&self) -> RewardKind {
+        match self {
+            Reward::PercentOff { .. } => RewardKind::PercentOff,
+            Reward::AmountOff { .. } => RewardKind::AmountOff,
+            Reward::Cashback(_) => RewardKind::Cashback,
+        }
+    }
+}
+
+impl AppliesTo {
+    pub fn kind(&self) -> AppliesToKind {
+        match self {
+            AppliesTo::Order => AppliesToKind::Order,
+            AppliesTo::Items { .. } => AppliesToKind::Items,
+            AppliesTo::Fees { .. } => AppliesToKind::Fees,
+        }
+    }
+}
+
+impl Distribution {
+    pub fn kind(&self) -> DistributionKind {
+        match self {
+            Distribution::Static { .. } => DistributionKind::Static,
+            Distribution::Unique => DistributionKind::Unique,
+            Distribution::EventTriggered { .. } => DistributionKind::EventTriggered,
+        }
+    }
+}
+
+impl Activation {
+    pub fn kind(&self) -> ActivationKind {
+        match self {
+            Activation::Time { .. } => ActivationKind::Time,
+            Activation::Event { .. } => ActivationKind::Event,
+        }
+    }
+}
+
+impl Expiry {
+    pub fn kind(&self) -> ExpiryKind {
+        match self {
+            Expiry::Never => ExpiryKind::Never,
+            Expiry::Fixed { .. } => ExpiryKind::Fixed,
+            Expiry::Relative { .. } => ExpiryKind::Relative,
+        }
+    }
+}
+
 /// A percentage from 1 to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -221,7 +326,7 @@ impl Day {
     pub const ALL: [Day; 7] = [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri, Day::Sat, Day::Sun];
 
     pub fn key(self) -> &'static str {
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self as usize]
+        crate::wire::name(&self)
     }
 
     pub fn short_name(self) -> &'static str {

@@ -412,3 +412,45 @@ fn whole_numbers_in_conditions_read_back_as_typed() {
     let back = CouponInput::from(&d);
     assert_eq!(back.qualifying.cart[0].value, json!(50000));
 }
+
+#[test]
+fn each_kind_is_named_as_its_type_tag() {
+    use crate::wire::Named;
+    let tag = |v: serde_json::Value| v["type"].as_str().unwrap_or_default().to_string();
+    let rewards = [
+        Reward::PercentOff { percent: Percent(10), max_discount: None },
+        Reward::AmountOff { amount: 100 },
+        Reward::Cashback(Cashback::Fixed { points: 5 }),
+    ];
+    for r in rewards {
+        assert_eq!(tag(serde_json::to_value(&r).unwrap()), r.kind().wire());
+    }
+    let applies = [
+        AppliesTo::Order,
+        AppliesTo::Items { skus: vec!["A".into()], categories: vec![], conditions: vec![] },
+        AppliesTo::Fees { names: vec!["shipping".into()] },
+    ];
+    for a in applies {
+        assert_eq!(tag(serde_json::to_value(&a).unwrap()), a.kind().wire());
+    }
+    let distributions = [
+        Distribution::Static { code: "SAVE".into() },
+        Distribution::Unique,
+        Distribution::EventTriggered { event: "signup".into(), unique_codes: false },
+    ];
+    for d in distributions {
+        assert_eq!(tag(serde_json::to_value(&d).unwrap()), d.kind().wire());
+    }
+    for a in [Activation::Time { from: None }, Activation::Event { event: "login".into() }] {
+        assert_eq!(tag(serde_json::to_value(&a).unwrap()), a.kind().wire());
+    }
+    let relative = Expiry::Relative {
+        duration: Duration { value: 1, unit: DurationUnit::Days },
+        relative_to: ExpiryAnchor::Activation,
+    };
+    for x in [Expiry::Never, Expiry::Fixed { at: chrono::Utc::now() }, relative] {
+        assert_eq!(tag(serde_json::to_value(&x).unwrap()), x.kind().wire());
+    }
+    assert_eq!(RewardKind::ALL.len(), 3, "every kind is listed");
+    assert_eq!(Day::Wed.key(), "wed");
+}

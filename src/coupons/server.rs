@@ -35,7 +35,7 @@ pub struct CouponView {
 pub async fn list_coupons(query: ListQuery) -> Result<Vec<CouponListItem>, AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
-    store::list(&app.db, &query).await
+    Ok(store::list(&app.db, &query).await?)
 }
 
 #[server]

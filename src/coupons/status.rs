@@ -17,16 +17,11 @@ impl CouponStatus {
         [CouponStatus::Draft, CouponStatus::Active, CouponStatus::Paused, CouponStatus::Archived];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            CouponStatus::Draft => "draft",
-            CouponStatus::Active => "active",
-            CouponStatus::Paused => "paused",
-            CouponStatus::Archived => "archived",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<CouponStatus> {
-        CouponStatus::ALL.into_iter().find(|s| s.as_str() == text)
+        crate::wire::parse(text)
     }
 
     /// The moves the lifecycle allows; every other is refused.

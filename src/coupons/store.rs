@@ -5,8 +5,28 @@ use super::definition::*;
 use super::status::CouponStatus;
 use super::{Coupon, CouponListItem, ListQuery};
 use crate::accounts::audit::{self, Actor};
-use crate::db::{now_ms, Db, Tx};
-use crate::error::AppError;
+use crate::db::{now_ms, Db, StoreError, Tx};
+use crate::wire::Named;
+
+/// Why a coupon was not read or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum CouponError {
+    #[error("no such coupon")]
+    NotFound,
+    #[error("{code} is already a code of another coupon")]
+    CodeTaken { code: String },
+    #[error("someone else changed this coupon since you opened it: reload to see their version")]
+    Stale,
+    #[error("an archived coupon cannot be changed; duplicate it instead")]
+    Archived,
+    #[error("the coupon changed meanwhile: reload")]
+    ChangedMeanwhile,
+    #[error("a {from} coupon cannot become {to}")]
+    CannotBecome { from: CouponStatus, to: CouponStatus },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(CouponError);
 
 #[derive(Debug, sqlx::FromRow)]
 struct CouponRow {
@@ -20,16 +40,14 @@ struct CouponRow {
 }
 
 impl TryFrom<CouponRow> for Coupon {
-    type Error = AppError;
-    fn try_from(r: CouponRow) -> Result<Self, AppError> {
-        let definition: CouponDefinition = serde_json::from_str(&r.definition).map_err(|e| {
-            tracing::error!(coupon = r.id, error = %e, "stored definition does not read back");
-            AppError::Internal
-        })?;
+    type Error = StoreError;
+    fn try_from(r: CouponRow) -> Result<Self, StoreError> {
+        let definition: CouponDefinition = serde_json::from_str(&r.definition)
+            .map_err(|e| StoreError::corrupt("a coupon's stored definition", format!("coupon {}: {e}", r.id)))?;
         Ok(Coupon {
             id: r.id,
             status: CouponStatus::parse(&r.status)
-                .ok_or_else(|| AppError::internal("coupon row", format!("unknown status {}", r.status)))?,
+                .ok_or_else(|| StoreError::corrupt("a coupon's status", format!("unknown status {}", r.status)))?,
             definition,
             version: r.version,
             created_at: r.created_at,
@@ -54,7 +72,7 @@ struct Derived {
     ends_at: Option<i64>,
 }
 
-fn derive(d: &CouponDefinition) -> Result<Derived, AppError> {
+fn derive(d: &CouponDefinition) -> Result<Derived, StoreError> {
     let ms = |t: &chrono::DateTime<chrono::Utc>| t.timestamp_millis();
     let activation_from = match &d.activation {
         Activation::Time { from } => from.as_ref().map(ms),
@@ -67,25 +85,11 @@ fn derive(d: &CouponDefinition) -> Result<Derived, AppError> {
         _ => None,
     };
     Ok(Derived {
-        json: serde_json::to_string(d).map_err(|e| AppError::internal("coupons::store: cannot encode JSON", e))?,
-        reward_type: match d.reward {
-            Reward::PercentOff { .. } => "percent_off",
-            Reward::AmountOff { .. } => "amount_off",
-            Reward::Cashback(_) => "cashback",
-        },
-        distribution: match d.distribution {
-            Distribution::Static { .. } => "static",
-            Distribution::Unique => "unique",
-            Distribution::EventTriggered { .. } => "event_triggered",
-        },
-        audience: match d.audience {
-            Audience::AllUsers => "all_users",
-            Audience::Campaign => "campaign",
-        },
-        visibility: match d.visibility {
-            Visibility::Visible => "visible",
-            Visibility::Hidden => "hidden",
-        },
+        json: serde_json::to_string(d).map_err(|e| StoreError::corrupt("a coupon definition as JSON", e))?,
+        reward_type: d.reward.kind().wire(),
+        distribution: d.distribution.kind().wire(),
+        audience: d.audience.wire(),
+        visibility: d.visibility.wire(),
         trigger_event: match &d.distribution {
             Distribution::EventTriggered { event, .. } => Some(event.clone()),
             _ => None,
@@ -125,16 +129,16 @@ fn bind_columns<'q>(q: RowQuery<'q>, d: &'q CouponDefinition, x: &'q Derived) ->
 }
 
 /// Makes the coupon's static code match its definition, unless another coupon holds it.
-async fn sync_static_code(tx: &mut Tx, coupon_id: i64, d: &CouponDefinition) -> Result<(), AppError> {
+async fn sync_static_code(tx: &mut Tx, coupon_id: i64, d: &CouponDefinition) -> Result<(), CouponError> {
     let code = d.static_code().unwrap_or_default();
     if crate::codes::lifecycle::set_static(tx, coupon_id, code).await? {
         Ok(())
     } else {
-        Err(AppError::field("distribution.code", format!("{code} is already a code of another coupon")))
+        Err(CouponError::CodeTaken { code: code.to_string() })
     }
 }
 
-pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coupon, AppError> {
+pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coupon, CouponError> {
     let x = derive(d)?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
@@ -155,7 +159,7 @@ pub async fn create(db: &Db, actor: &Actor, d: &CouponDefinition) -> Result<Coup
 }
 
 /// Reads a coupon on any connection (a pool's, or a transaction's so it sees its own writes).
-pub async fn find(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<Coupon>, AppError> {
+pub async fn find(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<Coupon>, StoreError> {
     sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -166,26 +170,24 @@ pub async fn find(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<Coup
 
 /// Reads a coupon for changing it: its row stays locked until the transaction ends (SQLite's
 /// write transaction already holds the whole database), so what is checked is what is changed.
-pub async fn lock(tx: &mut Tx, db: &Db, id: i64) -> Result<Coupon, AppError> {
+pub async fn lock(tx: &mut Tx, db: &Db, id: i64) -> Result<Coupon, CouponError> {
     sqlx::query_as::<_, CouponRow>(&format!("SELECT {COLUMNS} FROM coupons WHERE id = $1{}", db.backend().for_update()))
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?
         .map(Coupon::try_from)
         .transpose()?
-        .ok_or(AppError::NotFound)
+        .ok_or(CouponError::NotFound)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Coupon, AppError> {
-    find(&mut *db.pool().acquire().await?, id).await?.ok_or(AppError::NotFound)
+pub async fn get(db: &Db, id: i64) -> Result<Coupon, CouponError> {
+    find(&mut *db.pool().acquire().await?, id).await?.ok_or(CouponError::NotFound)
 }
 
 /// Refuses a change made from a version older than the stored one.
-pub fn check_version(coupon: &Coupon, expected: Option<i64>) -> Result<(), AppError> {
+pub fn check_version(coupon: &Coupon, expected: Option<i64>) -> Result<(), CouponError> {
     if expected.is_some_and(|v| v != coupon.version) {
-        return Err(AppError::Conflict(
-            "someone else changed this coupon since you opened it: reload to see their version".into(),
-        ));
+        return Err(CouponError::Stale);
     }
     Ok(())
 }
@@ -198,7 +200,7 @@ pub async fn update(
     id: i64,
     expected_version: Option<i64>,
     d: &CouponDefinition,
-) -> Result<Coupon, AppError> {
+) -> Result<Coupon, CouponError> {
     let mut tx = db.begin_write().await?;
     let before = lock(&mut tx, db, id).await?;
     check_version(&before, expected_version)?;
@@ -209,9 +211,14 @@ pub async fn update(
 
 /// Replaces the definition of a coupon read by [`lock`] in the same transaction. The UPDATE is
 /// conditional on the version read as well, so no edit is lost even without the row lock.
-pub async fn update_in(tx: &mut Tx, actor: &Actor, before: &Coupon, d: &CouponDefinition) -> Result<Coupon, AppError> {
+pub async fn update_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    before: &Coupon,
+    d: &CouponDefinition,
+) -> Result<Coupon, CouponError> {
     if !before.status.editable() {
-        return Err(AppError::Conflict("an archived coupon cannot be changed; duplicate it instead".into()));
+        return Err(CouponError::Archived);
     }
     let x = derive(d)?;
     let id = before.id;
@@ -228,7 +235,7 @@ pub async fn update_in(tx: &mut Tx, actor: &Actor, before: &Coupon, d: &CouponDe
         .bind(before.version)
         .fetch_optional(&mut **tx)
         .await?
-        .ok_or_else(|| AppError::Conflict("the coupon changed meanwhile: reload".into()))?;
+        .ok_or(CouponError::ChangedMeanwhile)?;
     let after = Coupon::try_from(row)?;
     if after.definition.currency != before.definition.currency {
         crate::activity::recount_coupon(tx, id).await?;
@@ -239,7 +246,7 @@ pub async fn update_in(tx: &mut Tx, actor: &Actor, before: &Coupon, d: &CouponDe
 }
 
 /// Moves a coupon along its lifecycle, refusing moves the lifecycle does not allow.
-pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> Result<Coupon, AppError> {
+pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> Result<Coupon, CouponError> {
     let mut tx = db.begin_write().await?;
     let before = lock(&mut tx, db, id).await?;
     let after = set_status_in(&mut tx, actor, &before, next).await?;
@@ -254,9 +261,9 @@ pub async fn set_status_in(
     actor: &Actor,
     before: &Coupon,
     next: CouponStatus,
-) -> Result<Coupon, AppError> {
+) -> Result<Coupon, CouponError> {
     if !before.status.can_become(next) {
-        return Err(AppError::Conflict(format!("a {} coupon cannot become {next}", before.status)));
+        return Err(CouponError::CannotBecome { from: before.status, to: next });
     }
     let now = now_ms();
     let row = sqlx::query_as::<_, CouponRow>(&format!(
@@ -271,7 +278,7 @@ pub async fn set_status_in(
     .bind(before.version)
     .fetch_optional(&mut **tx)
     .await?
-    .ok_or_else(|| AppError::Conflict("the status changed meanwhile: reload".into()))?;
+    .ok_or(CouponError::ChangedMeanwhile)?;
     let after = Coupon::try_from(row)?;
     audit::record(
         tx,
@@ -293,7 +300,7 @@ struct ListRow {
     uses: Option<i64>,
 }
 
-pub async fn list(db: &Db, q: &ListQuery) -> Result<Vec<CouponListItem>, AppError> {
+pub async fn list(db: &Db, q: &ListQuery) -> Result<Vec<CouponListItem>, StoreError> {
     let order = match q.sort.as_str() {
         "name" => "LOWER(c.name) ASC, c.id ASC",
         "created" => "c.created_at DESC, c.id DESC",
@@ -327,7 +334,7 @@ pub async fn list(db: &Db, q: &ListQuery) -> Result<Vec<CouponListItem>, AppErro
 }
 
 /// Uses counted against the global limit so far.
-pub async fn global_uses(db: &Db, id: i64) -> Result<i64, AppError> {
+pub async fn global_uses(db: &Db, id: i64) -> Result<i64, StoreError> {
     let uses: Option<i64> = sqlx::query_scalar(
         "SELECT uses FROM usage_counters WHERE coupon_id = $1 AND user_id = '' AND period = 'all' AND period_key = 0",
     )

@@ -8,7 +8,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor, Transaction};
 
+mod error;
 mod json;
+
+pub use error::{fault, Fault, StoreError};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -334,42 +337,6 @@ fn create_sqlite_folder(url: &str) {
         if !parent.as_os_str().is_empty() {
             let _ = std::fs::create_dir_all(parent);
         }
-    }
-}
-
-/// What kind of failure a database error is, for the answer it gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Waiting helps: the pool is exhausted, the server unreachable, the file locked, a
-    /// deadlock or serialization failure was rolled back.
-    Unavailable,
-    /// No room left to store the change.
-    Full,
-    /// Anything else: a bug to look at.
-    Bug,
-}
-
-pub fn fault(err: &sqlx::Error) -> Fault {
-    use sqlx::Error as E;
-    match err {
-        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => Fault::Unavailable,
-        E::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            // SQLite's primary result code is the low byte of its extended one.
-            let sqlite = code.parse::<i32>().ok().map(|c| c & 0xff);
-            match (sqlite, code.as_ref()) {
-                // SQLITE_FULL; PostgreSQL's disk_full.
-                (Some(13), _) | (_, "53100") => Fault::Full,
-                // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PROTOCOL.
-                (Some(5 | 6 | 10 | 14 | 15), _) => Fault::Unavailable,
-                // PostgreSQL: connection exceptions, serialization failure, deadlock, too many
-                // connections, shutting down or starting up, query cancelled for a conflict.
-                (None, c) if c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") => Fault::Unavailable,
-                (None, "40001" | "40P01") => Fault::Unavailable,
-                _ => Fault::Bug,
-            }
-        }
-        _ => Fault::Bug,
     }
 }
 

@@ -4,7 +4,7 @@
 use super::request::{Request, Target};
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::AppError;
+use crate::throttle::ThrottleError;
 use crate::throttle::{self, MINUTE};
 
 /// Who is asking: an API key or a dashboard account.
@@ -36,9 +36,9 @@ impl Attempts {
         Attempts(Vec::new())
     }
 
-    /// Counts the attempt on its own; refuses with [`AppError::RateLimited`] once the caller or
+    /// Counts the attempt on its own; refuses with [`ThrottleError::Limited`] once the caller or
     /// the user has made too many this minute.
-    pub async fn count(&self, db: &Db, now_ms: i64) -> Result<(), AppError> {
+    pub async fn count(&self, db: &Db, now_ms: i64) -> Result<(), ThrottleError> {
         if self.0.is_empty() {
             return Ok(()); // no connection taken for nothing
         }
@@ -48,7 +48,7 @@ impl Attempts {
     /// Counts the attempt inside a write transaction that is open anyway (SQLite's one writer
     /// then takes its lock once per redemption, not twice). Refused, the transaction is rolled
     /// back by its caller, and the count with it: a bucket over its limit stays over it.
-    pub async fn count_in(&self, conn: &mut sqlx::AnyConnection, now_ms: i64) -> Result<(), AppError> {
+    pub async fn count_in(&self, conn: &mut sqlx::AnyConnection, now_ms: i64) -> Result<(), ThrottleError> {
         if self.0.is_empty() {
             return Ok(());
         }

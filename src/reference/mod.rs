@@ -1,7 +1,7 @@
 //! The API reference in the dashboard: the generated OpenAPI document, read into a plain model
 //! and rendered as a page, so the page, the JSON and the routes are one source.
 
-pub mod page;
+pub mod pages;
 #[cfg(feature = "ssr")]
 mod read;
 

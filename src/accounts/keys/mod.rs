@@ -20,18 +20,11 @@ pub enum Scope {
 
 impl Scope {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Checkout => "checkout",
-            Scope::Manage => "manage",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<Scope> {
-        match text.trim() {
-            "checkout" => Some(Scope::Checkout),
-            "manage" => Some(Scope::Manage),
-            _ => None,
-        }
+        crate::wire::parse(text.trim())
     }
 }
 

@@ -25,7 +25,7 @@ pub struct NewKey {
 pub async fn list_api_keys() -> Result<Vec<ApiKey>, AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ManageKeys).await?;
-    store::list(&app.db).await
+    Ok(store::list(&app.db).await?)
 }
 
 /// Checkboxes post `on` when ticked and nothing otherwise.
@@ -50,5 +50,5 @@ pub async fn create_api_key(
 pub async fn revoke_api_key(id: i64) -> Result<ApiKey, AppError> {
     use ssr::*;
     let (app, account) = authorize(Permission::ManageKeys).await?;
-    store::revoke(&app.db, &Actor::from(&account), id).await
+    Ok(store::revoke(&app.db, &Actor::from(&account), id).await?)
 }

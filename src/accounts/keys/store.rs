@@ -5,8 +5,23 @@ use sha2::{Digest, Sha256};
 
 use super::{ApiKey, Scope};
 use crate::accounts::audit::{self, Actor};
-use crate::db::{now_ms, Db};
-use crate::error::AppError;
+use crate::db::{now_ms, Db, StoreError};
+
+/// Why a key was not made, found or accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("a key's name has 1–100 characters")]
+    BadName,
+    #[error("a key needs at least one scope")]
+    NoScopes,
+    #[error("no such key")]
+    NotFound,
+    #[error("this API key has been revoked")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(KeyError);
 
 fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -29,13 +44,13 @@ fn from_row((id, name, prefix, scopes, created_at, last_used_at, revoked_at): Ke
 const KEY_COLUMNS: &str = "id, name, prefix, scopes, created_at, last_used_at, revoked_at";
 
 /// Creates a key; returns it with its secret, which is not kept and cannot be shown again.
-pub async fn create(db: &Db, actor: &Actor, name: &str, scopes: &[Scope]) -> Result<(ApiKey, String), AppError> {
+pub async fn create(db: &Db, actor: &Actor, name: &str, scopes: &[Scope]) -> Result<(ApiKey, String), KeyError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::field("name", "enter a name of 1–100 characters"));
+        return Err(KeyError::BadName);
     }
     if scopes.is_empty() {
-        return Err(AppError::field("scopes", "choose at least one scope"));
+        return Err(KeyError::NoScopes);
     }
     // 32 random bytes: far beyond guessing, so a fast hash is enough to store it.
     let mut bytes = [0u8; 32];
@@ -61,14 +76,14 @@ pub async fn create(db: &Db, actor: &Actor, name: &str, scopes: &[Scope]) -> Res
     Ok((key, secret))
 }
 
-pub async fn list(db: &Db) -> Result<Vec<ApiKey>, AppError> {
+pub async fn list(db: &Db) -> Result<Vec<ApiKey>, StoreError> {
     let rows: Vec<KeyRow> =
         sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id DESC")).fetch_all(db.pool()).await?;
     Ok(rows.into_iter().map(from_row).collect())
 }
 
 /// Revokes a key at once, for every server (they all read the same table).
-pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> Result<ApiKey, AppError> {
+pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> Result<ApiKey, KeyError> {
     let mut tx = db.begin_write().await?;
     let row: Option<KeyRow> = sqlx::query_as(&format!(
         "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING {KEY_COLUMNS}"
@@ -77,14 +92,14 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> Result<ApiKey, AppError>
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let key = from_row(row.ok_or(AppError::NotFound)?);
+    let key = from_row(row.ok_or(KeyError::NotFound)?);
     audit::record(&mut tx, actor, "api_key.revoke", ("api_key", id.to_string()), None::<&()>, Some(&key)).await?;
     tx.commit().await?;
     Ok(key)
 }
 
-/// The live key behind a secret: `Ok(None)` when unknown, `Err(Unauthenticated)` when revoked.
-pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<(i64, Vec<Scope>)>, AppError> {
+/// The live key behind a secret: `Ok(None)` when unknown, `Err(Revoked)` when revoked.
+pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<(i64, Vec<Scope>)>, KeyError> {
     let found: Option<(i64, String, Option<i64>, Option<i64>)> =
         sqlx::query_as("SELECT id, scopes, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1")
             .bind(hash(secret))
@@ -92,7 +107,7 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<(i64, Vec<Scop
             .await?;
     let Some((key_id, scopes, revoked, last_used)) = found else { return Ok(None) };
     if revoked.is_some() {
-        return Err(AppError::Unauthenticated);
+        return Err(KeyError::Revoked);
     }
     // Written at most once a minute per key, so busy keys do not queue writes.
     let now = now_ms();

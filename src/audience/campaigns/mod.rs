@@ -30,18 +30,11 @@ pub enum CampaignStatus {
 
 impl CampaignStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignStatus::Scheduled => "scheduled",
-            CampaignStatus::Launched => "launched",
-            CampaignStatus::Failed => "failed",
-            CampaignStatus::Cancelled => "cancelled",
-        }
+        crate::wire::name(&self)
     }
 
     pub fn parse(text: &str) -> Option<CampaignStatus> {
-        [CampaignStatus::Scheduled, CampaignStatus::Launched, CampaignStatus::Failed, CampaignStatus::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        crate::wire::parse(text)
     }
 }
 

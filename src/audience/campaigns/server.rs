@@ -34,7 +34,7 @@ pub struct LaunchChoices {
 pub async fn list_campaigns() -> Result<Vec<Campaign>, AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
-    store::list(&app.db, None).await
+    Ok(store::list(&app.db, None).await?)
 }
 
 #[server]
@@ -65,12 +65,12 @@ pub async fn campaign_choices() -> Result<LaunchChoices, AppError> {
 pub async fn create_campaign(input: CampaignInput) -> Result<Campaign, AppError> {
     use ssr::*;
     let (app, account) = authorize(Permission::EditCoupons).await?;
-    store::create(&app.db, &Actor::from(&account), &input, chrono::Utc::now()).await
+    Ok(store::create(&app.db, &Actor::from(&account), &input, chrono::Utc::now()).await?)
 }
 
 #[server]
 pub async fn cancel_campaign(id: i64) -> Result<Campaign, AppError> {
     use ssr::*;
     let (app, account) = authorize(Permission::EditCoupons).await?;
-    store::cancel(&app.db, &Actor::from(&account), id).await
+    Ok(store::cancel(&app.db, &Actor::from(&account), id).await?)
 }

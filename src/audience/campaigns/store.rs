@@ -6,13 +6,47 @@ use chrono_tz::Tz;
 use super::{Campaign, CampaignCounts, CampaignInput, CampaignStatus};
 use crate::accounts::audit::{self, Actor};
 use crate::audience::assignments::{Reach, Run};
+use crate::audience::segments::store as segments;
 use crate::conditions::Rule;
 use crate::coupons::definition::Activation;
 use crate::coupons::status::CouponStatus;
 use crate::coupons::summary::group;
 use crate::coupons::{store as coupons, Coupon};
-use crate::db::{now_ms, Db, Tx};
-use crate::error::AppError;
+use crate::db::{now_ms, Db, StoreError, Tx};
+use crate::fields::FieldErrors;
+
+/// Why a campaign was not created, launched or cancelled.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    #[error("no such campaign")]
+    NotFound,
+    #[error("no such coupon")]
+    NoSuchCoupon,
+    #[error("no such segment")]
+    NoSuchSegment,
+    #[error("the campaign's fields are not valid")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("only a scheduled campaign can be cancelled")]
+    NotScheduled,
+    #[error(transparent)]
+    Coupon(#[from] crate::coupons::store::CouponError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(CampaignError);
+
+/// Why a launch cannot go ahead; its text is kept as a failed campaign's message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the coupon is {}: make it active (or draft) first", .0.as_str())]
+    CouponStopped(CouponStatus),
+    #[error("the segment matches no users")]
+    NoUsers,
+    #[error("{} users need a code but only {} codes are free: add at least {} codes first", group(*.wanted), group(*.free), group(.wanted - .free))]
+    TooFewCodes { wanted: i64, free: i64 },
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -41,13 +75,12 @@ const SELECT: &str = "SELECT c.id, c.name, c.coupon_id, k.name AS coupon_name, c
     FROM campaigns c JOIN coupons k ON k.id = c.coupon_id JOIN segments s ON s.id = c.segment_id";
 
 impl TryFrom<Row> for Campaign {
-    type Error = AppError;
-    fn try_from(r: Row) -> Result<Campaign, AppError> {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<Campaign, StoreError> {
         Ok(Campaign {
-            rule: serde_json::from_str(&r.rule)
-                .map_err(|e| AppError::internal("campaigns::store: stored JSON does not read back", e))?,
+            rule: serde_json::from_str(&r.rule).map_err(|e| StoreError::corrupt("a campaign's stored rule", e))?,
             status: CampaignStatus::parse(&r.status)
-                .ok_or_else(|| AppError::internal("campaign row", format!("unknown status {}", r.status)))?,
+                .ok_or_else(|| StoreError::corrupt("a campaign's status", format!("unknown status {}", r.status)))?,
             id: r.id,
             name: r.name,
             coupon_id: r.coupon_id,
@@ -67,17 +100,18 @@ impl TryFrom<Row> for Campaign {
     }
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Campaign, AppError> {
+pub async fn get(db: &Db, id: i64) -> Result<Campaign, CampaignError> {
     sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await?
-        .ok_or(AppError::NotFound)?
+        .ok_or(CampaignError::NotFound)?
         .try_into()
+        .map_err(CampaignError::Store)
 }
 
 /// Campaigns, newest first; with `coupon_id`, that coupon's only.
-pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Campaign>, AppError> {
+pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Campaign>, StoreError> {
     sqlx::query_as::<_, Row>(&format!(
         "{SELECT} WHERE ($1 IS NULL OR c.coupon_id = $1) ORDER BY c.created_at DESC, c.id DESC LIMIT 500"
     ))
@@ -89,7 +123,7 @@ pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Campaign>, AppE
     .collect()
 }
 
-pub async fn counts(db: &Db, campaign: &Campaign) -> Result<CampaignCounts, AppError> {
+pub async fn counts(db: &Db, campaign: &Campaign) -> Result<CampaignCounts, CampaignError> {
     let launched_at = campaign.launched_at.unwrap_or(i64::MAX);
     let (assigned, synced, event_activated): (i64, i64, i64) = sqlx::query_as(
         "SELECT COUNT(*),
@@ -126,11 +160,9 @@ pub async fn counts(db: &Db, campaign: &Campaign) -> Result<CampaignCounts, AppE
 }
 
 /// Why a coupon cannot be launched now, if it cannot.
-fn coupon_refusal(coupon: &Coupon) -> Option<String> {
+fn coupon_refusal(coupon: &Coupon) -> Option<Refusal> {
     match coupon.status {
-        CouponStatus::Paused | CouponStatus::Archived => {
-            Some(format!("the coupon is {}: make it active (or draft) first", coupon.status.as_str()))
-        }
+        CouponStatus::Paused | CouponStatus::Archived => Some(Refusal::CouponStopped(coupon.status)),
         CouponStatus::Draft | CouponStatus::Active => None,
     }
 }
@@ -151,30 +183,25 @@ async fn launch_in(
     coupon: &Coupon,
     rule: &Rule,
     now: i64,
-) -> Result<Result<Launched, String>, AppError> {
+) -> Result<Result<Launched, Refusal>, StoreError> {
     if let Some(reason) = coupon_refusal(coupon) {
         return Ok(Err(reason));
     }
     let run = Run { coupon, campaign_id, rule, reach: Reach::Everyone, now };
     let matched = run.matched(tx).await?;
     if matched.users == 0 {
-        return Ok(Err("the segment matches no users".into()));
+        return Ok(Err(Refusal::NoUsers));
     }
     let wanted = matched.new_users();
     if coupon.definition.uses_unique_codes() {
         let free = run.free_codes(tx).await?;
         if free < wanted {
-            return Ok(Err(format!(
-                "{} users need a code but only {} codes are free: add at least {} codes first",
-                group(wanted),
-                group(free),
-                group(wanted - free)
-            )));
+            return Ok(Err(Refusal::TooFewCodes { wanted, free }));
         }
     }
     let assigned = run.assign(tx).await?;
     if assigned as i64 != wanted {
-        return Err(AppError::Conflict("users changed during the launch; try again".into()));
+        return Err(StoreError::Raced { what: "users changed during the launch" });
     }
     sqlx::query("UPDATE campaigns SET matched = $1, already_held = $2 WHERE id = $3")
         .bind(matched.users)
@@ -187,26 +214,30 @@ async fn launch_in(
 
 /// Creates a campaign: launched at once (all of it, or nothing stored and the reason returned),
 /// or scheduled for its time.
-pub async fn create(db: &Db, actor: &Actor, input: &CampaignInput, now: DateTime<Utc>) -> Result<Campaign, AppError> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    input: &CampaignInput,
+    now: DateTime<Utc>,
+) -> Result<Campaign, CampaignError> {
     let coupon = match input.coupon_id {
         Some(id) => Some(coupons::get(db, id).await.map_err(|e| match e {
-            AppError::NotFound => AppError::field("coupon_id", "no such coupon"),
-            e => e,
+            coupons::CouponError::NotFound => CampaignError::NoSuchCoupon,
+            e => e.into(),
         })?),
         None => None,
     };
     let zone = coupon.as_ref().map_or(Tz::UTC, |c| c.definition.time_zone);
-    let checked = input.parse(zone, now).map_err(AppError::Invalid)?;
-    let coupon = coupon.ok_or(AppError::NotFound)?;
+    let checked = input.parse(zone, now).map_err(CampaignError::Invalid)?;
+    let coupon = coupon.ok_or(CampaignError::NoSuchCoupon)?;
     if let Some(reason) = coupon_refusal(&coupon) {
-        return Err(AppError::field("coupon_id", reason));
+        return Err(CampaignError::Refused(reason));
     }
-    let segment = crate::audience::segments::store::get(db, checked.segment_id).await.map_err(|e| match e {
-        AppError::NotFound => AppError::field("segment_id", "no such segment"),
-        e => e,
+    let segment = segments::get(db, checked.segment_id).await.map_err(|e| match e {
+        segments::SegmentError::Store(e) => e.into(),
+        _ => CampaignError::NoSuchSegment,
     })?;
-    let rule = serde_json::to_string(&segment.rule)
-        .map_err(|e| AppError::internal("campaigns::store: cannot encode JSON", e))?;
+    let rule = serde_json::to_string(&segment.rule).map_err(|e| StoreError::corrupt("a segment rule as JSON", e))?;
     let at = now.timestamp_millis();
     let launch_now = checked.launch_at.is_none();
     let mut tx = db.begin_write().await?;
@@ -232,13 +263,12 @@ pub async fn create(db: &Db, actor: &Actor, input: &CampaignInput, now: DateTime
     let action = if launch_now {
         match launch_in(&mut tx, id, &coupon, &segment.rule, at).await? {
             Ok(_) => "campaign.launch",
-            Err(reason) if reason.contains("matches no users") => return Err(AppError::field("segment_id", reason)),
-            Err(reason) => return Err(AppError::Conflict(reason)),
+            Err(reason) => return Err(CampaignError::Refused(reason)),
         }
     } else {
         let run = Run { coupon: &coupon, campaign_id: id, rule: &segment.rule, reach: Reach::Everyone, now: at };
         if run.matched(&mut tx).await?.users == 0 {
-            return Err(AppError::field("segment_id", "the segment matches no users"));
+            return Err(CampaignError::Refused(Refusal::NoUsers));
         }
         "campaign.schedule"
     };
@@ -262,7 +292,7 @@ fn checked_summary(c: &super::Checked) -> serde_json::Value {
 /// conditional write in the launch's own transaction, so with any number of servers running
 /// this, each campaign launches exactly once; a server dying mid-launch rolls back, and the
 /// campaign is launched by the next tick of any server.
-pub async fn launch_due(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub async fn launch_due(db: &Db, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let due: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM campaigns WHERE status = 'scheduled' AND launch_at <= $1 ORDER BY launch_at, id LIMIT 20",
     )
@@ -278,7 +308,7 @@ pub async fn launch_due(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> 
     Ok(launched)
 }
 
-async fn launch_scheduled(db: &Db, id: i64, now: i64) -> Result<bool, AppError> {
+async fn launch_scheduled(db: &Db, id: i64, now: i64) -> Result<bool, StoreError> {
     let mut tx = db.begin_write().await?;
     let claimed = sqlx::query(
         "UPDATE campaigns SET status = 'launched', launched_at = $1, launched_by = 'schedule set by ' || created_by_label
@@ -294,11 +324,10 @@ async fn launch_scheduled(db: &Db, id: i64, now: i64) -> Result<bool, AppError> 
     }
     let (coupon_id, rule): (i64, String) =
         sqlx::query_as("SELECT coupon_id, rule FROM campaigns WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-    let rule: Rule = serde_json::from_str(&rule)
-        .map_err(|e| AppError::internal("campaigns::store: stored JSON does not read back", e))?;
+    let rule: Rule = serde_json::from_str(&rule).map_err(|e| StoreError::corrupt("a campaign's stored rule", e))?;
     let coupon = coupons::find(&mut tx, coupon_id)
         .await?
-        .ok_or_else(|| AppError::internal("campaign launch", "its coupon is gone"))?;
+        .ok_or_else(|| StoreError::corrupt("a campaign's coupon", format!("coupon {coupon_id} is gone")))?;
     match launch_in(&mut tx, id, &coupon, &rule, now).await? {
         Ok(launched) => {
             let after = serde_json::json!({"matched": launched.matched, "already_held": launched.already_held, "assigned": launched.assigned});
@@ -316,14 +345,14 @@ async fn launch_scheduled(db: &Db, id: i64, now: i64) -> Result<bool, AppError> 
         }
         Err(reason) => {
             drop(tx);
-            fail(db, id, &reason).await?;
+            fail(db, id, &reason.to_string()).await?;
             Ok(false)
         }
     }
 }
 
 /// Marks a scheduled campaign failed, with the reason, once.
-async fn fail(db: &Db, id: i64, reason: &str) -> Result<(), AppError> {
+async fn fail(db: &Db, id: i64, reason: &str) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
     let marked =
         sqlx::query("UPDATE campaigns SET status = 'failed', message = $1 WHERE id = $2 AND status = 'scheduled'")
@@ -349,7 +378,7 @@ async fn fail(db: &Db, id: i64, reason: &str) -> Result<(), AppError> {
 }
 
 /// Cancels a campaign that has not launched yet.
-pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> Result<Campaign, AppError> {
+pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> Result<Campaign, CampaignError> {
     let mut tx = db.begin_write().await?;
     let cancelled = sqlx::query("UPDATE campaigns SET status = 'cancelled' WHERE id = $1 AND status = 'scheduled'")
         .bind(id)
@@ -360,8 +389,8 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> Result<Campaign, AppErro
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM campaigns WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         return Err(match exists {
-            None => AppError::NotFound,
-            Some(_) => AppError::Conflict("only a scheduled campaign can be cancelled".into()),
+            None => CampaignError::NotFound,
+            Some(_) => CampaignError::NotScheduled,
         });
     }
     audit::record(&mut tx, actor, "campaign.cancel", ("campaign", id.to_string()), None::<&()>, None::<&()>).await?;

@@ -6,12 +6,11 @@ use crate::audience::users::{self, AppUser};
 use crate::conditions::Properties;
 use crate::conditions::Rule;
 use crate::coupons::store as coupons;
-use crate::db::{now_ms, Db, Tx};
-use crate::error::AppError;
+use crate::db::{now_ms, Db, StoreError, Tx};
 
 /// Creates the user or replaces their properties, and assigns the coupons of the keep-in-sync
 /// campaigns they now match, in one transaction.
-pub async fn save_user(db: &Db, user_id: &str, properties: &Properties) -> Result<AppUser, AppError> {
+pub async fn save_user(db: &Db, user_id: &str, properties: &Properties) -> Result<AppUser, StoreError> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let user = users::upsert(&mut tx, user_id, properties, now).await?;
@@ -31,7 +30,7 @@ pub enum Changed<'a> {
 /// Assigns the coupons of keep-in-sync campaigns to the changed users they now match. A
 /// unique-code coupon whose codes ran out reaches as many as it has codes for; the coupon page
 /// shows the empty pool.
-pub async fn users_changed(tx: &mut Tx, changed: Changed<'_>, now: i64) -> Result<u64, AppError> {
+pub async fn users_changed(tx: &mut Tx, changed: Changed<'_>, now: i64) -> Result<u64, StoreError> {
     let campaigns: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT c.id, c.coupon_id, c.rule FROM campaigns c JOIN coupons k ON k.id = c.coupon_id
          WHERE c.status = 'launched' AND c.keep_in_sync = 1 AND k.status IN ('draft', 'active')
@@ -46,7 +45,7 @@ pub async fn users_changed(tx: &mut Tx, changed: Changed<'_>, now: i64) -> Resul
     let mut assigned = 0;
     for (campaign_id, coupon_id, rule) in campaigns {
         let rule: Rule = serde_json::from_str(&rule)
-            .map_err(|e| AppError::internal("campaigns::sync: stored JSON does not read back", e))?;
+            .map_err(|e| StoreError::corrupt("campaigns::sync: stored JSON does not read back", e))?;
         let Some(coupon) = coupons::find(tx, coupon_id).await? else { continue };
         let run = Run { coupon: &coupon, campaign_id, rule: &rule, reach, now };
         assigned += run.assign(tx).await?;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::conditions::{Properties, Rule, RuleInput};
 use crate::fields::FieldErrors;
 
-pub mod page;
+pub mod pages;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -28,7 +28,7 @@ pub struct SegmentView {
 pub async fn list_segments() -> Result<Vec<SegmentListItem>, AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
-    store::list(&app.db).await
+    Ok(store::list(&app.db).await?)
 }
 
 /// The segment `id`, or a blank one to build when `id` is `None`.
@@ -52,7 +52,7 @@ pub async fn save_segment(id: Option<i64>, input: SegmentInput) -> Result<Segmen
     use ssr::*;
     let (app, account) = authorize(Permission::EditCoupons).await?;
     let checked = input.parse().map_err(AppError::Invalid)?;
-    store::save(&app.db, &Actor::from(&account), id, &checked).await
+    Ok(store::save(&app.db, &Actor::from(&account), id, &checked).await?)
 }
 
 /// Who the rule being edited reaches, as it is edited.
@@ -62,5 +62,5 @@ pub async fn preview_segment(rule: RuleInput) -> Result<Preview, AppError> {
     let (app, _) = authorize(Permission::ViewCoupons).await?;
     let mut errors = crate::fields::FieldErrors::default();
     let rule = rule.parse("rule", &mut errors).ok_or(AppError::Invalid(errors))?;
-    store::preview(&app.db, &rule).await
+    Ok(store::preview(&app.db, &rule).await?)
 }

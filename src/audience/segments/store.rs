@@ -5,32 +5,41 @@ use std::time::Instant;
 use super::{Checked, Preview, SampleUser, Segment, SegmentListItem};
 use crate::accounts::audit::{self, Actor};
 use crate::conditions::Rule;
-use crate::db::{is_unique_violation, now_ms, Db, Sql};
-use crate::error::AppError;
+use crate::db::{is_unique_violation, now_ms, Db, Sql, StoreError};
+
+/// Why a segment was not read or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    #[error("no such segment")]
+    NotFound,
+    #[error("another segment has this name")]
+    NameTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(SegmentError);
 
 const SAMPLE: usize = 8;
 
 type Row = (i64, String, String, String, i64, i64);
 
-fn segment((id, name, description, rule, created_at, updated_at): Row) -> Result<Segment, AppError> {
-    let rule: Rule = serde_json::from_str(&rule).map_err(|e| {
-        tracing::error!(segment = id, error = %e, "stored rule does not read back");
-        AppError::Internal
-    })?;
+fn segment((id, name, description, rule, created_at, updated_at): Row) -> Result<Segment, StoreError> {
+    let rule: Rule = serde_json::from_str(&rule)
+        .map_err(|e| StoreError::corrupt("a segment's stored rule", format!("segment {id}: {e}")))?;
     Ok(Segment { id, name, description, rule, created_at, updated_at })
 }
 
 const COLUMNS: &str = "id, name, description, rule, created_at, updated_at";
 
-pub async fn get(db: &Db, id: i64) -> Result<Segment, AppError> {
+pub async fn get(db: &Db, id: i64) -> Result<Segment, SegmentError> {
     let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM segments WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    segment(row.ok_or(AppError::NotFound)?)
+    Ok(segment(row.ok_or(SegmentError::NotFound)?)?)
 }
 
-pub async fn list(db: &Db) -> Result<Vec<SegmentListItem>, AppError> {
+pub async fn list(db: &Db) -> Result<Vec<SegmentListItem>, StoreError> {
     let rows: Vec<(Row, i64)> = sqlx::query_as::<_, (i64, String, String, String, i64, i64, i64)>(&format!(
         "SELECT {COLUMNS}, (SELECT COUNT(*) FROM campaigns c WHERE c.segment_id = segments.id)
          FROM segments ORDER BY name"
@@ -55,18 +64,17 @@ pub async fn list(db: &Db) -> Result<Vec<SegmentListItem>, AppError> {
         .collect()
 }
 
-fn name_taken(e: sqlx::Error) -> AppError {
+fn name_taken(e: sqlx::Error) -> SegmentError {
     if is_unique_violation(&e) {
-        AppError::field("name", "another segment has this name")
+        SegmentError::NameTaken
     } else {
         e.into()
     }
 }
 
 /// Creates a segment (no `id`) or replaces one, with its audit row.
-pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> Result<Segment, AppError> {
-    let rule =
-        serde_json::to_string(&input.rule).map_err(|e| AppError::internal("segments::store: cannot encode JSON", e))?;
+pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> Result<Segment, SegmentError> {
+    let rule = serde_json::to_string(&input.rule).map_err(|e| StoreError::corrupt("a segment rule as JSON", e))?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let before = match id {
@@ -75,8 +83,8 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> R
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?
-                .ok_or(AppError::NotFound)
-                .and_then(segment)?,
+                .ok_or(SegmentError::NotFound)
+                .and_then(|row| Ok(segment(row)?))?,
         ),
         None => None,
     };
@@ -107,7 +115,7 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &Checked) -> R
 }
 
 /// Every segment, by name.
-pub async fn all(db: &Db) -> Result<Vec<Segment>, AppError> {
+pub async fn all(db: &Db) -> Result<Vec<Segment>, StoreError> {
     let rows: Vec<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM segments ORDER BY name")).fetch_all(db.pool()).await?;
     rows.into_iter().map(segment).collect()
@@ -115,12 +123,12 @@ pub async fn all(db: &Db) -> Result<Vec<Segment>, AppError> {
 
 /// The segments whose rule holds for these properties, evaluated in Rust: one user needs no
 /// query per segment.
-pub async fn containing(db: &Db, properties: &crate::conditions::Properties) -> Result<Vec<(i64, String)>, AppError> {
+pub async fn containing(db: &Db, properties: &crate::conditions::Properties) -> Result<Vec<(i64, String)>, StoreError> {
     Ok(all(db).await?.into_iter().filter(|s| s.rule.holds(properties)).map(|s| (s.id, s.name)).collect())
 }
 
 /// Counts the users a rule matches (and all users), with a sample of the matching ones.
-pub async fn preview(db: &Db, rule: &Rule) -> Result<Preview, AppError> {
+pub async fn preview(db: &Db, rule: &Rule) -> Result<Preview, StoreError> {
     let started = Instant::now();
     let mut count = Sql::new(db.backend());
     count.push("SELECT COUNT(*) FROM app_users u WHERE ");

@@ -14,8 +14,19 @@ use tokio::sync::mpsc;
 use super::{parse_user_id, PropertiesInput};
 use crate::audience::campaigns::sync::{users_changed, Changed};
 use crate::conditions::{facets, Properties};
-use crate::db::{now_ms, Bind, Db, Sql, Tx};
-use crate::error::AppError;
+use crate::db::{now_ms, Bind, Db, Sql, StoreError, Tx};
+
+/// Why a users file was not imported (rows with problems are an answer, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum UserImportError {
+    #[error("the file has no users")]
+    Empty,
+    #[error("user import parser: {0}")]
+    Parser(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(UserImportError);
 use crate::uploads::Spooled;
 
 const USERS_PER_CHUNK: usize = 1000;
@@ -59,7 +70,7 @@ struct UserRow {
 
 type Parsed = Vec<Result<UserRow, Problem>>;
 
-pub async fn import(db: &Db, format: Format, spooled: Spooled) -> Result<UserImport, AppError> {
+pub async fn import(db: &Db, format: Format, spooled: Spooled) -> Result<UserImport, UserImportError> {
     let now = now_ms();
     let (sender, mut chunks) = mpsc::channel::<Parsed>(4);
     let file = spooled.into_file();
@@ -89,23 +100,20 @@ pub async fn import(db: &Db, format: Format, spooled: Spooled) -> Result<UserImp
             users += good.len() as u64;
         }
     }
-    parser.await.map_err(|e| {
-        tracing::error!(error = %e, "user import parser failed");
-        AppError::Internal
-    })?;
+    parser.await.map_err(|e| UserImportError::Parser(e.to_string()))?;
     if total > 0 {
         tx.rollback().await?;
         return Ok(UserImport::Refused { problems, total });
     }
     if users == 0 {
-        return Err(AppError::field("body", "the file has no users"));
+        return Err(UserImportError::Empty);
     }
     let assigned = users_changed(&mut tx, Changed::Since(now), now).await?;
     tx.commit().await?;
     Ok(UserImport::Stored(ImportReport { users, assigned }))
 }
 
-async fn upsert(tx: &mut Tx, db: &Db, rows: &[UserRow], now: i64) -> Result<(), AppError> {
+async fn upsert(tx: &mut Tx, db: &Db, rows: &[UserRow], now: i64) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -114,8 +122,8 @@ async fn upsert(tx: &mut Tx, db: &Db, rows: &[UserRow], now: i64) -> Result<(), 
     for (i, row) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(Bind::Text(row.user_id.clone())).push(", ");
-        let json = serde_json::to_string(&row.properties)
-            .map_err(|e| AppError::internal("users::import: cannot encode JSON", e))?;
+        let json =
+            serde_json::to_string(&row.properties).map_err(|e| StoreError::corrupt("user properties as JSON", e))?;
         sql.bind(Bind::Text(json)).push(", ");
         sql.bind_json(facets::to_json(&row.properties));
         sql.push(&format!(", {now}, {now})"));

@@ -8,7 +8,7 @@ use crate::values::UserId;
 
 #[cfg(feature = "ssr")]
 pub mod import;
-pub mod page;
+pub mod pages;
 pub mod server;
 use crate::fields::FieldErrors;
 
@@ -83,8 +83,7 @@ impl PropertiesInput {
 mod store {
     use super::AppUser;
     use crate::conditions::{facets, Properties};
-    use crate::db::{Db, Tx};
-    use crate::error::AppError;
+    use crate::db::{Db, StoreError, Tx};
 
     fn user(user_id: String, properties: String, created_at: i64, updated_at: i64) -> AppUser {
         AppUser { user_id, properties: serde_json::from_str(&properties).unwrap_or_default(), created_at, updated_at }
@@ -92,8 +91,9 @@ mod store {
 
     /// Creates the user or replaces their properties (and facets), inside the caller's
     /// transaction (which also runs the keep-in-sync campaigns: `campaigns::sync::save_user`).
-    pub async fn upsert(tx: &mut Tx, user_id: &str, properties: &Properties, now: i64) -> Result<AppUser, AppError> {
-        let json = serde_json::to_string(properties).map_err(|e| AppError::internal("users: cannot encode JSON", e))?;
+    pub async fn upsert(tx: &mut Tx, user_id: &str, properties: &Properties, now: i64) -> Result<AppUser, StoreError> {
+        let json =
+            serde_json::to_string(properties).map_err(|e| StoreError::corrupt("users: cannot encode JSON", e))?;
         let (id, props, created, updated): (String, String, i64, i64) = sqlx::query_as(&format!(
             "INSERT INTO app_users (user_id, properties, facets, created_at, updated_at) VALUES ($1, $2, {}, $4, $4)
              ON CONFLICT (user_id) DO UPDATE
@@ -111,7 +111,7 @@ mod store {
     }
 
     /// Creates the user with no properties, unless they exist (an event may name a user first).
-    pub async fn ensure(tx: &mut Tx, user_id: &str, now: i64) -> Result<(), AppError> {
+    pub async fn ensure(tx: &mut Tx, user_id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO app_users (user_id, properties, created_at, updated_at) VALUES ($1, '{}', $2, $2)
              ON CONFLICT (user_id) DO NOTHING",
@@ -124,7 +124,7 @@ mod store {
     }
 
     /// Gives users stored before facets existed theirs; run at start-up, cheap when none lack them.
-    pub async fn backfill_facets(db: &Db) -> Result<u64, AppError> {
+    pub async fn backfill_facets(db: &Db) -> Result<u64, StoreError> {
         let mut after = String::new();
         let mut filled = 0;
         loop {
@@ -154,7 +154,7 @@ mod store {
         }
     }
 
-    pub async fn get(db: &Db, user_id: &str) -> Result<Option<AppUser>, AppError> {
+    pub async fn get(db: &Db, user_id: &str) -> Result<Option<AppUser>, StoreError> {
         let row: Option<(String, String, i64, i64)> =
             sqlx::query_as("SELECT user_id, properties, created_at, updated_at FROM app_users WHERE user_id = $1")
                 .bind(user_id)

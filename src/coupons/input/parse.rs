@@ -70,37 +70,16 @@ impl CouponInput {
                 items: condition_list(&self.qualifying.items, "qualifying.items", &mut e),
                 cart: condition_list(&self.qualifying.cart, "qualifying.cart", &mut e),
             },
-            audience: e.check(
-                "audience",
-                one_of(
-                    or_default(&self.audience, "all_users"),
-                    &[("all_users", Audience::AllUsers), ("campaign", Audience::Campaign)],
-                    "an audience",
-                ),
-            ),
+            audience: e.check("audience", choice(&self.audience, Some(Audience::AllUsers), "an audience")),
             distribution: self.parse_distribution(&mut e),
             activation: self.parse_activation(tz, &mut e),
             expiry: self.parse_expiry(tz, &mut e),
             limits: self.parse_limits(&mut e),
             window: self.parse_window(tz, &mut e),
             schedule: self.parse_schedule(&mut e),
-            visibility: e.check(
-                "visibility",
-                one_of(
-                    or_default(&self.visibility, "visible"),
-                    &[("visible", Visibility::Visible), ("hidden", Visibility::Hidden)],
-                    "a visibility",
-                ),
-            ),
+            visibility: e.check("visibility", choice(&self.visibility, Some(Visibility::Visible), "a visibility")),
             targeting: condition_list(&self.targeting, "targeting", &mut e),
-            stacking: e.check(
-                "stacking",
-                one_of(
-                    or_default(&self.stacking, "exclusive"),
-                    &[("exclusive", Stacking::Exclusive), ("combinable", Stacking::Combinable)],
-                    "how it stacks",
-                ),
-            ),
+            stacking: e.check("stacking", choice(&self.stacking, Some(Stacking::Exclusive), "how it stacks")),
         };
         p.check_rules_between_settings(&mut e);
         (p, e)
@@ -108,21 +87,18 @@ impl CouponInput {
 
     fn parse_reward(&self, e: &mut FieldErrors) -> Option<Reward> {
         let r = &self.reward;
-        let kind = e.check(
-            "reward.type",
-            one_of(&r.kind, &[("percent_off", 0), ("amount_off", 1), ("cashback", 2)], "a reward"),
-        )?;
+        let kind = e.check("reward.type", choice(&r.kind, None, "a reward"))?;
         match kind {
-            0 => {
+            RewardKind::PercentOff => {
                 let percent = e.check("reward.percent", percent(r.percent));
                 let max = e.check("reward.max_discount", ceiling(r.max_discount));
                 Some(Reward::PercentOff { percent: percent?, max_discount: max? })
             }
-            1 => {
+            RewardKind::AmountOff => {
                 let amount = e.check("reward.amount", money(r.amount, true))?;
                 amount.map(|amount| Reward::AmountOff { amount })
             }
-            _ => match (r.points, r.percent) {
+            RewardKind::Cashback => match (r.points, r.percent) {
                 (Some(_), Some(_)) => {
                     e.add("reward.points", "give either fixed points or a percentage, not both");
                     None
@@ -152,13 +128,10 @@ impl CouponInput {
 
     fn parse_applies_to(&self, e: &mut FieldErrors) -> Option<AppliesTo> {
         let a = &self.applies_to;
-        let kind = e.check(
-            "applies_to.type",
-            one_of(or_default(&a.kind, "order"), &[("order", 0), ("items", 1), ("fees", 2)], "what it applies to"),
-        )?;
+        let kind = e.check("applies_to.type", choice(&a.kind, Some(AppliesToKind::Order), "what it applies to"))?;
         match kind {
-            0 => Some(AppliesTo::Order),
-            1 => {
+            AppliesToKind::Order => Some(AppliesTo::Order),
+            AppliesToKind::Items => {
                 let before = e.0.len();
                 let skus = texts(&a.skus, "applies_to.skus", 64, e);
                 let categories = texts(&a.categories, "applies_to.categories", 64, e);
@@ -168,7 +141,7 @@ impl CouponInput {
                 }
                 Some(AppliesTo::Items { skus, categories, conditions })
             }
-            _ => {
+            AppliesToKind::Fees => {
                 let before = e.0.len();
                 let names = texts(&a.names, "applies_to.names", 64, e);
                 if names.is_empty() && e.0.len() == before {
@@ -186,18 +159,15 @@ impl CouponInput {
 
     fn parse_distribution(&self, e: &mut FieldErrors) -> Option<Distribution> {
         let d = &self.distribution;
-        let kind = e.check(
-            "distribution.type",
-            one_of(&d.kind, &[("static", 0), ("unique", 1), ("event_triggered", 2)], "how codes are given out"),
-        )?;
+        let kind = e.check("distribution.type", choice(&d.kind, None, "how codes are given out"))?;
         match kind {
-            0 => {
+            DistributionKind::Static => {
                 let code =
                     e.check("distribution.code", crate::codes::normalize(d.code.as_deref().unwrap_or_default()))?;
                 Some(Distribution::Static { code })
             }
-            1 => Some(Distribution::Unique),
-            _ => {
+            DistributionKind::Unique => Some(Distribution::Unique),
+            DistributionKind::EventTriggered => {
                 let event = e.check("distribution.event", parse_event_name(given(&d.event)))?;
                 Some(Distribution::EventTriggered { event, unique_codes: d.unique_codes })
             }
@@ -206,11 +176,8 @@ impl CouponInput {
 
     fn parse_activation(&self, tz: Tz, e: &mut FieldErrors) -> Option<Activation> {
         let a = &self.activation;
-        let kind = e.check(
-            "activation.type",
-            one_of(or_default(&a.kind, "time"), &[("time", 0), ("event", 1)], "how it activates"),
-        )?;
-        if kind == 0 {
+        let kind = e.check("activation.type", choice(&a.kind, Some(ActivationKind::Time), "how it activates"))?;
+        if kind == ActivationKind::Time {
             let from = match given(&a.from) {
                 None => None,
                 Some(text) => Some(e.check("activation.from", parse_datetime(text, tz))?),
@@ -224,13 +191,10 @@ impl CouponInput {
 
     fn parse_expiry(&self, tz: Tz, e: &mut FieldErrors) -> Option<Expiry> {
         let x = &self.expiry;
-        let kind = e.check(
-            "expiry.type",
-            one_of(or_default(&x.kind, "never"), &[("never", 0), ("fixed", 1), ("relative", 2)], "an expiry"),
-        )?;
+        let kind = e.check("expiry.type", choice(&x.kind, Some(ExpiryKind::Never), "an expiry"))?;
         match kind {
-            0 => Some(Expiry::Never),
-            1 => {
+            ExpiryKind::Never => Some(Expiry::Never),
+            ExpiryKind::Fixed => {
                 let at = e.check(
                     "expiry.at",
                     given(&x.at)
@@ -239,20 +203,9 @@ impl CouponInput {
                 )?;
                 Some(Expiry::Fixed { at })
             }
-            _ => {
+            ExpiryKind::Relative => {
                 let d = x.duration.clone().unwrap_or_default();
-                let unit = e.check(
-                    "expiry.duration.unit",
-                    one_of(
-                        or_default(&d.unit, "days"),
-                        &[
-                            ("minutes", DurationUnit::Minutes),
-                            ("hours", DurationUnit::Hours),
-                            ("days", DurationUnit::Days),
-                        ],
-                        "a unit",
-                    ),
-                );
+                let unit = e.check("expiry.duration.unit", choice(&d.unit, Some(DurationUnit::Days), "a unit"));
                 let value = e.check(
                     "expiry.duration.value",
                     match (d.value, unit) {
@@ -266,9 +219,9 @@ impl CouponInput {
                 );
                 let anchor = e.check(
                     "expiry.relative_to",
-                    one_of(
-                        or_default(x.relative_to.as_deref().unwrap_or_default(), "activation"),
-                        &[("activation", ExpiryAnchor::Activation), ("assignment", ExpiryAnchor::Assignment)],
+                    choice(
+                        x.relative_to.as_deref().unwrap_or_default(),
+                        Some(ExpiryAnchor::Activation),
                         "what the duration counts from",
                     ),
                 );
@@ -289,22 +242,8 @@ impl CouponInput {
         let mut caps: Vec<Cap> = Vec::new();
         for (i, c) in l.caps.iter().enumerate().take(MAX_CAPS) {
             let path = format!("limits.caps[{i}]");
-            let period = e.check(
-                format!("{path}.period"),
-                one_of(
-                    &c.period,
-                    &[("day", Period::Day), ("week", Period::Week), ("month", Period::Month), ("year", Period::Year)],
-                    "a period",
-                ),
-            );
-            let scope = e.check(
-                format!("{path}.scope"),
-                one_of(
-                    or_default(&c.scope, "global"),
-                    &[("global", CapScope::Global), ("per_user", CapScope::PerUser)],
-                    "a scope",
-                ),
-            );
+            let period = e.check(format!("{path}.period"), choice(&c.period, None, "a period"));
+            let scope = e.check(format!("{path}.scope"), choice(&c.scope, Some(CapScope::Global), "a scope"));
             let limit = e.check(
                 format!("{path}.limit"),
                 count(c.limit).and_then(|l| l.ok_or_else(|| "enter a limit".to_string())),

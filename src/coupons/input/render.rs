@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
 
 use super::types::*;
 use crate::conditions::ConditionInput;
 use crate::coupons::definition::*;
+use crate::wire::Named;
 
 /// A stored instant as the builder shows it: wall-clock time in the coupon's zone. Only in the
 /// hour a DST change repeats is the offset kept, since there the wall clock alone is ambiguous.
@@ -27,66 +27,74 @@ impl From<&CouponDefinition> for CouponInput {
         let cond = |cs: &[crate::conditions::Condition]| cs.iter().map(ConditionInput::from).collect::<Vec<_>>();
         let reward = match &d.reward {
             Reward::PercentOff { percent, max_discount } => RewardInput {
-                kind: "percent_off".into(),
+                kind: d.reward.kind().wire().into(),
                 percent: Some(percent.0.into()),
                 max_discount: *max_discount,
                 ..Default::default()
             },
             Reward::AmountOff { amount } => {
-                RewardInput { kind: "amount_off".into(), amount: Some(*amount), ..Default::default() }
+                RewardInput { kind: d.reward.kind().wire().into(), amount: Some(*amount), ..Default::default() }
             }
             Reward::Cashback(Cashback::Fixed { points }) => {
-                RewardInput { kind: "cashback".into(), points: Some(*points), ..Default::default() }
+                RewardInput { kind: d.reward.kind().wire().into(), points: Some(*points), ..Default::default() }
             }
             Reward::Cashback(Cashback::Percent { percent, max_points }) => RewardInput {
-                kind: "cashback".into(),
+                kind: d.reward.kind().wire().into(),
                 percent: Some(percent.0.into()),
                 max_points: *max_points,
                 ..Default::default()
             },
         };
         let applies_to = match &d.applies_to {
-            AppliesTo::Order => AppliesToInput { kind: "order".into(), ..Default::default() },
+            AppliesTo::Order => AppliesToInput { kind: d.applies_to.kind().wire().into(), ..Default::default() },
             AppliesTo::Items { skus, categories, conditions } => AppliesToInput {
-                kind: "items".into(),
+                kind: d.applies_to.kind().wire().into(),
                 skus: skus.clone(),
                 categories: categories.clone(),
                 conditions: cond(conditions),
                 ..Default::default()
             },
             AppliesTo::Fees { names } => {
-                AppliesToInput { kind: "fees".into(), names: names.clone(), ..Default::default() }
+                AppliesToInput { kind: d.applies_to.kind().wire().into(), names: names.clone(), ..Default::default() }
             }
         };
         let distribution = match &d.distribution {
-            Distribution::Static { code } => {
-                DistributionInput { kind: "static".into(), code: Some(code.clone()), ..Default::default() }
+            Distribution::Static { code } => DistributionInput {
+                kind: d.distribution.kind().wire().into(),
+                code: Some(code.clone()),
+                ..Default::default()
+            },
+            Distribution::Unique => {
+                DistributionInput { kind: d.distribution.kind().wire().into(), ..Default::default() }
             }
-            Distribution::Unique => DistributionInput { kind: "unique".into(), ..Default::default() },
             Distribution::EventTriggered { event, unique_codes } => DistributionInput {
-                kind: "event_triggered".into(),
+                kind: d.distribution.kind().wire().into(),
                 event: Some(event.clone()),
                 unique_codes: *unique_codes,
                 ..Default::default()
             },
         };
         let activation = match &d.activation {
-            Activation::Time { from } => {
-                ActivationInput { kind: "time".into(), from: from.map(|t| rfc3339_in(&t, tz)), ..Default::default() }
-            }
-            Activation::Event { event } => {
-                ActivationInput { kind: "event".into(), event: Some(event.clone()), ..Default::default() }
-            }
+            Activation::Time { from } => ActivationInput {
+                kind: d.activation.kind().wire().into(),
+                from: from.map(|t| rfc3339_in(&t, tz)),
+                ..Default::default()
+            },
+            Activation::Event { event } => ActivationInput {
+                kind: d.activation.kind().wire().into(),
+                event: Some(event.clone()),
+                ..Default::default()
+            },
         };
         let expiry = match &d.expiry {
-            Expiry::Never => ExpiryInput { kind: "never".into(), ..Default::default() },
+            Expiry::Never => ExpiryInput { kind: d.expiry.kind().wire().into(), ..Default::default() },
             Expiry::Fixed { at } => {
-                ExpiryInput { kind: "fixed".into(), at: Some(rfc3339_in(at, tz)), ..Default::default() }
+                ExpiryInput { kind: d.expiry.kind().wire().into(), at: Some(rfc3339_in(at, tz)), ..Default::default() }
             }
             Expiry::Relative { duration, relative_to } => ExpiryInput {
-                kind: "relative".into(),
-                duration: Some(DurationInput { value: Some(duration.value.into()), unit: serde_plain(&duration.unit) }),
-                relative_to: Some(serde_plain(relative_to)),
+                kind: d.expiry.kind().wire().into(),
+                duration: Some(DurationInput { value: Some(duration.value.into()), unit: duration.unit.wire().into() }),
+                relative_to: Some(relative_to.wire().into()),
                 ..Default::default()
             },
         };
@@ -102,7 +110,7 @@ impl From<&CouponDefinition> for CouponInput {
                 items: cond(&d.qualifying.items),
                 cart: cond(&d.qualifying.cart),
             },
-            audience: serde_plain(&d.audience),
+            audience: d.audience.wire().into(),
             distribution,
             activation,
             expiry,
@@ -116,8 +124,8 @@ impl From<&CouponDefinition> for CouponInput {
                     .caps
                     .iter()
                     .map(|c| CapInput {
-                        period: serde_plain(&c.period),
-                        scope: serde_plain(&c.scope),
+                        period: c.period.wire().into(),
+                        scope: c.scope.wire().into(),
                         limit: Some(c.limit.into()),
                     })
                     .collect(),
@@ -140,17 +148,9 @@ impl From<&CouponDefinition> for CouponInput {
                     })
                     .collect(),
             }),
-            visibility: serde_plain(&d.visibility),
+            visibility: d.visibility.wire().into(),
             targeting: cond(&d.targeting),
-            stacking: serde_plain(&d.stacking),
+            stacking: d.stacking.wire().into(),
         }
-    }
-}
-
-/// The snake_case name serde gives a unit enum variant.
-fn serde_plain<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
     }
 }

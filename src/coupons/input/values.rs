@@ -6,7 +6,8 @@ use chrono_tz::Tz;
 use crate::conditions::{self, ConditionInput};
 use crate::coupons::definition::*;
 use crate::fields::FieldErrors;
-use crate::money::MAX_MINOR;
+use crate::money::Amount;
+use crate::wire::Named;
 
 pub const MAX_NAME_LEN: usize = 120;
 pub const MAX_DESCRIPTION_LEN: usize = 2_000;
@@ -21,14 +22,15 @@ pub(super) fn given(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
-pub(super) fn one_of<T: Copy>(text: &str, options: &[(&str, T)], what: &str) -> Result<T, String> {
-    options.iter().find(|(k, _)| *k == text.trim()).map(|(_, v)| *v).ok_or_else(|| {
-        if text.trim().is_empty() {
-            format!("choose {what}")
-        } else {
-            let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
-            format!("`{text}` is not one of {}", names.join(", "))
-        }
+/// One of a setting's kinds, by its wire name; blank text is `default` when there is one.
+pub(super) fn choice<T: Named>(text: &str, default: Option<T>, what: &str) -> Result<T, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return default.ok_or_else(|| format!("choose {what}"));
+    }
+    T::ALL.iter().copied().find(|k| k.wire() == text).ok_or_else(|| {
+        let names: Vec<&str> = T::ALL.iter().map(|k| k.wire()).collect();
+        format!("`{text}` is not one of {}", names.join(", "))
     })
 }
 
@@ -45,18 +47,15 @@ pub(super) fn money(value: Option<i64>, required: bool) -> Result<Option<i64>, S
     match value {
         None if required => Err("enter an amount".into()),
         None => Ok(None),
-        Some(v) if v <= 0 => Err("must be more than zero".into()),
-        Some(v) if v > MAX_MINOR => Err("amount is too large".into()),
-        Some(v) => Ok(Some(v)),
+        Some(v) => Amount::positive(v).map(|a| Some(a.minor())).map_err(|e| e.to_string()),
     }
 }
 
 /// A ceiling such as `max_discount`: zero is allowed (it disables the reward), negatives not.
 pub(super) fn ceiling(value: Option<i64>) -> Result<Option<i64>, String> {
     match value {
-        Some(v) if v < 0 => Err("cannot be negative".into()),
-        Some(v) if v > MAX_MINOR => Err("amount is too large".into()),
-        v => Ok(v),
+        Some(v) => Amount::new(v).map(|a| Some(a.minor())).map_err(|e| e.to_string()),
+        None => Ok(None),
     }
 }
 

@@ -7,16 +7,21 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::editors::{CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor};
 use crate::accounts::Permission;
-use crate::components::fields::{options, Errors, Field, FieldMessage, SelectInput, TextInput};
+use crate::components::fields::{kinds, Errors, Field, FieldMessage, SelectInput, TextInput};
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
 use crate::conditions::ConditionInput;
+use crate::coupons::definition::{
+    ActivationKind, AppliesToKind, Audience, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind, RewardKind,
+    Stacking, Visibility,
+};
 use crate::coupons::input::*;
 use crate::coupons::server::{get_coupon, SaveCoupon};
 use crate::coupons::summary::describe;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 use crate::money::Currency;
+use crate::wire::Named;
 
 /// Zones offered in the time-zone list; any IANA name can be typed.
 const ZONES: &[&str] = &[
@@ -85,7 +90,7 @@ pub fn CouponBuilderPage() -> impl IntoView {
                     Ok(Some(v)) => {
                         let mut input = v.input.clone();
                         input.name = format!("Copy of {}", input.name);
-                        if input.distribution.kind == "static" {
+                        if input.distribution.kind == DistributionKind::Static.wire() {
                             // Codes are unique system-wide: the copy needs its own.
                             input.distribution.code = None;
                         }
@@ -102,14 +107,14 @@ fn new_coupon() -> CouponInput {
     CouponInput {
         currency: "USD".into(),
         time_zone: "UTC".into(),
-        reward: RewardInput { kind: "percent_off".into(), ..Default::default() },
-        applies_to: AppliesToInput { kind: "order".into(), ..Default::default() },
-        audience: "all_users".into(),
-        distribution: DistributionInput { kind: "static".into(), ..Default::default() },
-        activation: ActivationInput { kind: "time".into(), ..Default::default() },
-        expiry: ExpiryInput { kind: "never".into(), ..Default::default() },
-        visibility: "visible".into(),
-        stacking: "exclusive".into(),
+        reward: RewardInput { kind: RewardKind::PercentOff.wire().into(), ..Default::default() },
+        applies_to: AppliesToInput { kind: AppliesToKind::Order.wire().into(), ..Default::default() },
+        audience: Audience::AllUsers.wire().into(),
+        distribution: DistributionInput { kind: DistributionKind::Static.wire().into(), ..Default::default() },
+        activation: ActivationInput { kind: ActivationKind::Time.wire().into(), ..Default::default() },
+        expiry: ExpiryInput { kind: ExpiryKind::Never.wire().into(), ..Default::default() },
+        visibility: Visibility::Visible.wire().into(),
+        stacking: Stacking::Exclusive.wire().into(),
         ..Default::default()
     }
 }
@@ -276,7 +281,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         label="Who may redeem"
                         field="audience"
                         binding=bind!(input, audience)
-                        choices=&[("all_users", "All users (subject to the rules)"), ("campaign", "Campaign users only (holding an assignment)")]
+                        choices=kinds(&[(Audience::AllUsers, "All users (subject to the rules)"), (Audience::Campaign, "Campaign users only (holding an assignment)")])
                         errors
                     />
                 </Section>
@@ -291,7 +296,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         label="In the user's coupon tray"
                         field="visibility"
                         binding=bind!(input, visibility)
-                        choices=&[("visible", "Visible: listed in the tray"), ("hidden", "Hidden: redeemable by typing the code")]
+                        choices=kinds(&[(Visibility::Visible, "Visible: listed in the tray"), (Visibility::Hidden, "Hidden: redeemable by typing the code")])
                         errors
                     />
                 </Section>
@@ -309,7 +314,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         label="With other coupons on one cart"
                         field="stacking"
                         binding=bind!(input, stacking)
-                        choices=&[("exclusive", "Exclusive: never combined"), ("combinable", "Combinable with other combinable coupons")]
+                        choices=kinds(&[(Stacking::Exclusive, "Exclusive: never combined"), (Stacking::Combinable, "Combinable with other combinable coupons")])
                         errors
                     />
                 </Section>
@@ -343,13 +348,13 @@ fn ChoiceField(
     #[prop(into)] label: String,
     field: &'static str,
     binding: (Signal<String>, Callback<String>),
-    choices: &'static [(&'static str, &'static str)],
+    choices: Vec<(String, String)>,
     errors: Errors,
 ) -> impl IntoView {
     let (value, on_change) = binding;
     view! {
         <Field label field errors>
-            <SelectInput value on_change name=field options=options(choices) />
+            <SelectInput value on_change name=field options=choices />
         </Field>
     }
 }
@@ -406,12 +411,12 @@ fn RewardSection(
                     value=k
                     on_change=set_k
                     name="reward.type"
-                    options=options(
-                        &[("percent_off", "Percent off"), ("amount_off", "Amount off"), ("cashback", "Cashback points")],
+                    options=kinds(
+                        &[(RewardKind::PercentOff, "Percent off"), (RewardKind::AmountOff, "Amount off"), (RewardKind::Cashback, "Cashback points")],
                     )
                 />
             </Field>
-            <Show when=move || kind() == "percent_off">
+            <Show when=move || kind() == RewardKind::PercentOff.wire()>
                 <div class="row">
                     <Field label="Percent" field="reward.percent" errors hint="1 to 100">
                         <IntInput field="reward.percent" value=percent on_change=set_percent text_errors />
@@ -427,12 +432,12 @@ fn RewardSection(
                     </Field>
                 </div>
             </Show>
-            <Show when=move || kind() == "amount_off">
+            <Show when=move || kind() == RewardKind::AmountOff.wire()>
                 <Field label="Amount off" field="reward.amount" errors>
                     <MoneyInput field="reward.amount" value=amount on_change=set_amount currency text_errors />
                 </Field>
             </Show>
-            <Show when=move || kind() == "cashback">
+            <Show when=move || kind() == RewardKind::Cashback.wire()>
                 <div class="row">
                     <Field label="Cashback" field="reward.cashback" errors>
                         <select
@@ -491,10 +496,10 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVi
                 label="Discount applies to"
                 field="applies_to.type"
                 binding=bind!(input, applies_to.kind)
-                choices=&[("order", "The whole order (items subtotal)"), ("items", "Selected items"), ("fees", "Fees or custom order amounts")]
+                choices=kinds(&[(AppliesToKind::Order, "The whole order (items subtotal)"), (AppliesToKind::Items, "Selected items"), (AppliesToKind::Fees, "Fees or custom order amounts")])
                 errors
             />
-            <Show when=move || kind() == "items">
+            <Show when=move || kind() == AppliesToKind::Items.wire()>
                 <p class="hint">"An item is eligible if it matches any of these."</p>
                 <div class="row">
                     <Field label="Categories" field="applies_to.categories" errors hint="Comma-separated">
@@ -520,7 +525,7 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVi
                     property_hint="color"
                 />
             </Show>
-            <Show when=move || kind() == "fees">
+            <Show when=move || kind() == AppliesToKind::Fees.wire()>
                 <Field label="Fee names" field="applies_to.names" errors hint="As the app sends them, comma-separated">
                     <ListInput
                         value=bind!(input, applies_to.names).0
@@ -545,10 +550,10 @@ fn DistributionSection(input: RwSignal<CouponInput>, errors: Errors) -> impl Int
                 label="Codes"
                 field="distribution.type"
                 binding=bind!(input, distribution.kind)
-                choices=&[("static", "One static code for everyone"), ("unique", "Unique codes (generated or uploaded)"), ("event_triggered", "Given when the user performs an event")]
+                choices=kinds(&[(DistributionKind::Static, "One static code for everyone"), (DistributionKind::Unique, "Unique codes (generated or uploaded)"), (DistributionKind::EventTriggered, "Given when the user performs an event")])
                 errors
             />
-            <Show when=move || kind() == "static">
+            <Show when=move || kind() == DistributionKind::Static.wire()>
                 <Field label="Code" field="distribution.code" errors hint="3–64 characters: A–Z, 0–9, - and _">
                     <TextInput
                         value=Signal::derive(move || code.get().unwrap_or_default())
@@ -558,7 +563,7 @@ fn DistributionSection(input: RwSignal<CouponInput>, errors: Errors) -> impl Int
                     />
                 </Field>
             </Show>
-            <Show when=move || kind() == "event_triggered">
+            <Show when=move || kind() == DistributionKind::EventTriggered.wire()>
                 <div class="row">
                     <Field label="Trigger event" field="distribution.event" errors>
                         <TextInput
@@ -593,15 +598,15 @@ fn ActivationSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoV
                 label="Becomes usable"
                 field="activation.type"
                 binding=bind!(input, activation.kind)
-                choices=&[("time", "At a time"), ("event", "When the user performs an event")]
+                choices=kinds(&[(ActivationKind::Time, "At a time"), (ActivationKind::Event, "When the user performs an event")])
                 errors
             />
-            <Show when=move || kind() == "time">
+            <Show when=move || kind() == ActivationKind::Time.wire()>
                 <Field label="From" field="activation.from" errors hint="Leave empty to start as soon as it is active">
                     <DateTimeInput value=bind!(input, activation.from).0 on_change=bind!(input, activation.from).1 />
                 </Field>
             </Show>
-            <Show when=move || kind() == "event">
+            <Show when=move || kind() == ActivationKind::Event.wire()>
                 <Field label="Activation event" field="activation.event" errors>
                     <TextInput
                         value=Signal::derive(move || event.get().unwrap_or_default())
@@ -632,15 +637,15 @@ fn ExpirySection(input: RwSignal<CouponInput>, errors: Errors, text_errors: RwSi
                 label="Expires"
                 field="expiry.type"
                 binding=bind!(input, expiry.kind)
-                choices=&[("never", "Never"), ("fixed", "At a fixed date-time"), ("relative", "A while after each user gets it")]
+                choices=kinds(&[(ExpiryKind::Never, "Never"), (ExpiryKind::Fixed, "At a fixed date-time"), (ExpiryKind::Relative, "A while after each user gets it")])
                 errors
             />
-            <Show when=move || kind() == "fixed">
+            <Show when=move || kind() == ExpiryKind::Fixed.wire()>
                 <Field label="Expires at" field="expiry.at" errors>
                     <DateTimeInput value=bind!(input, expiry.at).0 on_change=bind!(input, expiry.at).1 />
                 </Field>
             </Show>
-            <Show when=move || kind() == "relative">
+            <Show when=move || kind() == ExpiryKind::Relative.wire()>
                 <div class="row">
                     <Field label="Lasts" field="expiry.duration.value" errors>
                         <IntInput
@@ -654,19 +659,19 @@ fn ExpirySection(input: RwSignal<CouponInput>, errors: Errors, text_errors: RwSi
                         <SelectInput
                             value=Signal::derive(move || {
                                 let u = duration().unit;
-                                if u.is_empty() { "days".to_string() } else { u }
+                                if u.is_empty() { DurationUnit::Days.wire().to_string() } else { u }
                             })
                             on_change=Callback::new(move |u: String| set_duration(&|d| d.unit = u.clone()))
-                            options=options(&[("minutes", "minutes"), ("hours", "hours"), ("days", "days")])
+                            options=kinds(&[(DurationUnit::Minutes, "minutes"), (DurationUnit::Hours, "hours"), (DurationUnit::Days, "days")])
                         />
                     </Field>
                     <Field label="Counted from" field="expiry.relative_to" errors>
                         <SelectInput
                             value=Signal::derive(move || {
-                                input.with(|i| i.expiry.relative_to.clone().unwrap_or_else(|| "activation".into()))
+                                input.with(|i| i.expiry.relative_to.clone().unwrap_or_else(|| ExpiryAnchor::Activation.wire().into()))
                             })
                             on_change=Callback::new(move |v: String| input.update(|i| i.expiry.relative_to = Some(v)))
-                            options=options(&[("activation", "activation"), ("assignment", "assignment")])
+                            options=kinds(&[(ExpiryAnchor::Activation, "activation"), (ExpiryAnchor::Assignment, "assignment")])
                         />
                     </Field>
                 </div>
@@ -682,7 +687,7 @@ fn LimitsSection(
     errors: Errors,
     text_errors: RwSignal<FieldErrors>,
 ) -> impl IntoView {
-    let cashback = move || input.with(|i| i.reward.kind == "cashback");
+    let cashback = move || input.with(|i| i.reward.kind == RewardKind::Cashback.wire());
     let (per_user, set_per_user) = bind!(input, limits.per_user);
     let (global, set_global) = bind!(input, limits.global);
     let (budget_discount, set_budget_discount) = bind!(input, limits.budget_discount);

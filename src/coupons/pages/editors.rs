@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::components::fields::{options, Errors, FieldMessage, SelectInput};
+use crate::components::fields::{kinds, options, Errors, FieldMessage, SelectInput};
 use crate::conditions::{ConditionInput, OPERATORS};
-use crate::coupons::definition::Day;
+use crate::coupons::definition::{CapScope, Day, Period};
 use crate::coupons::input::{CapInput, DayScheduleInput, TimeRangeInput};
 use crate::fields::FieldErrors;
 use crate::money::Currency;
+use crate::wire::Named;
 
 /// Errors found while turning typed text into numbers, before the parser sees them.
 pub type TextErrors = RwSignal<FieldErrors>;
@@ -297,12 +298,12 @@ pub fn CapsEditor(
                 <SelectInput
                     value=Signal::derive(move || c().period)
                     on_change=Callback::new(move |v: String| update(i, &|c| c.period = v.clone()))
-                    options=options(&[("day", "uses per day"), ("week", "uses per week (Mon–Sun)"), ("month", "uses per month"), ("year", "uses per year")])
+                    options=kinds(&[(Period::Day, "uses per day"), (Period::Week, "uses per week (Mon–Sun)"), (Period::Month, "uses per month"), (Period::Year, "uses per year")])
                 />
                 <SelectInput
                     value=Signal::derive(move || c().scope)
                     on_change=Callback::new(move |v: String| update(i, &|c| c.scope = v.clone()))
-                    options=options(&[("global", "across all users"), ("per_user", "for each user")])
+                    options=kinds(&[(CapScope::Global, "across all users"), (CapScope::PerUser, "for each user")])
                 />
                 <RemoveButton on_click=move || remove_at(value, on_change, i) />
                 <FieldMessage errors field=format!("{p}.limit") />
@@ -320,7 +321,7 @@ pub fn CapsEditor(
                 class="secondary small add"
                 on:click=move |_| {
                     let mut list = value.get_untracked();
-                    list.push(CapInput { period: "day".into(), scope: "global".into(), limit: None });
+                    list.push(CapInput { period: Period::Day.wire().into(), scope: CapScope::Global.wire().into(), limit: None });
                     on_change.run(list);
                 }
             >

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::coupons::definition::{CapScope, CouponDefinition};
-use crate::db::Tx;
-use crate::error::AppError;
+use crate::db::{StoreError, Tx};
 use crate::redemption::decision::Quote;
 use crate::redemption::periods::{period_key, period_name};
 use crate::redemption::reasons::Reason;
@@ -68,7 +67,7 @@ pub(super) async fn take(
     coupon_id: i64,
     buckets: &[Bucket],
     quote: &Quote,
-) -> Result<Result<(), Reason>, AppError> {
+) -> Result<Result<(), Reason>, StoreError> {
     for b in buckets {
         if !count_use(tx, coupon_id, b, quote.discount, quote.cashback).await? {
             return Ok(Err(bucket_reason(tx, coupon_id, b, quote).await?));
@@ -79,7 +78,7 @@ pub(super) async fn take(
 
 /// Adds one use (and the discount and cashback) to a bucket, unless that would pass its limit
 /// or budget. The check and the write are one statement: the database row decides.
-async fn count_use(tx: &mut Tx, coupon_id: i64, b: &Bucket, discount: i64, cashback: i64) -> Result<bool, AppError> {
+async fn count_use(tx: &mut Tx, coupon_id: i64, b: &Bucket, discount: i64, cashback: i64) -> Result<bool, StoreError> {
     let moved: Option<i64> = sqlx::query_scalar(
         "INSERT INTO usage_counters (coupon_id, user_id, period, period_key, uses, discount, cashback)
          VALUES ($1, $2, $3, $4, 1, $5, $6)
@@ -107,7 +106,7 @@ async fn count_use(tx: &mut Tx, coupon_id: i64, b: &Bucket, discount: i64, cashb
 }
 
 /// Which limit a full bucket stands for.
-async fn bucket_reason(tx: &mut Tx, coupon_id: i64, b: &Bucket, quote: &Quote) -> Result<Reason, AppError> {
+async fn bucket_reason(tx: &mut Tx, coupon_id: i64, b: &Bucket, quote: &Quote) -> Result<Reason, StoreError> {
     Ok(match (b.user_id.is_empty(), b.period.as_str()) {
         (false, "all") => Reason::PerUserLimitReached,
         (true, "all") => {
@@ -134,7 +133,7 @@ pub(super) async fn give_back(
     buckets: &[Bucket],
     discount: i64,
     cashback: i64,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     for b in buckets {
         sqlx::query(
             "UPDATE usage_counters SET uses = uses - 1, discount = discount - $1, cashback = cashback - $2

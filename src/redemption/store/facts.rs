@@ -6,8 +6,7 @@ use sqlx::AnyConnection;
 
 use crate::coupons::definition::CapScope;
 use crate::coupons::{store as coupons, Coupon};
-use crate::db::Db;
-use crate::error::AppError;
+use crate::db::{Db, StoreError};
 use crate::redemption::decision::*;
 use crate::redemption::periods::{period_key, period_name};
 use crate::redemption::reasons::{Reason, Refusal};
@@ -47,7 +46,7 @@ impl StoredCode {
 
 const CODE_COLUMNS: &str = "id, code, coupon_id, kind, user_id, status, expires_at, batch_id";
 
-async fn code_by_text(conn: &mut AnyConnection, code: &str) -> Result<Option<StoredCode>, AppError> {
+async fn code_by_text(conn: &mut AnyConnection, code: &str) -> Result<Option<StoredCode>, StoreError> {
     let seen = crate::codes::store::seen("batch_id");
     Ok(sqlx::query_as::<_, StoredCode>(&format!("SELECT {CODE_COLUMNS} FROM codes WHERE code = $1 AND {seen}"))
         .bind(code)
@@ -55,14 +54,14 @@ async fn code_by_text(conn: &mut AnyConnection, code: &str) -> Result<Option<Sto
         .await?)
 }
 
-async fn code_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<StoredCode>, AppError> {
+async fn code_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<StoredCode>, StoreError> {
     Ok(sqlx::query_as::<_, StoredCode>(&format!("SELECT {CODE_COLUMNS} FROM codes WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?)
 }
 
-async fn user_facts(conn: &mut AnyConnection, coupon_id: i64, user_id: &str) -> Result<UserFacts, AppError> {
+async fn user_facts(conn: &mut AnyConnection, coupon_id: i64, user_id: &str) -> Result<UserFacts, StoreError> {
     let properties: Option<String> = sqlx::query_scalar("SELECT properties FROM app_users WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -91,7 +90,7 @@ async fn usage(
     coupon: &Coupon,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<Usage, AppError> {
+) -> Result<Usage, StoreError> {
     let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT user_id, period, period_key, uses, discount, cashback FROM usage_counters
          WHERE coupon_id = $1 AND (user_id = '' OR user_id = $2)",
@@ -128,7 +127,7 @@ pub async fn load_facts(
     user_id: &str,
     target: &Target,
     now: DateTime<Utc>,
-) -> Result<Result<Facts, Decision>, AppError> {
+) -> Result<Result<Facts, Decision>, StoreError> {
     let (coupon_id, typed_code) = match target {
         Target::Code(text) => {
             let Ok(normal) = crate::codes::normalize(text) else {
@@ -164,7 +163,7 @@ pub(super) async fn candidates(
     conn: &mut AnyConnection,
     req: &Request,
     now: DateTime<Utc>,
-) -> Result<Vec<Candidate>, AppError> {
+) -> Result<Vec<Candidate>, StoreError> {
     let mut all = Vec::with_capacity(req.targets.len());
     for target in &req.targets {
         all.push(match load_facts(conn, &req.user_id, target, now).await? {
@@ -176,7 +175,7 @@ pub(super) async fn candidates(
 }
 
 /// Answers whether the request would redeem, and with what; writes nothing.
-pub async fn validate(db: &Db, req: &Request, now: DateTime<Utc>) -> Result<StackDecision, AppError> {
+pub async fn validate(db: &Db, req: &Request, now: DateTime<Utc>) -> Result<StackDecision, StoreError> {
     let mut conn = db.pool().acquire().await?;
     let candidates = candidates(&mut conn, req, now).await?;
     Ok(decide_stack(&candidates, &req.cart, now))

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::counters::Bucket;
-use crate::db::{is_unique_violation, Db, Tx};
-use crate::error::AppError;
+use super::error::RedemptionError;
+use crate::db::{is_unique_violation, Db, StoreError, Tx};
 use crate::redemption::decision::Quote;
 use crate::redemption::request::Request;
 use crate::redemption::stack::{Facts, StackDecision, Totals};
@@ -55,9 +55,9 @@ pub(super) async fn record(
     group: Option<i64>,
     req: &Request,
     now: DateTime<Utc>,
-) -> Result<Redemption, AppError> {
+) -> Result<Redemption, RedemptionError> {
     let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets })
-        .map_err(|e| AppError::internal("redemption::store: cannot encode JSON", e))?;
+        .map_err(|e| StoreError::corrupt("a redemption's detail as JSON", e))?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO redemptions (coupon_id, code_id, user_id, order_id, currency, discount, cashback, detail, status, redeemed_at, group_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'redeemed', $9, $10) RETURNING id",
@@ -77,11 +77,10 @@ pub(super) async fn record(
     let id = match inserted {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict(format!(
-                "order {} has already redeemed coupon {}",
-                req.order_id.as_deref().unwrap_or_default(),
-                f.coupon.id
-            )))
+            return Err(RedemptionError::OrderTaken {
+                order_id: req.order_id.clone().unwrap_or_default(),
+                coupon_id: f.coupon.id,
+            })
         }
         Err(e) => return Err(e.into()),
     };
@@ -127,9 +126,9 @@ struct RedemptionRow {
 }
 
 impl RedemptionRow {
-    fn into_redemption(self) -> Result<(Redemption, Vec<Bucket>), AppError> {
-        let detail: Detail = serde_json::from_str(&self.detail)
-            .map_err(|e| AppError::internal("redemption::store: stored JSON does not read back", e))?;
+    fn into_redemption(self) -> Result<(Redemption, Vec<Bucket>), StoreError> {
+        let detail: Detail =
+            serde_json::from_str(&self.detail).map_err(|e| StoreError::corrupt("a redemption's stored detail", e))?;
         Ok((
             Redemption {
                 id: self.id,
@@ -155,7 +154,7 @@ const REDEMPTION_SELECT: &str = "SELECT r.id, COALESCE(r.group_id, r.id) AS grou
         r.cashback, r.detail, r.status, r.redeemed_at, r.reversed_at
     FROM redemptions r LEFT JOIN codes k ON k.id = r.code_id";
 
-pub(super) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<(Redemption, Vec<Bucket>)>, AppError> {
+pub(super) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<(Redemption, Vec<Bucket>)>, StoreError> {
     sqlx::query_as::<_, RedemptionRow>(&format!("{REDEMPTION_SELECT} WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -164,13 +163,13 @@ pub(super) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<(Re
         .transpose()
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Redemption, AppError> {
+pub async fn get(db: &Db, id: i64) -> Result<Redemption, RedemptionError> {
     let mut conn = db.pool().acquire().await?;
-    Ok(load(&mut conn, id).await?.ok_or(AppError::NotFound)?.0)
+    Ok(load(&mut conn, id).await?.ok_or(RedemptionError::NotFound)?.0)
 }
 
 /// A user's redemptions, newest first.
-pub async fn list_for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Redemption>, AppError> {
+pub async fn list_for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Redemption>, StoreError> {
     let rows = sqlx::query_as::<_, RedemptionRow>(&format!(
         "{REDEMPTION_SELECT} WHERE r.user_id = $1 ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $2"
     ))

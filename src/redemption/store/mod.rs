@@ -6,6 +6,7 @@
 //! redemption rows; `redeem` and `reverse` are the two writes that move them together.
 
 mod counters;
+mod error;
 mod facts;
 mod ledger;
 mod redeem;
@@ -13,6 +14,7 @@ mod reverse;
 
 pub use super::request::{Request, Target};
 pub use counters::{buckets, Bucket};
+pub use error::RedemptionError;
 pub use facts::{load_facts, validate};
 pub use ledger::{get, list_for_user, RedeemOutcome, Redemption, RedemptionStatus};
 pub use redeem::{redeem, Replayable};

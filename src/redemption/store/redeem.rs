@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use super::counters::{buckets, take, Bucket};
+use super::error::RedemptionError;
 use super::facts::candidates;
 use super::ledger::{record, RedeemOutcome, Redemption};
 use crate::activity;
 use crate::codes::lifecycle;
-use crate::db::{Backend, Db, Tx};
-use crate::error::AppError;
+use crate::db::{Backend, Db, StoreError, Tx};
 use crate::idempotency::{self, Idempotency};
 use crate::redemption::attempts::Attempts;
 use crate::redemption::decision::CodeKind;
@@ -36,7 +36,7 @@ pub async fn redeem(
     idempotency: Option<&Idempotency>,
     attempts: &Attempts,
     now: DateTime<Utc>,
-) -> Result<Replayable<RedeemOutcome>, AppError> {
+) -> Result<Replayable<RedeemOutcome>, RedemptionError> {
     let in_tx = db.backend() == Backend::Sqlite;
     if !in_tx {
         attempts.count(db, now.timestamp_millis()).await?;
@@ -45,11 +45,9 @@ pub async fn redeem(
     if in_tx {
         attempts.count_in(&mut tx, now.timestamp_millis()).await?;
     }
-    if let Some(idem) = idempotency {
-        if let Some(previous) = claim_key(&mut tx, idem, now).await? {
-            tx.rollback().await?;
-            return Ok(Replayable::Replay(previous));
-        }
+    if let Some(previous) = claim_key(&mut tx, idempotency, now).await? {
+        tx.rollback().await?;
+        return Ok(Replayable::Replay(previous));
     }
     let outcome = match redeem_in(&mut tx, req, now).await? {
         Ok((redemptions, totals)) => RedeemOutcome::Redeemed { redemptions, totals },
@@ -61,18 +59,16 @@ pub async fn redeem(
             if in_tx {
                 attempts.count_in(&mut tx, now.timestamp_millis()).await?;
             }
-            if let Some(idem) = idempotency {
-                if let Some(previous) = claim_key(&mut tx, idem, now).await? {
-                    tx.rollback().await?;
-                    return Ok(Replayable::Replay(previous));
-                }
+            if let Some(previous) = claim_key(&mut tx, idempotency, now).await? {
+                tx.rollback().await?;
+                return Ok(Replayable::Replay(previous));
             }
             RedeemOutcome::Refused(refused)
         }
     };
     if let Some(idem) = idempotency {
-        let stored = serde_json::to_string(&outcome)
-            .map_err(|e| AppError::internal("redemption::store: cannot encode JSON", e))?;
+        let stored =
+            serde_json::to_string(&outcome).map_err(|e| StoreError::corrupt("a redemption outcome as JSON", e))?;
         let status = if matches!(outcome, RedeemOutcome::Redeemed { .. }) { 201 } else { 422 };
         idempotency::finish(&mut tx, idem, status, &stored).await?;
     }
@@ -80,12 +76,17 @@ pub async fn redeem(
     Ok(Replayable::Fresh(outcome))
 }
 
-/// A replay's stored outcome.
-async fn claim_key(tx: &mut Tx, idem: &Idempotency, now: DateTime<Utc>) -> Result<Option<RedeemOutcome>, AppError> {
+/// A replay's stored outcome, when the key was used before; claims it otherwise.
+async fn claim_key(
+    tx: &mut Tx,
+    idem: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> Result<Option<RedeemOutcome>, RedemptionError> {
+    let Some(idem) = idem else { return Ok(None) };
     match idempotency::claim(tx, idem, now).await? {
         Some(stored) => serde_json::from_str(&stored)
             .map(Some)
-            .map_err(|e| AppError::internal("redemption::store: stored JSON does not read back", e)),
+            .map_err(|e| StoreError::corrupt("a stored redemption outcome", e).into()),
         None => Ok(None),
     }
 }
@@ -96,7 +97,7 @@ async fn redeem_in(
     tx: &mut Tx,
     req: &Request,
     now: DateTime<Utc>,
-) -> Result<Result<Redeemed, StackDecision>, AppError> {
+) -> Result<Result<Redeemed, StackDecision>, RedemptionError> {
     let candidates = candidates(tx, req, now).await?;
     let stack = decide_stack(&candidates, &req.cart, now);
     let Some(totals) = stack.totals.clone() else {
@@ -135,7 +136,7 @@ async fn redeem_in(
         let quote = stack.decisions[i]
             .quote
             .clone()
-            .ok_or_else(|| AppError::internal("redeem", "a valid decision without a quote"))?;
+            .ok_or_else(|| StoreError::corrupt("a valid decision", "it has no quote"))?;
         let group = redemptions.first().map(|r| r.id);
         redemptions.push(record(tx, f, quote, &taken[i], group, req, now).await?);
     }
@@ -156,7 +157,7 @@ async fn redeem_in(
         let quote = stack.decisions[i]
             .quote
             .as_ref()
-            .ok_or_else(|| AppError::internal("redeem", "a valid decision without a quote"))?;
+            .ok_or_else(|| StoreError::corrupt("a valid decision", "it has no quote"))?;
         if let Err(reason) = take(tx, found[i].coupon.id, &taken[i], quote).await? {
             return refuse(i, reason);
         }
@@ -170,7 +171,7 @@ async fn redeem_in(
 }
 
 /// Uses the coupon's unique code, if it has one; false when someone else used it first.
-async fn use_code(tx: &mut Tx, f: &Facts, user_id: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
+async fn use_code(tx: &mut Tx, f: &Facts, user_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
     match f.code.as_ref().filter(|c| c.kind == CodeKind::Unique) {
         Some(code) => lifecycle::redeem(tx, code.id, user_id, now.timestamp_millis()).await,
         None => Ok(true),

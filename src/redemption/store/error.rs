@@ -1,0 +1,19 @@
+//! What stops a redemption being made, read or reversed.
+
+use crate::db::StoreError;
+
+/// Why a redemption was not made, read or reversed (a refused cart is an answer, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum RedemptionError {
+    #[error("no such redemption")]
+    NotFound,
+    #[error("order {order_id} has already redeemed coupon {coupon_id}")]
+    OrderTaken { order_id: String, coupon_id: i64 },
+    #[error(transparent)]
+    Throttled(#[from] crate::throttle::ThrottleError),
+    #[error(transparent)]
+    Idempotency(#[from] crate::idempotency::IdempotencyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+crate::store_errors_into!(RedemptionError);
