@@ -134,10 +134,10 @@ impl Amount {
 
     /// An amount that must be given: more than zero.
     pub fn positive(minor: i64) -> Result<Amount, AmountError> {
-        match minor {
-            0 => Err(AmountError::Zero),
-            m if m < 0 => Err(AmountError::Zero),
-            m => Amount::new(m),
+        if minor <= 0 {
+            Err(AmountError::Zero)
+        } else {
+            Amount::new(minor)
         }
     }
 
