@@ -13,7 +13,7 @@ cargo test --features ssr --no-fail-fast
 # The journeys drive the release build, the one the run command serves: its wasm goes through
 # wasm-opt, which the debug build skips (and which once broke hydration only there).
 say "building the app (release) for the browser journeys"
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 say "Playwright journeys in Debian's Chromium"
 mkdir -p end2end/screenshots

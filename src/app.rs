@@ -1,7 +1,7 @@
 //! The HTML shell, the routes, and the dashboard layout.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -13,8 +13,7 @@ use crate::audience::segments::pages::{SegmentListPage, SegmentPage};
 use crate::audience::users::pages::UsersPage;
 use crate::codes::pages::upload::UploadPage;
 use crate::codes::pages::{BatchesPage, CouponCodesPage};
-use crate::components::layout::Dashboard;
-use crate::components::not_found::NotFound;
+use crate::components::layout::{Dashboard, FramedNotFound};
 use crate::coupons::pages::{builder::CouponBuilderPage, detail::CouponDetailPage, list::CouponListPage};
 use crate::redemption::try_panel::TryPage;
 use crate::reference::pages::ApiReferencePage;
@@ -27,6 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // The build names the stylesheet after its content (see `ops::caching`).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -43,10 +44,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Async SSR: pages wait for their data, so redirects and 404 statuses reach the response.
     view! {
-        <Stylesheet id="leptos" href="/pkg/couponry.css" />
         <Title formatter=|page: String| format!("{page} · Couponry") />
         <Router>
-            <Routes fallback=NotFound>
+            <Routes fallback=FramedNotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=Dashboard ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/coupons" /> } ssr=SsrMode::Async />

@@ -65,7 +65,7 @@ impl<E: Into<AppError>> From<E> for ApiError {
         let mut error = match e {
             AppError::Invalid(errors) => ApiError::invalid(errors),
             AppError::Unauthenticated => ApiError::new(status, "unauthenticated", e.to_string()),
-            AppError::Forbidden => ApiError::new(status, "forbidden", "this API key's scopes do not allow this"),
+            AppError::Forbidden => ApiError::new(status, "forbidden", e.to_string()),
             AppError::NotFound => ApiError::new(status, "not_found", "not found"),
             AppError::Conflict(m) => ApiError::new(status, "conflict", m),
             AppError::Transport(m) => ApiError::new(status, "bad_request", m),

@@ -18,7 +18,13 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let options = leptos_conf.leptos_options;
+    let mut options = leptos_conf.leptos_options;
+    // `cargo leptos build` names the site's files after their content and writes the names to
+    // `hash.txt` beside this binary: use them unless told otherwise.
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)));
+        options.hash_files = beside.is_some_and(|file| file.exists());
+    }
     let addr = options.site_addr;
     let config = match Config::from_env() {
         Ok(config) => config,

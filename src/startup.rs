@@ -71,6 +71,7 @@ pub async fn build(
         .layer(middleware::from_fn(text_rule))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(middleware::from_fn(crate::ops::caching::layer))
         .layer(middleware::from_fn(crate::ops::metrics::track))
         .layer(middleware::from_fn(crate::ops::request_id::layer))
         .with_state(state);

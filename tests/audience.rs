@@ -8,8 +8,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{field_error, ServerProcess, TestApp};
-use couponry::audience::campaigns::server::{CancelCampaign, CreateCampaign, GetCampaign};
+use couponry::audience::campaigns::server::{CancelCampaign, CreateCampaign, EstimateLaunch, GetCampaign};
 use couponry::audience::segments::server::{PreviewSegment, SaveSegment};
+use couponry::audience::users::server::LookupUser;
 use couponry::conditions::{Condition, Group, Join, Properties, Rule, Test};
 use couponry::db::{Db, Sql};
 use proptest::prelude::*;
@@ -195,6 +196,32 @@ async fn campaign(app: &TestApp, input: Value) -> (StatusCode, Value) {
     app.call_json::<CreateCampaign>(&json!({ "input": input })).await
 }
 
+async fn estimate(app: &TestApp, coupon_id: i64, segment_id: i64) -> Value {
+    let (coupon_id, segment_id) = (coupon_id.to_string(), segment_id.to_string());
+    let (status, body) = app
+        .call_form::<EstimateLaunch>(&[("coupon_id", coupon_id.as_str()), ("segment_id", segment_id.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+on_both!(the_users_page_finds_people_by_the_start_of_their_id, |app: TestApp| async move {
+    app.login_admin().await;
+    let api = app.api().await;
+    for id in ["shopper-1", "shopper-2", "shopper-10", "other"] {
+        let (s, body) = api.put(&format!("/users/{id}"), &json!({"properties": {"city": "Pune"}})).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    let (s, found) = app.call_form::<LookupUser>(&[("user_id", "shopper")]).await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    assert!(found["user"].is_null(), "no user has this id: {found}");
+    let similar: BTreeSet<&str> = found["similar"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(similar, BTreeSet::from(["shopper-1", "shopper-10", "shopper-2"]));
+    let (_, exact) = app.call_form::<LookupUser>(&[("user_id", "shopper-1")]).await;
+    assert_eq!(exact["user"]["properties"]["city"], json!("Pune"));
+    assert_eq!(exact["similar"], json!([]), "a user found is not a search");
+});
+
 async fn count_where(db: &Db, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await.expect(sql)
 }
@@ -216,6 +243,8 @@ on_both!(launch_reaches_every_matching_user_once, |app: TestApp| async move {
     assert_eq!((preview["matching"].as_i64(), preview["total"].as_i64()), (Some(20), Some(40)), "{preview}");
     assert_eq!(preview["sample"].as_array().unwrap().len(), 8);
 
+    // The form says what a launch will do before it runs: whom it reaches, what codes it takes.
+    assert_eq!(estimate(&app, id, mumbai).await, json!({"matched": 20, "already_held": 0, "free_codes": 30}));
     let (s, launched) = campaign(&app, json!({"name": "Diwali", "coupon_id": id, "segment_id": mumbai})).await;
     assert_eq!(s, StatusCode::OK, "{launched}");
     assert_eq!((launched["status"].as_str(), launched["matched"].as_i64()), (Some("launched"), Some(20)));
@@ -254,6 +283,7 @@ on_both!(launch_reaches_every_matching_user_once, |app: TestApp| async move {
 
     // Everyone (40 users, 20 new) needs 20 codes; 10 are free: refused, nothing stored.
     let everyone = segment(&app, "Everyone", json!({"groups": []})).await;
+    assert_eq!(estimate(&app, id, everyone).await, json!({"matched": 40, "already_held": 20, "free_codes": 10}));
     let campaigns_before = app.count("campaigns").await;
     let (s, refused) = campaign(&app, json!({"name": "All", "coupon_id": id, "segment_id": everyone})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{refused}");

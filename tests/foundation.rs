@@ -4,7 +4,8 @@
 mod common;
 
 use common::{field_error, TestApp};
-use couponry::accounts::server::{CreateAccount, ListAccounts, ListAudit, Logout, Me, UpdateAccount};
+use couponry::accounts::server::{CreateAccount, ListAccounts, ListAudit, Logout, Me, SearchAudit, UpdateAccount};
+use couponry::audience::campaigns::server::EstimateLaunch;
 use couponry::coupons::server::{ChangeStatus, GetCoupon, ListCoupons, SaveCoupon};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -258,6 +259,14 @@ on_both!(roles_are_checked_on_the_server, |app: TestApp| async move {
     assert_eq!(status, StatusCode::FORBIDDEN, "the builder page refuses analysts too");
     let (status, _) = analyst.get("/accounts").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, page) = analyst.get("/api-keys").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!page.contains("Create key"), "the refused page offers nothing the role may not do");
+    let estimate = [("coupon_id", "1"), ("segment_id", "1")];
+    assert_eq!(analyst.call_form::<EstimateLaunch>(&estimate).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = analyst.get("/batches/1/codes.csv").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("your role does not allow this"), "a person is told about their role: {body}");
 
     // Marketers build coupons but do not manage accounts.
     assert_eq!(save(&marketer, None, None, full_coupon("ROLE3")).await.0, StatusCode::OK);
@@ -312,4 +321,49 @@ on_both!(admins_manage_accounts, |app: TestApp| async move {
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["account.update", "account.create", "account.create"], "{log}");
     assert_eq!(log[2]["actor"], "system", "the first admin was made at start-up");
+
+    // The audit page filters by who, what and when (any case), and pages by id.
+    let browser = &app;
+    let search = |asked: Value| async move { browser.call_json::<SearchAudit>(&json!({ "query": asked })).await };
+    let query = |actor: &str, action: &str, from: &str| json!({"actor": actor, "entity": "account", "action": action, "from": from, "to": "", "before": null});
+    let (_, found) = search(query("SYSTEM", "", "")).await;
+    let actions: Vec<&str> =
+        found["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["account.create"], "{found}");
+    assert_eq!(found["older"], Value::Null);
+    let (_, found) = search(query("", "UPDATE", "")).await;
+    let mut changed: Vec<&str> =
+        found["entries"][0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    changed.sort_unstable();
+    assert_eq!(changed, ["disabled", "role"], "only what the update changed: {found}");
+    let (status, refused) = search(query("", "", "7 March")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_error(&refused, "from").as_deref(), Some("a date as YYYY-MM-DD"));
+    let (_, none) = search(query("", "", "2999-01-01")).await;
+    assert_eq!(none["entries"], json!([]));
+
+    let mut tx = app.db.begin_write().await.unwrap();
+    for i in 0..150 {
+        let actor = couponry::accounts::audit::Actor::system();
+        couponry::accounts::audit::record(
+            &mut tx,
+            &actor,
+            "account.touch",
+            ("account", i.to_string()),
+            None::<&()>,
+            Some(&i),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (_, first) = search(query("", "touch", "")).await;
+    assert_eq!(first["entries"].as_array().unwrap().len(), 100);
+    let older = first["older"].as_i64().expect("a second page");
+    let mut next = query("", "touch", "");
+    next["before"] = json!(older);
+    let (_, second) = search(next).await;
+    assert_eq!(second["entries"].as_array().unwrap().len(), 50);
+    assert_eq!(second["older"], Value::Null);
+    assert_eq!(second["entries"][0]["entity_id"], json!("49"), "the second page goes on below the first");
 });

@@ -552,7 +552,7 @@ on_both!(stacked_codes_apply_in_order_and_redeem_all_or_nothing, |app: TestApp| 
     for id in [shoes, order, ship] {
         assert_eq!(global_uses(&app, id).await, 0, "coupon {id}");
     }
-    let audit = couponry::accounts::audit::list(&app.db, None, None, 10).await.unwrap();
+    let audit = couponry::accounts::audit::list(&app.db, &Default::default(), None, 10).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "redemption.reverse" && a.actor_label.starts_with("api key")));
     let (status, _) = api.post("/redemptions", &stack(json!(["SHOES20", "ORDER10"]), "s-order-3")).await;
     assert_eq!(status, StatusCode::CREATED, "the uses came back");
@@ -679,4 +679,25 @@ on_both!(the_openapi_document_describes_every_endpoint, |app: TestApp| async mov
         assert!(body.get(field).is_some(), "RedeemBody.{field}");
     }
     assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], json!("bearer"));
+});
+
+on_both!(a_coupon_page_shows_its_limits_used_and_its_latest_redemptions, |app: TestApp| async move {
+    use couponry::coupons::server::GetCouponActivity;
+    app.login_admin().await;
+    let api = app.api().await;
+    let limits =
+        json!({"global": 10, "budget_discount": 1_000_000, "caps": [{"period": "day", "scope": "global", "limit": 5}]});
+    let id = app.live_coupon(coupon("PACE10", json!({"limits": limits}))).await;
+    for (user, order) in [("u-1", "o-1"), ("u-2", "o-2")] {
+        let (status, body) = api.post("/redemptions", &redeem_body(user, "PACE10", order)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, a) = app.call_form::<GetCouponActivity>(&[("id", &id.to_string())]).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    let usage = &a["usage"];
+    assert_eq!((usage["uses"].as_i64(), usage["discount"].as_i64()), (Some(2), Some(80_000)), "{a}");
+    assert_eq!(usage["caps"], json!([{"period": "day", "used": 2, "limit": 5}]));
+    let users: Vec<&str> = a["recent"].as_array().unwrap().iter().filter_map(|r| r["user_id"].as_str()).collect();
+    assert_eq!(users, ["u-2", "u-1"], "newest first");
+    assert!(a["codes"].is_null(), "a static code has no pool");
 });

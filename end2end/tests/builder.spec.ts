@@ -23,6 +23,27 @@ test("the live summary follows typing without a page load (hydration)", async ({
   await field(page, "reward.percent").fill("25");
   await expect(summary).toContainText("25% off");
   expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+  // One day's hours, copied to the whole week.
+  const monday = page.locator('.schedule-day[data-day="mon"]');
+  await monday.locator('input[type="checkbox"]').check();
+  await monday.locator('button:has-text("+ Time range")').click();
+  await monday.locator('button:has-text("Same hours every day")').click();
+  await expect(page.locator('.schedule-day input[type="checkbox"]:checked')).toHaveCount(7);
+  await expect(page.locator('.schedule-day[data-day="sun"] input[type="time"]').nth(0)).toHaveValue("09:00");
+});
+
+test("a use case fills the builder, ready to save", async ({ page }) => {
+  await login(page);
+  await page.goto("/coupons/new");
+  await hydrated(page);
+  await page.locator('[data-template="upi-top-up"]').click();
+  await expect(page).toHaveURL(/template=upi-top-up/);
+  await expect(field(page, "name")).toHaveValue("UPI top-up ₹50 back");
+  await expect(page.getByTestId("summary")).toContainText("50");
+  await shot(page, "builder-template");
+  // Nothing is stored until it is saved (the next journey expects an empty list).
+  await page.goto("/coupons");
+  await expect(page.locator(".empty-state")).toBeVisible();
 });
 
 test("a bad field shows its error next to it and nothing is stored", async ({ page }) => {
@@ -36,6 +57,15 @@ test("a bad field shows its error next to it and nothing is stored", async ({ pa
   await expect(page.locator('[data-field="reward.percent"] .field-error')).toContainText("1");
   await expect(page.locator('[data-field="distribution.code"] .field-error')).toBeVisible();
   await expect(page.locator(".banner.error")).toBeVisible();
+  // The summary at the top lists each bad field; focus is on the first, which says it is invalid
+  // and which message describes it; a link in the summary takes focus to its field.
+  const summary = page.getByTestId("error-summary");
+  await expect(summary).toContainText("Reward › percent");
+  await expect(field(page, "reward.percent")).toBeFocused();
+  await expect(field(page, "reward.percent")).toHaveAttribute("aria-invalid", "true");
+  await expect(field(page, "reward.percent")).toHaveAttribute("aria-describedby", "err-reward-percent");
+  await summary.getByRole("link", { name: /Distribution › code/ }).click();
+  await expect(field(page, "distribution.code")).toBeFocused();
   await shot(page, "builder-errors");
   await page.goto("/coupons");
   await expect(page.locator(".empty-state")).toBeVisible();
@@ -162,18 +192,34 @@ test("a coupon with every section, checked after reload, through its lifecycle a
   await hydrated(page);
   for (const [verb, status] of [["Activate", "active"], ["Pause", "paused"], ["Archive", "archived"]]) {
     await page.click(`button:has-text("${verb}")`);
+    if (verb === "Archive") {
+      // Archiving cannot be undone: it asks, and "Cancel" leaves the coupon as it was.
+      await page.getByRole("group", { name: "Confirm" }).getByRole("button", { name: "Cancel" }).click();
+      await expect(page.getByTestId("status")).toHaveText("paused");
+      await page.click(`button:has-text("${verb}")`);
+      await expect(page.getByRole("button", { name: "Yes, archive" })).toBeFocused();
+      await shot(page, "confirm-archive");
+      await page.getByRole("button", { name: "Yes, archive" }).click();
+    }
     await expect(page.getByTestId("status")).toHaveText(status);
   }
   await expect(page.locator('a:has-text("Edit")')).toHaveCount(0);
   await shot(page, "coupon-archived");
   await page.click('nav a:has-text("Audit log")');
   await expect(page).toHaveURL(/\/audit/);
-  const rows = page.locator("table.audit tbody tr");
+  const rows = page.locator("table.audit > tbody > tr");
   await expect(rows.nth(0)).toContainText("coupon.archived");
   await expect(rows.nth(1)).toContainText("coupon.paused");
   await expect(rows.nth(2)).toContainText("coupon.active");
   await expect(rows.nth(3)).toContainText("coupon.create");
+  // Each entry shows what changed, not two JSON documents; filters narrow the log.
+  await expect(rows.nth(0).locator("table.changes")).toContainText("archived");
   await shot(page, "audit-log");
+  await page.fill('input[name="action"]', "ARCHIVED");
+  await page.click('button:has-text("Filter")');
+  await expect(page).toHaveURL(/action=ARCHIVED/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.nth(0)).toContainText("coupon.archived");
   await page.click('nav a:has-text("Coupons")');
   await expect(page.locator("table.coupons tbody tr")).toHaveCount(1);
   await expect(page.locator("table.coupons")).toContainText("WEEKEND10");

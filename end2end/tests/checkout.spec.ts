@@ -51,8 +51,11 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
   await hydrated(page);
   const row = page.locator("table.redemptions tbody tr").first();
   await expect(row).toContainText("SHOP10");
+  await expect(row.getByRole("link", { name: "Shop ten" })).toBeVisible();
+  await expect(page.locator("table.properties")).toContainText("Mumbai");
   await expect(row).toContainText("₹150");
   await row.locator('button:has-text("Reverse")').click();
+  await row.locator('button:has-text("Yes, reverse")').click();
   await expect(row.locator(".badge")).toHaveText("reversed");
   await shot(page, "user-page");
   const again = await request.post("/api/v1/validate", {
@@ -81,6 +84,7 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
   await page.goto("/api-keys");
   await hydrated(page);
   await page.locator('tr[data-key="Shop backend"] button:has-text("Revoke")').click();
+  await page.locator('tr[data-key="Shop backend"] button:has-text("Yes, revoke")').click();
   await expect(page.locator('tr[data-key="Shop backend"] .badge')).toHaveText("revoked");
   const refused = await request.post("/api/v1/validate", { headers, data: { user_id: "x", code: "SHOP10", cart } });
   expect(refused.status()).toBe(401);

@@ -71,6 +71,11 @@ test("a marketer builds a segment, sees who matches, launches a campaign, and th
   await hydrated(page);
   await page.fill('[data-field="name"] input', "Monsoon in Thane");
   await page.selectOption('select[name="coupon_id"]', String(coupon));
+  // Before it runs, the form says whom it reaches and what it takes from the code pool.
+  await expect(page.getByTestId("launch-estimate")).toHaveText(
+    "Launch now assigns the coupon to 3 users. It takes 3 of the 20 free codes.",
+  );
+  await shot(page, "campaign-estimate");
   await page.click('button:has-text("Launch now")');
   await expect(page).toHaveURL(/\/campaigns\/\d+$/);
   await expect(page.getByTestId("campaign-counts")).toContainText("3assigned");

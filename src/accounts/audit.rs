@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Account;
-use crate::db::{now_ms, Tx};
+use crate::db::{now_ms, Bind, Sql, Tx};
 
 /// Who did something: a dashboard account, an API key, or the system itself.
 #[derive(Debug, Clone)]
@@ -70,23 +70,62 @@ pub struct AuditRow {
     pub after: Option<String>,
 }
 
-/// The newest entries first, optionally for one entity, paged by id.
+/// Which audit rows to list; every part is optional.
+#[derive(Debug, Default)]
+pub struct Filter<'a> {
+    /// One entity's history: `("coupon", "42")`.
+    pub entity: Option<(&'a str, &'a str)>,
+    pub entity_type: Option<&'a str>,
+    /// Part of the actor's label (an email, `api key 3`, `system`), any case.
+    pub actor: Option<&'a str>,
+    /// Part of the action (`coupon.`, `archived`), any case.
+    pub action: Option<&'a str>,
+    /// From this moment (UTC milliseconds, included) to that one (excluded).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// The newest entries first, paged by id: the next page starts below the last id shown.
 pub async fn list(
     db: &crate::db::Db,
-    entity: Option<(&str, &str)>,
+    filter: &Filter<'_>,
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let (etype, eid) = entity.unwrap_or(("", ""));
-    sqlx::query_as::<_, AuditRow>(
-        "SELECT id, at, actor_label, action, entity_type, entity_id, before, after FROM audit_log
-         WHERE ($1 = '' OR (entity_type = $1 AND entity_id = $2)) AND id < $3
-         ORDER BY id DESC LIMIT $4",
-    )
-    .bind(etype)
-    .bind(eid)
-    .bind(before_id.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await
+    let mut sql = Sql::new(db.backend());
+    sql.push("SELECT id, at, actor_label, action, entity_type, entity_id, before, after FROM audit_log WHERE id < ")
+        .bind(Bind::Int(before_id.unwrap_or(i64::MAX)));
+    if let Some((kind, id)) = filter.entity {
+        sql.push(" AND entity_type = ").bind(Bind::Text(kind.into()));
+        sql.push(" AND entity_id = ").bind(Bind::Text(id.into()));
+    }
+    if let Some(kind) = filter.entity_type {
+        sql.push(" AND entity_type = ").bind(Bind::Text(kind.into()));
+    }
+    for (column, part) in [("actor_label", filter.actor), ("action", filter.action)] {
+        if let Some(part) = part {
+            sql.push(&format!(" AND LOWER({column}) LIKE ")).bind(Bind::Text(contains(part))).push(" ESCAPE '\\'");
+        }
+    }
+    if let Some(at) = filter.since {
+        sql.push(" AND at >= ").bind(Bind::Int(at));
+    }
+    if let Some(at) = filter.until {
+        sql.push(" AND at < ").bind(Bind::Int(at));
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind(Bind::Int(limit));
+    sqlx::query_as_with::<_, AuditRow, _>(sql.text(), sql.arguments()?).fetch_all(db.pool()).await
+}
+
+/// A `LIKE` pattern matching text that contains `part`, any case (`%` and `_` in it are literal).
+fn contains(part: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in part.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }

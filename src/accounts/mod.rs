@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod auth;
+pub mod changes;
 pub mod keys;
 pub mod pages;
 #[cfg(feature = "ssr")]

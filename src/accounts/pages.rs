@@ -2,14 +2,16 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use super::server::{list_accounts, list_audit, CreateAccount, Login, UpdateAccount};
+use super::changes::Change;
+use super::server::{list_accounts, search_audit, AuditEntry, AuditQuery, CreateAccount, Login, UpdateAccount};
 use super::{Permission, Role};
 use crate::components::fields::{Field, FieldMessage};
-use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::components::{format_ms, query_value};
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
@@ -99,7 +101,7 @@ pub fn AccountsPage() -> impl IntoView {
                                                     <td colspan="2">
                                                         <ActionForm action=update attr:class="inline">
                                                             <input type="hidden" name="id" value=a.id />
-                                                            <select name="role">
+                                                            <select name="role" aria-label=format!("Role of {}", a.email)>
                                                                 {Role::ALL
                                                                     .into_iter()
                                                                     .map(|r| {
@@ -111,7 +113,7 @@ pub fn AccountsPage() -> impl IntoView {
                                                                     })
                                                                     .collect_view()}
                                                             </select>
-                                                            <select name="disabled">
+                                                            <select name="disabled" aria-label=format!("Status of {}", a.email)>
                                                                 <option value="false" selected=!a.disabled>
                                                                     "active"
                                                                 </option>
@@ -173,9 +175,26 @@ pub fn AccountsPage() -> impl IntoView {
     }
 }
 
+/// Kinds of things the audit log records, for its filter.
+const ENTITIES: &[&str] = &["coupon", "batch", "campaign", "segment", "redemption", "account", "api_key"];
+
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let entries = Resource::new(|| (), |_| list_audit(None, None));
+    let query = use_query_map();
+    let asked = Memo::new(move |_| {
+        query.with(|q| {
+            let text = |key: &str| q.get(key).unwrap_or_default();
+            AuditQuery {
+                actor: text("actor"),
+                entity: text("entity"),
+                action: text("action"),
+                from: text("from"),
+                to: text("to"),
+                before: q.get("before").and_then(|b| b.parse().ok()),
+            }
+        })
+    });
+    let page = Resource::new(move || asked.get(), search_audit);
     view! {
         <Title text="Audit log" />
         <div class="page-head">
@@ -183,62 +202,138 @@ pub fn AuditPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match entries.await {
+                let asked = asked.get_untracked();
+                match page.await {
+                    Err(AppError::Invalid(errors)) => view! { <AuditFilters asked errors /> }.into_any(),
                     Err(e) => view! { <Problem error=e /> }.into_any(),
-                    Ok(list) => {
-                        view! {
-                            <table class="table audit">
-                                <thead>
-                                    <tr>
-                                        <th>"When"</th>
-                                        <th>"Who"</th>
-                                        <th>"What"</th>
-                                        <th>"On"</th>
-                                        <th>"Before / after"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {list
-                                        .into_iter()
-                                        .map(|e| {
-                                            let link = (e.entity == "coupon")
-                                                .then(|| format!("/coupons/{}", e.entity_id));
-                                            view! {
-                                                <tr>
-                                                    <td class="muted">{format_ms(e.at)}</td>
-                                                    <td>{e.actor}</td>
-                                                    <td>
-                                                        <strong>{e.action}</strong>
-                                                    </td>
-                                                    <td>
-                                                        {match link {
-                                                            Some(href) => {
-                                                                view! {
-                                                                    <a href=href>{format!("{} {}", e.entity, e.entity_id)}</a>
-                                                                }
-                                                                    .into_any()
-                                                            }
-                                                            None => format!("{} {}", e.entity, e.entity_id).into_any(),
-                                                        }}
-                                                    </td>
-                                                    <td>
-                                                        <details>
-                                                            <summary>"show"</summary>
-                                                            <pre>{e.before.unwrap_or_else(|| "—".into())}</pre>
-                                                            <pre>{e.after.unwrap_or_else(|| "—".into())}</pre>
-                                                        </details>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        }
-                            .into_any()
+                    Ok(page) => view! {
+                        <AuditFilters asked=asked.clone() errors=FieldErrors::default() />
+                        <AuditTable entries=page.entries />
+                        <nav class="pager" aria-label="Audit log pages">
+                            {asked.before.is_some().then(|| view! { <a class="button secondary small" href=audit_href(&asked, None)>"Newest"</a> })}
+                            {page.older.map(|older| view! { <a class="button secondary small" href=audit_href(&asked, Some(older))>"Older entries"</a> })}
+                        </nav>
                     }
+                    .into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// The audit page's address for these filters, starting below `before`.
+fn audit_href(q: &AuditQuery, before: Option<i64>) -> String {
+    let mut parts: Vec<String> =
+        [("actor", &q.actor), ("entity", &q.entity), ("action", &q.action), ("from", &q.from), ("to", &q.to)]
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", query_value(v)))
+            .collect();
+    if let Some(before) = before {
+        parts.push(format!("before={before}"));
+    }
+    if parts.is_empty() {
+        "/audit".into()
+    } else {
+        format!("/audit?{}", parts.join("&"))
+    }
+}
+
+#[component]
+fn AuditFilters(asked: AuditQuery, errors: FieldErrors) -> impl IntoView {
+    let errors = Signal::stored(errors);
+    let entity = asked.entity.clone();
+    view! {
+        <Form method="GET" action="/audit" attr:class="period-form card audit-filters">
+            <Field label="Who" field="actor" errors>
+                <input type="search" name="actor" value=asked.actor placeholder="email, api key, system" />
+            </Field>
+            <Field label="On" field="entity" errors>
+                <select name="entity">
+                    <option value="">"anything"</option>
+                    {ENTITIES.iter().map(|e| view! { <option value=*e selected={entity == *e}>{e.replace('_', " ")}</option> }).collect_view()}
+                </select>
+            </Field>
+            <Field label="What" field="action" errors>
+                <input type="search" name="action" value=asked.action placeholder="archived, launch…" />
+            </Field>
+            <Field label="From (UTC)" field="from" errors>
+                <input type="date" name="from" value=asked.from />
+            </Field>
+            <Field label="To (UTC)" field="to" errors>
+                <input type="date" name="to" value=asked.to />
+            </Field>
+            <div class="actions">
+                <button type="submit" class="primary">"Filter"</button>
+                <a class="button secondary" href="/audit">"Clear"</a>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="empty-state">"No entries match."</p> }.into_any();
+    }
+    view! {
+        <table class="table audit">
+            <thead>
+                <tr>
+                    <th>"When"</th>
+                    <th>"Who"</th>
+                    <th>"What"</th>
+                    <th>"On"</th>
+                    <th>"Changes"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {entries.into_iter().map(|e| {
+                    let on = format!("{} {}", e.entity.replace('_', " "), e.entity_id);
+                    let link = match e.entity.as_str() {
+                        "coupon" => Some(format!("/coupons/{}", e.entity_id)),
+                        "campaign" => Some(format!("/campaigns/{}", e.entity_id)),
+                        "segment" => Some(format!("/segments/{}", e.entity_id)),
+                        _ => None,
+                    };
+                    view! {
+                        <tr data-audit=e.id>
+                            <td class="muted nowrap">{format_ms(e.at)}</td>
+                            <td>{e.actor}</td>
+                            <td><strong>{e.action}</strong></td>
+                            <td>{match link {
+                                Some(href) => view! { <a href=href>{on}</a> }.into_any(),
+                                None => on.into_any(),
+                            }}</td>
+                            <td><ChangeList changes=e.changes /></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// An entry's changed fields as before → after.
+#[component]
+fn ChangeList(changes: Vec<Change>) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    view! {
+        <table class="changes">
+            <tbody>
+                {changes.into_iter().map(|c| view! {
+                    <tr>
+                        <th scope="row" class="mono">{c.field}</th>
+                        <td class="before">{c.before.unwrap_or_else(|| "—".into())}</td>
+                        <td class="arrow" aria-hidden="true">"→"</td>
+                        <td class="after">{c.after.unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }

@@ -145,10 +145,90 @@ pub struct AuditEntry {
     pub entity_id: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The fields that changed, read from `before` and `after`.
+    pub changes: Vec<super::changes::Change>,
 }
 
-/// The audit log, newest first: all of it for admins, or one coupon's history for anyone who
-/// can see coupons.
+/// What the audit page asks for, as its query string has it (blank parts are no filter).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub actor: String,
+    pub entity: String,
+    pub action: String,
+    /// Days in UTC, `YYYY-MM-DD`, both included.
+    pub from: String,
+    pub to: String,
+    pub before: Option<i64>,
+}
+
+/// A page of the audit log, and where the next (older) one starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub older: Option<i64>,
+}
+
+/// Rows on one page of the audit log.
+#[cfg(feature = "ssr")]
+const AUDIT_PAGE: i64 = 100;
+
+#[cfg(feature = "ssr")]
+fn entry(r: ssr::audit::AuditRow) -> AuditEntry {
+    AuditEntry {
+        changes: super::changes::changes(r.before.as_deref(), r.after.as_deref()),
+        id: r.id,
+        at: r.at,
+        actor: r.actor_label,
+        action: r.action,
+        entity: r.entity_type,
+        entity_id: r.entity_id,
+        before: r.before,
+        after: r.after,
+    }
+}
+
+/// The whole audit log for admins: filtered, newest first, a page at a time.
+#[server(input = Json)]
+pub async fn search_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+    use ssr::*;
+    let (app, _) = authorize(Permission::ViewAudit).await?;
+    let mut errors = crate::fields::FieldErrors::default();
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d");
+    let mut bound = |field: &str, text: &str, days_after: u64| {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match day(text) {
+            Ok(d) => (d + chrono::Days::new(days_after)).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()),
+            Err(_) => {
+                errors.add(field, "a date as YYYY-MM-DD");
+                None
+            }
+        }
+    };
+    let since = bound("from", &query.from, 0);
+    let until = bound("to", &query.to, 1);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    fn blank(text: &str) -> Option<&str> {
+        Some(text.trim()).filter(|t| !t.is_empty())
+    }
+    let filter = audit::Filter {
+        entity_type: blank(&query.entity),
+        actor: blank(&query.actor),
+        action: blank(&query.action),
+        since,
+        until,
+        ..Default::default()
+    };
+    let rows = audit::list(&app.db, &filter, query.before, AUDIT_PAGE + 1).await?;
+    let older = (rows.len() as i64 > AUDIT_PAGE).then(|| rows[AUDIT_PAGE as usize - 1].id);
+    Ok(AuditPage { entries: rows.into_iter().take(AUDIT_PAGE as usize).map(entry).collect(), older })
+}
+
+/// One entity's history (a coupon's page), or the newest of the whole log; newest first.
 #[server(input = Json)]
 pub async fn list_audit(entity: Option<(String, String)>, before_id: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
     use ssr::*;
@@ -157,18 +237,6 @@ pub async fn list_audit(entity: Option<(String, String)>, before_id: Option<i64>
         _ => Permission::ViewAudit,
     };
     let (app, _) = authorize(permission).await?;
-    let rows = audit::list(&app.db, entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), before_id, 100).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            id: r.id,
-            at: r.at,
-            actor: r.actor_label,
-            action: r.action,
-            entity: r.entity_type,
-            entity_id: r.entity_id,
-            before: r.before,
-            after: r.after,
-        })
-        .collect())
+    let filter = audit::Filter { entity: entity.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), ..Default::default() };
+    Ok(audit::list(&app.db, &filter, before_id, AUDIT_PAGE).await?.into_iter().map(entry).collect())
 }

@@ -59,7 +59,8 @@ fn Analytics(subject: Signal<Subject>) -> impl IntoView {
     let report = Resource::new(move || (subject.get(), period.get()), |(s, p)| load(s, p));
     view! {
         <Title text="Analytics" />
-        <Script src="/vendor/echarts.min.js" />
+        // Deferred: the figures and tables show at once, the charts draw when ECharts arrives.
+        <Script src="/vendor/echarts.min.js" defer="" />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match report.await {

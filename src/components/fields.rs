@@ -34,12 +34,28 @@ pub fn Field(
     children: Children,
 ) -> impl IntoView {
     let data_field = field.clone();
+    let message_id = error_id(&field);
     let has_error = {
         let field = field.clone();
-        move || errors.with(|e| e.get(&field).is_some())
+        Memo::new(move |_| errors.with(|e| e.get(&field).is_some()))
     };
+    // The control comes as a child, so its error is tied to it here: screen readers then read
+    // the message with the field and hear that it is invalid.
+    let node = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let invalid = has_error.get();
+        let Some(div) = node.get() else { return };
+        let Ok(Some(control)) = div.query_selector("input, select, textarea") else { return };
+        if invalid {
+            let _ = control.set_attribute("aria-invalid", "true");
+            let _ = control.set_attribute("aria-describedby", &message_id);
+        } else {
+            let _ = control.remove_attribute("aria-invalid");
+            let _ = control.remove_attribute("aria-describedby");
+        }
+    });
     view! {
-        <div class="field" class:has-error=has_error data-field=data_field>
+        <div class="field" class:has-error=move || has_error.get() data-field=data_field node_ref=node>
             <label>
                 <span class="label">{label}</span>
                 {children()}
@@ -58,11 +74,15 @@ pub fn TextInput(
     #[prop(optional, into)] placeholder: String,
     #[prop(optional, into)] name: String,
     #[prop(optional, into)] kind: Option<String>,
+    /// The accessible name, for an input without a visible label of its own.
+    #[prop(optional, into)]
+    label: Option<String>,
 ) -> impl IntoView {
     view! {
         <input
             type=kind.unwrap_or_else(|| "text".into())
             name=name
+            aria-label=label
             placeholder=placeholder
             prop:value=move || value.get()
             on:input=move |ev| on_change.run(event_target_value(&ev))
@@ -77,9 +97,12 @@ pub fn SelectInput(
     #[prop(into)] on_change: Callback<String>,
     options: Vec<(String, String)>,
     #[prop(optional, into)] name: String,
+    /// The accessible name, for a select without a visible label of its own.
+    #[prop(optional, into)]
+    label: Option<String>,
 ) -> impl IntoView {
     view! {
-        <select name=name on:change=move |ev| on_change.run(event_target_value(&ev)) prop:value=move || value.get()>
+        <select name=name aria-label=label on:change=move |ev| on_change.run(event_target_value(&ev)) prop:value=move || value.get()>
             {options
                 .into_iter()
                 .map(|(v, label)| {
@@ -106,4 +129,107 @@ pub fn kinds<T: crate::wire::Named>(labelled: &[(T, &str)]) -> Vec<(String, Stri
 /// Options from `&[(&str, &str)]`.
 pub fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect()
+}
+
+/// The errors of a failed save at the top of a long form, each a link that takes focus to its
+/// field (the form's own banner may be far below the first bad field).
+#[component]
+pub fn ErrorSummary(errors: Errors, #[prop(into)] shown: Signal<bool>) -> impl IntoView {
+    let visible = move || shown.get() && errors.with(|e| !e.is_empty());
+    view! {
+        <Show when=visible>
+            <div class="error-summary" role="alert" data-testid="error-summary">
+                <h2>
+                    {move || match errors.with(|e| e.0.len()) {
+                        1 => "One field needs attention".to_string(),
+                        n => format!("{n} fields need attention"),
+                    }}
+                </h2>
+                <ul>
+                    {move || {
+                        errors
+                            .get()
+                            .0
+                            .into_iter()
+                            .map(|e| {
+                                let target = error_id(&e.field);
+                                let href = format!("#{target}");
+                                view! {
+                                    <li>
+                                        <a
+                                            href=href
+                                            on:click=move |ev| {
+                                                ev.prevent_default();
+                                                focus_control_of(&target);
+                                            }
+                                        >
+                                            {field_name(&e.field)}
+                                            ": "
+                                            {e.message}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </div>
+        </Show>
+    }
+}
+
+/// A field path as a person reads it: `limits.caps[1].limit` is "Limits › caps 2 › limit".
+pub fn field_name(path: &str) -> String {
+    let parts: Vec<String> = path
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (name, index) = match part.split_once('[') {
+                Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            let name = name.replace('_', " ");
+            match index {
+                Some(i) => format!("{name} {}", i + 1),
+                None => name,
+            }
+        })
+        .collect();
+    let text = if parts.is_empty() { "This form".to_string() } else { parts.join(" › ") };
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Focuses the control beside the error message with this id (its field or its row).
+fn focus_control_of(message_id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    let control = document()
+        .get_element_by_id(message_id)
+        .and_then(|message| message.parent_element())
+        .and_then(|holder| holder.query_selector("input:not([type=hidden]), select, textarea").ok().flatten());
+    if let Some(control) = control.and_then(|c| c.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+        let _ = control.focus();
+    }
+}
+
+/// After the page shows a failed save's errors, moves focus to the first bad field in page order.
+pub fn focus_first_error() {
+    request_animation_frame(|| {
+        if let Ok(Some(first)) = document().query_selector(".field-error[id]") {
+            focus_control_of(&first.id());
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_name;
+
+    #[test]
+    fn field_paths_read_as_words() {
+        assert_eq!(field_name("reward.percent"), "Reward › percent");
+        assert_eq!(field_name("limits.caps[1].limit"), "Limits › caps 2 › limit");
+        assert_eq!(field_name("limits.budget_cashback"), "Limits › budget cashback");
+        assert_eq!(field_name(""), "This form");
+    }
 }

@@ -1,5 +1,6 @@
-//! Shared UI pieces: the dashboard layout, form fields with their errors, the 404 page.
+//! Shared UI pieces: the dashboard layout, form fields with their errors, confirmations, the 404 page.
 
+pub mod confirm;
 pub mod fields;
 pub mod layout;
 pub mod not_found;

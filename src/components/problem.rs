@@ -1,6 +1,7 @@
 //! A page that could not be shown: the reason, and on the server the status that fits it.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use super::not_found::NotFound;
 use crate::error::AppError;
@@ -20,6 +21,7 @@ pub fn Problem(error: AppError) -> impl IntoView {
         _ => "Something went wrong",
     };
     view! {
+        <Title text=title />
         <div class="empty-state" role="alert">
             <h1>{title}</h1>
             <p>{error.to_string()}</p>

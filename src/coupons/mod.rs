@@ -11,6 +11,7 @@ pub mod status;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod summary;
+pub mod templates;
 pub mod timing;
 
 #[cfg(test)]

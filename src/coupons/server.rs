@@ -57,6 +57,81 @@ pub async fn get_coupon(id: i64) -> Result<CouponView, AppError> {
     })
 }
 
+/// How a coupon is doing, for its page: limits used, its code pool, its pace, its latest uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouponActivity {
+    pub usage: crate::redemption::Usage,
+    /// Unique-code coupons: its codes by state, over every batch.
+    pub codes: Option<crate::codes::CodeCounts>,
+    /// Redemptions (net of reversals' discount) over the last seven days, from the rollups.
+    pub week_redemptions: i64,
+    pub week_discount: i64,
+    pub week_cashback: i64,
+    pub recent: Vec<RecentRedemption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentRedemption {
+    pub id: i64,
+    pub user_id: String,
+    pub code: Option<String>,
+    pub order_id: Option<String>,
+    pub discount: i64,
+    pub cashback: i64,
+    pub reversed: bool,
+    pub redeemed_at: i64,
+}
+
+#[server]
+pub async fn get_coupon_activity(id: i64) -> Result<CouponActivity, AppError> {
+    use crate::analytics::period::Period;
+    use crate::redemption::store::{list_for_coupon, usage, RedemptionStatus};
+    use ssr::*;
+    let (app, _) = authorize(Permission::ViewCoupons).await?;
+    let db = &app.db;
+    let coupon = store::get(db, id).await?;
+    let now = chrono::Utc::now();
+    let d = &coupon.definition;
+    let codes = if d.uses_unique_codes() {
+        let batches = crate::codes::store::list(db, Some(id)).await?;
+        Some(batches.iter().fold(crate::codes::CodeCounts::default(), |mut sum, b| {
+            sum.available += b.counts.available;
+            sum.assigned += b.counts.assigned;
+            sum.redeemed += b.counts.redeemed;
+            sum.void += b.counts.void;
+            sum
+        }))
+    } else {
+        None
+    };
+    let today = now.with_timezone(&d.time_zone).date_naive();
+    let week = Period { from: today - chrono::Days::new(6), to: today, zone: d.time_zone.name().to_string() };
+    let report = crate::analytics::report::coupon(db, &coupon, &week, now.timestamp_millis()).await?;
+    let in_currency = |amounts: &[crate::analytics::Amount]| amounts.iter().map(|a| a.minor).sum::<i64>();
+    let recent = list_for_coupon(db, id, 10)
+        .await?
+        .into_iter()
+        .map(|r| RecentRedemption {
+            id: r.id,
+            user_id: r.user_id,
+            code: r.code,
+            order_id: r.order_id,
+            discount: r.discount,
+            cashback: r.cashback,
+            reversed: r.status == RedemptionStatus::Reversed,
+            redeemed_at: r.redeemed_at,
+        })
+        .collect();
+    Ok(CouponActivity {
+        usage: usage(db, id, d, now).await?,
+        codes,
+        week_redemptions: report.current.redemptions,
+        week_discount: in_currency(&report.current.discount_given),
+        week_cashback: in_currency(&report.current.cashback_given),
+        recent,
+    })
+}
+
 /// Creates (no `id`) or updates a coupon from the builder. Invalid input stores nothing and
 /// comes back as field errors.
 #[server(input = Json)]

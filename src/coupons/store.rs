@@ -333,6 +333,19 @@ pub async fn list(db: &Db, q: &ListQuery) -> Result<Vec<CouponListItem>, StoreEr
         .collect()
 }
 
+/// Coupon names by id, for pages that list other things (a user's redemptions, say).
+pub async fn names(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!("SELECT id, name FROM coupons WHERE id IN ({})", db.backend().params(1, ids.len()));
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(db.pool()).await?.into_iter().collect())
+}
+
 /// Uses counted against the global limit so far.
 pub async fn global_uses(db: &Db, id: i64) -> Result<i64, StoreError> {
     let uses: Option<i64> = sqlx::query_scalar(

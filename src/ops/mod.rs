@@ -1,6 +1,8 @@
 //! What an operator watches: `GET /healthz` (is the database reachable), `GET /metrics`
-//! (Prometheus' text format), and a request id on every answer and every log line.
+//! (Prometheus' text format), and a request id on every answer and every log line; and what
+//! browsers may cache.
 
+pub mod caching;
 pub mod metrics;
 pub mod request_id;
 

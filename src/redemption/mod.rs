@@ -19,3 +19,24 @@ mod decision_tests;
 mod stack_tests;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::coupons::definition::Period;
+
+/// How far a coupon has gone toward its coupon-wide limits: all time, and each global cap in the
+/// period it is counting now (the counters the redemption itself moves).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub uses: i64,
+    pub discount: i64,
+    pub cashback: i64,
+    pub caps: Vec<CapUsage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapUsage {
+    pub period: Period,
+    pub used: i64,
+    pub limit: i64,
+}

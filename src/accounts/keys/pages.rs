@@ -5,14 +5,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::server::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::accounts::Permission;
+use crate::components::confirm::Confirm;
 use crate::components::fields::{Field, FieldMessage};
 use crate::components::format_ms;
+use crate::components::layout::allowed;
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
+    if !allowed(Permission::ManageKeys) {
+        return view! { <Problem error=AppError::Forbidden /> }.into_any();
+    }
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
@@ -62,6 +68,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                                 {list.into_iter().map(|k| {
                                     let scopes = k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
                                     let revoked = k.revoked_at.is_some();
+                                    let question = format!("Revoke “{}”? Apps using it are refused at once.", k.name);
                                     view! {
                                         <tr data-key=k.name.clone()>
                                             <td>{k.name.clone()}</td>
@@ -78,10 +85,12 @@ pub fn ApiKeysPage() -> impl IntoView {
                                             </td>
                                             <td>
                                                 <Show when=move || !revoked>
-                                                    <ActionForm action=revoke attr:class="inline">
-                                                        <input type="hidden" name="id" value=k.id />
-                                                        <button type="submit" class="danger small">"Revoke"</button>
-                                                    </ActionForm>
+                                                    <Confirm label="Revoke" question=question.clone()>
+                                                        <ActionForm action=revoke attr:class="inline">
+                                                            <input type="hidden" name="id" value=k.id />
+                                                            <button type="submit" class="danger small">"Yes, revoke"</button>
+                                                        </ActionForm>
+                                                    </Confirm>
                                                 </Show>
                                             </td>
                                         </tr>
@@ -109,4 +118,5 @@ pub fn ApiKeysPage() -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }

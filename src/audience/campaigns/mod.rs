@@ -63,6 +63,29 @@ pub struct Campaign {
     pub message: Option<String>,
 }
 
+/// What launching a coupon to a segment would do now, counted before it runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Users the segment matches now.
+    pub matched: i64,
+    /// Of those, users who already hold the coupon (a launch skips them).
+    pub already_held: i64,
+    /// Codes nobody holds, when the coupon gives each user a code of their own.
+    pub free_codes: Option<i64>,
+}
+
+impl Estimate {
+    /// Users a launch would assign the coupon to.
+    pub fn new_users(&self) -> i64 {
+        self.matched - self.already_held
+    }
+
+    /// Codes missing for a launch to go ahead (a launch never assigns some users and not others).
+    pub fn missing_codes(&self) -> i64 {
+        self.free_codes.map_or(0, |free| (self.new_users() - free).max(0))
+    }
+}
+
 /// What a campaign has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

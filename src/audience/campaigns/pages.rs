@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use super::server::{campaign_choices, get_campaign, list_campaigns, CancelCampaign, CreateCampaign};
-use super::{Campaign, CampaignInput, CampaignStatus};
+use super::server::{campaign_choices, estimate_launch, get_campaign, list_campaigns, CancelCampaign, CreateCampaign};
+use super::{Campaign, CampaignInput, CampaignStatus, Estimate};
 use crate::accounts::Permission;
+use crate::components::confirm::Confirm;
 use crate::components::fields::{Errors, Field, TextInput};
 use crate::components::format_ms;
 use crate::components::layout::allowed;
@@ -117,6 +118,26 @@ pub fn NewCampaignPage() -> impl IntoView {
         }
         None => {}
     });
+    // What the launch would do, counted as soon as both are chosen (an answer to an older pair
+    // is dropped), so "Launch now" never surprises.
+    let pair = Memo::new(move |_| input.with(|i| i.coupon_id.zip(i.segment_id)));
+    let estimate = RwSignal::new(None::<Result<Estimate, AppError>>);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let Some((coupon_id, segment_id)) = pair.get() else {
+            estimate.set(None);
+            return;
+        };
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        estimate.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = estimate_launch(coupon_id, segment_id).await;
+            if asked.get_value() == n {
+                estimate.set(Some(answer));
+            }
+        });
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         banner.set(None);
@@ -207,6 +228,11 @@ pub fn NewCampaignPage() -> impl IntoView {
                                     />
                                     "Keep in sync: users who come to match later get the coupon too"
                                 </label>
+                                <div aria-live="polite">
+                                    <Show when=move || pair.get().is_some()>
+                                        <LaunchEstimate estimate later />
+                                    </Show>
+                                </div>
                                 <div class="actions">
                                     <button type="submit" class="primary" disabled=move || create.pending().get()>
                                         {move || match (create.pending().get(), later.get()) {
@@ -224,6 +250,46 @@ pub fn NewCampaignPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// What a launch would do, in words, with a warning when it would be refused for want of codes.
+#[component]
+fn LaunchEstimate(estimate: RwSignal<Option<Result<Estimate, AppError>>>, later: RwSignal<bool>) -> impl IntoView {
+    move || match estimate.get() {
+        None => view! { <p class="muted" data-testid="launch-estimate">"Counting who it reaches…"</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="banner error" data-testid="launch-estimate">{e.to_string()}</p> }.into_any(),
+        Some(Ok(e)) => {
+            let reach = if later.get() {
+                format!(
+                    "The segment matches {} users now; the launch counts again at its time and skips those who already hold the coupon.",
+                    group(e.matched)
+                )
+            } else {
+                let held = match e.already_held {
+                    0 => String::new(),
+                    n => format!(" ({} of the {} matching users already hold it)", group(n), group(e.matched)),
+                };
+                format!("Launch now assigns the coupon to {} users{held}.", group(e.new_users()))
+            };
+            let codes = e.free_codes.map(|free| match e.missing_codes() {
+                0 => format!(" It takes {} of the {} free codes.", group(e.new_users()), group(free)),
+                missing => format!(
+                    " It needs {} codes but only {} are free: add at least {} codes first.",
+                    group(e.new_users()),
+                    group(free),
+                    group(missing)
+                ),
+            });
+            let class = if e.missing_codes() > 0 || e.matched == 0 { "banner warning" } else { "banner ok" };
+            view! {
+                <p class=class data-testid="launch-estimate">
+                    {reach}
+                    {codes}
+                </p>
+            }
+            .into_any()
+        }
     }
 }
 
@@ -250,7 +316,9 @@ pub fn CampaignPage() -> impl IntoView {
                                 <h1>{c.name.clone()}</h1>
                                 {status_badge(c.status)}
                                 {cancellable.then(|| view! {
-                                    <button class="secondary" on:click=move |_| { cancel.dispatch(CancelCampaign { id }); }>"Cancel launch"</button>
+                                    <Confirm label="Cancel launch" class="secondary" question="Cancel this scheduled launch? Nobody gets the coupon from it.">
+                                        <button type="button" class="danger small" on:click=move |_| { cancel.dispatch(CancelCampaign { id }); }>"Yes, cancel it"</button>
+                                    </Confirm>
                                 })}
                             </div>
                             {c.message.clone().map(|m| view! { <p class="banner error" data-testid="campaign-message">{m}</p> })}

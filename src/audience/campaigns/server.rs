@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
-use super::{Campaign, CampaignCounts, CampaignInput};
+use super::{Campaign, CampaignCounts, CampaignInput, Estimate};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -58,6 +58,14 @@ pub async fn campaign_choices() -> Result<LaunchChoices, AppError> {
     let segments: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM segments ORDER BY name LIMIT 1000").fetch_all(app.db.pool()).await?;
     Ok(LaunchChoices { coupons, segments })
+}
+
+/// What launching the coupon to the segment would do now, for the form to say before it runs.
+#[server]
+pub async fn estimate_launch(coupon_id: i64, segment_id: i64) -> Result<Estimate, AppError> {
+    use ssr::*;
+    let (app, _) = authorize(Permission::EditCoupons).await?;
+    Ok(store::estimate(&app.db, coupon_id, segment_id).await?)
 }
 
 /// Creates a campaign: launches it now, or schedules it.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{Campaign, CampaignCounts, CampaignInput, CampaignStatus};
+use super::{Campaign, CampaignCounts, CampaignInput, CampaignStatus, Estimate};
 use crate::accounts::audit::{self, Actor};
 use crate::audience::assignments::{Reach, Run};
 use crate::audience::segments::store as segments;
@@ -210,6 +210,25 @@ async fn launch_in(
         .execute(&mut **tx)
         .await?;
     Ok(Ok(Launched { matched: matched.users, already_held: matched.holding, assigned }))
+}
+
+/// What launching `coupon_id` to `segment_id` would do now, read in one snapshot; nothing is
+/// written. The launch itself counts again inside its transaction.
+pub async fn estimate(db: &Db, coupon_id: i64, segment_id: i64) -> Result<Estimate, CampaignError> {
+    let coupon = coupons::get(db, coupon_id).await.map_err(|e| match e {
+        coupons::CouponError::NotFound => CampaignError::NoSuchCoupon,
+        e => e.into(),
+    })?;
+    let segment = segments::get(db, segment_id).await.map_err(|e| match e {
+        segments::SegmentError::Store(e) => e.into(),
+        _ => CampaignError::NoSuchSegment,
+    })?;
+    let mut tx = db.begin_read().await?;
+    let run = Run { coupon: &coupon, campaign_id: 0, rule: &segment.rule, reach: Reach::Everyone, now: now_ms() };
+    let matched = run.matched(&mut tx).await?;
+    let free_codes = if coupon.definition.uses_unique_codes() { Some(run.free_codes(&mut tx).await?) } else { None };
+    tx.commit().await?;
+    Ok(Estimate { matched: matched.users, already_held: matched.holding, free_codes })
 }
 
 /// Creates a campaign: launched at once (all of it, or nothing stored and the reason returned),

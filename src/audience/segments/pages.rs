@@ -93,6 +93,10 @@ pub fn SegmentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match view.await {
                     Err(e) => view! { <Problem error=e /> }.into_any(),
+                    // Those who may not edit read a segment; a new one is not theirs to make.
+                    Ok(v) if v.segment.is_none() && !v.can_edit => {
+                        view! { <Problem error=AppError::Forbidden /> }.into_any()
+                    }
                     Ok(v) => {
                         let id = v.segment.as_ref().map(|s| s.id);
                         view! { <SegmentForm initial=v.input id can_edit=v.can_edit /> }.into_any()
@@ -174,11 +178,13 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
         <Title text=title />
         <div class="page-head">
             <h1>{title}</h1>
-            {id.map(|id| view! { <a class="button secondary" href=format!("/campaigns/new?segment={id}")>"Launch a campaign"</a> })}
+            {id.filter(|_| can_edit).map(|id| view! { <a class="button secondary" href=format!("/campaigns/new?segment={id}")>"Launch a campaign"</a> })}
         </div>
         <div class="builder">
             <form class="segment-form" on:submit=submit novalidate>
                 {move || banner.get().map(|b| view! { <p class="banner">{b}</p> })}
+                // Read-only for those who may not edit: every control inside is disabled.
+                <fieldset class="plain" disabled=!can_edit>
                 <section class="card">
                     <Field label="Name" field="name" errors>
                         <TextInput value=name on_change=Callback::new(move |v| input.update(|i| i.name = v)) name="name" />
@@ -192,6 +198,7 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
                     </Field>
                 </section>
                 <RuleEditor input errors />
+                </fieldset>
                 <Show when=move || can_edit>
                     <div class="actions">
                         <button type="submit" class="primary" disabled=move || save.pending().get()>
@@ -267,12 +274,14 @@ fn RuleEditor(input: RwSignal<SegmentInput>, errors: Errors) -> impl IntoView {
                             }
                         }))
                         options=crate::components::fields::options(JOINS)
+                        label=format!("Group {}: users matching", g + 1)
                     />
                     <span>"of these conditions"</span>
                     <button
                         type="button"
                         class="icon"
                         title="Remove group"
+                        aria-label=format!("Remove group {}", g + 1)
                         on:click=move |_| input.update(|i| {
                             if g < i.rule.groups.len() {
                                 i.rule.groups.remove(g);
@@ -295,6 +304,7 @@ fn RuleEditor(input: RwSignal<SegmentInput>, errors: Errors) -> impl IntoView {
                     value=rule_join
                     on_change=Callback::new(move |j: String| input.update(|i| i.rule.join = parse_join(&j)))
                     options=crate::components::fields::options(JOINS)
+                    label="Match users in"
                 />
                 <span>"of the groups below. No groups: every user."</span>
             </div>

@@ -154,6 +154,19 @@ mod store {
         }
     }
 
+    /// Up to `limit` user ids that start with `prefix`, in order: a walk of the primary key from
+    /// the prefix, so it costs the same over a million users as over ten.
+    pub async fn starting_with(db: &Db, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        // A linguistic collation may interleave other ids with the prefix's: read a few more.
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT user_id FROM app_users WHERE user_id >= $1 ORDER BY user_id LIMIT $2")
+                .bind(prefix)
+                .bind(limit as i64 * 4)
+                .fetch_all(db.pool())
+                .await?;
+        Ok(ids.into_iter().filter(|id| id.starts_with(prefix)).take(limit).collect())
+    }
+
     pub async fn get(db: &Db, user_id: &str) -> Result<Option<AppUser>, StoreError> {
         let row: Option<(String, String, i64, i64)> =
             sqlx::query_as("SELECT user_id, properties, created_at, updated_at FROM app_users WHERE user_id = $1")

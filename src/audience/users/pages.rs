@@ -6,8 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::server::{lookup_user, ReverseRedemption, UserView};
-use crate::components::format_ms;
+use crate::components::confirm::Confirm;
 use crate::components::problem::Problem;
+use crate::components::{format_ms, query_value};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -29,7 +30,7 @@ pub fn UsersPage() -> impl IntoView {
             <h1>"Users"</h1>
         </div>
         <form method="get" action="/users" class="filters">
-            <input type="search" name="user_id" placeholder="The app's user id" value=move || wanted().unwrap_or_default() />
+            <input type="search" name="user_id" aria-label="User id" placeholder="The app's user id" value=move || wanted().unwrap_or_default() />
             <button type="submit" class="primary">"Look up"</button>
         </form>
         {move || reverse.value().get().and_then(|r| r.err()).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
@@ -48,16 +49,54 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl IntoView {
     let can_reverse = user.can_reverse;
-    let properties = user
-        .user
-        .as_ref()
-        .map(|u| serde_json::to_string_pretty(&u.properties).unwrap_or_default())
-        .unwrap_or_else(|| "The app has not sent this user yet.".into());
+    let properties = match &user.user {
+        None => view! { <p class="muted">"The app has not sent this user yet."</p> }.into_any(),
+        Some(u) if u.properties.is_empty() => view! { <p class="muted">"No properties."</p> }.into_any(),
+        Some(u) => {
+            let rows = u
+                .properties
+                .iter()
+                .map(|(name, value)| {
+                    let text = match value {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    view! {
+                        <tr>
+                            <th scope="row" class="mono">{name.clone()}</th>
+                            <td>{text}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <table class="table compact properties">
+                    <caption class="visually-hidden">"Properties"</caption>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }
+    };
+    let similar = (!user.similar.is_empty()).then(|| {
+        let links = user
+            .similar
+            .iter()
+            .map(|id| view! { <li><a href=format!("/users?user_id={}", query_value(id))>{id.clone()}</a></li> })
+            .collect_view();
+        view! {
+            <section class="card" data-testid="similar-users">
+                <h2>{format!("Users whose id starts with “{}”", user.user_id)}</h2>
+                <ul class="similar">{links}</ul>
+            </section>
+        }
+    });
     view! {
+        {similar}
         <div class="grid-2">
             <section class="card">
                 <h2>{format!("User {}", user.user_id)}</h2>
-                <pre class="properties">{properties}</pre>
+                {properties}
                 <p class="segments-of-user">
                     <strong>"Segments: "</strong>
                     {if user.segments.is_empty() {
@@ -108,7 +147,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                         view! {
                             <tr data-redemption=r.id>
                                 <td class="muted">{format_ms(r.redeemed_at)}</td>
-                                <td><a href=format!("/coupons/{}", r.coupon_id)>{format!("#{}", r.coupon_id)}</a></td>
+                                <td><a href=format!("/coupons/{}", r.coupon_id)>{r.coupon_name}</a></td>
                                 <td>{r.code.map(|c| view! { <code>{c}</code> })}</td>
                                 <td>{r.order_id}</td>
                                 <td class="num">{r.discount}</td>
@@ -122,10 +161,12 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                                 </td>
                                 <td>
                                     <Show when=move || reversible>
-                                        <ActionForm action=reverse attr:class="inline">
-                                            <input type="hidden" name="id" value=r.id />
-                                            <button type="submit" class="secondary small">"Reverse"</button>
-                                        </ActionForm>
+                                        <Confirm label="Reverse" class="secondary small" question="Reverse this redemption? The use, the budget and any cashback are given back.">
+                                            <ActionForm action=reverse attr:class="inline">
+                                                <input type="hidden" name="id" value=r.id />
+                                                <button type="submit" class="danger small">"Yes, reverse"</button>
+                                            </ActionForm>
+                                        </Confirm>
                                     </Show>
                                 </td>
                             </tr>

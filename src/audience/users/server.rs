@@ -14,6 +14,7 @@ use crate::wallet::WalletEntry;
 pub struct RedemptionRow {
     pub id: i64,
     pub coupon_id: i64,
+    pub coupon_name: String,
     pub code: Option<String>,
     pub order_id: Option<String>,
     pub discount: String,
@@ -34,6 +35,8 @@ pub struct UserView {
     pub events: Vec<Event>,
     /// `(id, name)` of the segments the user is in now.
     pub segments: Vec<(i64, String)>,
+    /// When no user has this id: ids that start with it (a search).
+    pub similar: Vec<String>,
     pub can_reverse: bool,
 }
 
@@ -45,12 +48,17 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
     let (app, account) = authorize(Permission::ViewCoupons).await?;
     let user_id = super::parse_user_id(&user_id).map_err(|m| AppError::field("user_id", m))?;
     let db = &app.db;
-    let redemptions = list_for_user(db, &user_id, 50)
-        .await?
+    let redemptions = list_for_user(db, &user_id, 50).await?;
+    let mut coupon_ids: Vec<i64> = redemptions.iter().map(|r| r.coupon_id).collect();
+    coupon_ids.sort_unstable();
+    coupon_ids.dedup();
+    let names = crate::coupons::store::names(db, &coupon_ids).await?;
+    let redemptions = redemptions
         .into_iter()
         .map(|r| RedemptionRow {
             id: r.id,
             coupon_id: r.coupon_id,
+            coupon_name: names.get(&r.coupon_id).cloned().unwrap_or_else(|| format!("#{}", r.coupon_id)),
             code: r.code,
             order_id: r.order_id,
             discount: crate::money::Currency::parse(&r.currency)
@@ -61,6 +69,10 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
         })
         .collect();
     let user = super::get(db, &user_id).await?;
+    let similar = match user {
+        Some(_) => Vec::new(),
+        None => super::starting_with(db, &user_id, 20).await?,
+    };
     let properties = user.as_ref().map(|u| u.properties.clone()).unwrap_or_default();
     Ok(UserView {
         segments: crate::audience::segments::store::containing(db, &properties).await?,
@@ -71,6 +83,7 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
         wallet: crate::wallet::entries(db, &user_id, 20).await?,
         events: crate::audience::events::recent(db, &user_id, 20).await?,
         can_reverse: account.can(Permission::EditCoupons),
+        similar,
         user_id,
     })
 }

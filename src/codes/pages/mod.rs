@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::server::{all_batches, coupon_codes, CodesOverview, GenerateCodes, VoidBatch};
 use super::{Batch, BatchKind, BatchStatus, Pool, PoolLevel};
+use crate::components::confirm::Confirm;
 use crate::components::fields::Field;
 use crate::components::format_ms;
 use crate::components::problem::Problem;
@@ -291,7 +292,6 @@ fn BatchTable(batches: Vec<Batch>, can_edit: bool, void: ServerAction<VoidBatch>
     if batches.is_empty() {
         return view! { <p class="empty-state">"No batches yet: generate codes or upload a file."</p> }.into_any();
     }
-    let confirming = RwSignal::new(None::<i64>);
     view! {
         {move || void.value().get().and_then(|r| r.err()).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
         <table class="table batches">
@@ -310,20 +310,14 @@ fn BatchTable(batches: Vec<Batch>, can_edit: bool, void: ServerAction<VoidBatch>
                 </tr>
             </thead>
             <tbody>
-                {batches.into_iter().map(|b| batch_row(b, can_edit, void, confirming, show_coupon)).collect_view()}
+                {batches.into_iter().map(|b| batch_row(b, can_edit, void, show_coupon)).collect_view()}
             </tbody>
         </table>
     }
     .into_any()
 }
 
-fn batch_row(
-    b: Batch,
-    can_edit: bool,
-    void: ServerAction<VoidBatch>,
-    confirming: RwSignal<Option<i64>>,
-    show_coupon: bool,
-) -> impl IntoView {
+fn batch_row(b: Batch, can_edit: bool, void: ServerAction<VoidBatch>, show_coupon: bool) -> impl IntoView {
     let id = b.id;
     let source = match b.kind {
         BatchKind::Generated => format!("generated {}", b.pattern.clone().unwrap_or_default()),
@@ -331,8 +325,9 @@ fn batch_row(
     };
     let unused = b.counts.available + b.counts.assigned;
     let voidable = can_edit && b.status == BatchStatus::Ready && unused > 0;
-    let stored = matches!(b.status, BatchStatus::Ready | BatchStatus::Voided);
-    let failed = b.status == BatchStatus::Failed;
+    // The files hold codes that work: only those who may edit coupons download them.
+    let stored = can_edit && matches!(b.status, BatchStatus::Ready | BatchStatus::Voided);
+    let failed = can_edit && b.status == BatchStatus::Failed;
     view! {
         <tr data-batch=id>
             <td>
@@ -358,19 +353,12 @@ fn batch_row(
                 {stored.then(|| view! { <a class="button secondary small" href=format!("/batches/{id}/codes.csv") download="">"Export CSV"</a> })}
                 {failed.then(|| view! { <a class="button secondary small" href=format!("/batches/{id}/problems.csv") download="">"Problem report"</a> })}
                 {voidable.then(|| view! {
-                    <Show
-                        when=move || confirming.get() == Some(id)
-                        fallback=move || view! {
-                            <button type="button" class="danger small" on:click=move |_| confirming.set(Some(id))>"Void unused"</button>
-                        }
-                    >
-                        <ActionForm action=void attr:class="inline confirm">
+                    <Confirm label="Void unused" question=format!("Void {} unused codes? They stop working at once.", thousands(unused))>
+                        <ActionForm action=void attr:class="inline">
                             <input type="hidden" name="batch_id" value=id />
-                            <span class="small">{format!("Void {} unused codes? They stop working at once.", thousands(unused))}</span>
                             <button type="submit" class="danger small">"Yes, void them"</button>
-                            <button type="button" class="secondary small" on:click=move |_| confirming.set(None)>"Cancel"</button>
                         </ActionForm>
-                    </Show>
+                    </Confirm>
                 })}
                 </div>
             </td>

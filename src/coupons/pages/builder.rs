@@ -7,7 +7,9 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::editors::{CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor};
 use crate::accounts::Permission;
-use crate::components::fields::{kinds, Errors, Field, FieldMessage, SelectInput, TextInput};
+use crate::components::fields::{
+    focus_first_error, kinds, ErrorSummary, Errors, Field, FieldMessage, SelectInput, TextInput,
+};
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
 use crate::conditions::ConditionInput;
@@ -18,6 +20,7 @@ use crate::coupons::definition::{
 use crate::coupons::input::*;
 use crate::coupons::server::{get_coupon, SaveCoupon};
 use crate::coupons::summary::describe;
+use crate::coupons::templates;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 use crate::money::Currency;
@@ -48,10 +51,12 @@ pub fn CouponBuilderPage() -> impl IntoView {
     let query = use_query_map();
     let editing = move || params.read().get("id");
     let from = move || query.read().get("from");
+    let template = move || query.read().get("template");
     let may_edit = allowed(Permission::EditCoupons);
+    // The template is part of the key so that picking one builds the form afresh.
     let source = Resource::new(
-        move || (editing(), from()),
-        |(editing, from)| async move {
+        move || (editing(), from(), template()),
+        |(editing, from, _)| async move {
             let id = match editing.or(from) {
                 None => return Ok(None),
                 Some(text) => text.parse::<i64>().map_err(|_| AppError::NotFound)?,
@@ -67,7 +72,15 @@ pub fn CouponBuilderPage() -> impl IntoView {
                     return view! { <Problem error=AppError::Forbidden /> }.into_any();
                 }
                 match source.await {
-                    Ok(None) => view! { <BuilderForm initial=new_coupon() id=None version=None /> }.into_any(),
+                    Ok(None) => {
+                        let chosen = template();
+                        let initial = chosen.as_deref().and_then(templates::input).unwrap_or_else(new_coupon);
+                        view! {
+                            <TemplatePicker chosen />
+                            <BuilderForm initial id=None version=None />
+                        }
+                            .into_any()
+                    }
                     Ok(Some(v)) if is_edit => {
                         if v.coupon.status.editable() {
                             view! {
@@ -100,6 +113,44 @@ pub fn CouponBuilderPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The seed's use cases as starting points for a new coupon.
+#[component]
+fn TemplatePicker(chosen: Option<String>) -> impl IntoView {
+    let open = chosen.is_none();
+    let current = move |key: Option<&str>| (chosen.as_deref() == key).then_some("page");
+    view! {
+        <details class="templates card" open=open>
+            <summary>"Start from a use case"</summary>
+            <ul class="template-list">
+                <li>
+                    <a class="template-card" href="/coupons/new" aria-current=current(None)>
+                        <strong>"Blank"</strong>
+                        <span class="muted">"Every setting at its default"</span>
+                    </a>
+                </li>
+                {templates::ALL
+                    .iter()
+                    .map(|t| {
+                        view! {
+                            <li>
+                                <a
+                                    class="template-card"
+                                    href=format!("/coupons/new?template={}", t.key)
+                                    aria-current=current(Some(t.key))
+                                    data-template=t.key
+                                >
+                                    <strong>{t.title}</strong>
+                                    <span class="muted">{t.blurb}</span>
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </details>
     }
 }
 
@@ -175,6 +226,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
         Some(Err(AppError::Invalid(e))) => {
             server_errors.set(e);
             banner.set(Some("Please correct the highlighted fields.".into()));
+            focus_first_error();
         }
         Some(Err(e)) => banner.set(Some(e.to_string())),
         None => {}
@@ -190,6 +242,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
         let problems = errors.with_untracked(|e| !e.is_empty());
         if problems {
             banner.set(Some("Please correct the highlighted fields.".into()));
+            focus_first_error();
             return;
         }
         banner.set(None);
@@ -210,6 +263,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
         </div>
         <div class="builder">
             <form class="builder-form" on:submit=submit novalidate>
+                <ErrorSummary errors shown=Signal::derive(move || banner.get().is_some()) />
                 <Section title="Basics">
                     <Field label="Name" field="name" errors>
                         <TextInput value=name on_change=set_name name="name" placeholder="Weekend shoes sale" />
@@ -318,8 +372,8 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         errors
                     />
                 </Section>
-                {move || banner.get().map(|b| view! { <p class="banner error">{b}</p> })}
-                <div class="actions">
+                <div class="actions save-bar">
+                    {move || banner.get().map(|b| view! { <p class="banner error">{b}</p> })}
                     <button type="submit" class="primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else { "Save coupon" }}
                     </button>

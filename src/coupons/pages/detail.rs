@@ -5,11 +5,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::accounts::server::list_audit;
+use crate::components::confirm::Confirm;
 use crate::components::format_ms;
 use crate::components::problem::Problem;
 use crate::conditions::Condition;
 use crate::coupons::definition::*;
-use crate::coupons::server::{get_coupon, ChangeStatus, CouponView};
+use crate::coupons::pages::activity::Activity;
+use crate::coupons::server::{get_coupon, get_coupon_activity, ChangeStatus, CouponActivity, CouponView};
+use crate::coupons::status::CouponStatus;
 use crate::error::AppError;
 use crate::money::group_thousands;
 
@@ -27,6 +30,15 @@ pub fn CouponDetailPage() -> impl IntoView {
             }
         },
     );
+    let activity = Resource::new(
+        move || (id(), change.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_coupon_activity(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let history = Resource::new(
         move || (id(), change.version().get()),
         |(id, _)| async move { list_audit(id.map(|i| ("coupon".to_string(), i.to_string())), None).await },
@@ -34,9 +46,9 @@ pub fn CouponDetailPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match coupon.await {
-                    Ok(v) => view! { <Detail view=v change /> }.into_any(),
-                    Err(e) => view! { <Problem error=e /> }.into_any(),
+                match (coupon.await, activity.await) {
+                    (Ok(v), Ok(a)) => view! { <Detail view=v activity=a change /> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <Problem error=e /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -82,7 +94,7 @@ pub fn CouponDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView {
+fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<ChangeStatus>) -> impl IntoView {
     let c = view.coupon.clone();
     let d = c.definition.clone();
     let id = c.id;
@@ -106,19 +118,28 @@ fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView
                         .into_iter()
                         .map(|s| {
                             let status = s.as_str().to_string();
-                            let class = if s == crate::coupons::status::CouponStatus::Archived {
-                                "secondary danger"
-                            } else {
-                                "secondary"
+                            let form = move |label: &'static str, class: &'static str| {
+                                let status = status.clone();
+                                view! {
+                                    <ActionForm action=change attr:class="inline">
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="status" value=status />
+                                        <button type="submit" class=class>
+                                            {label}
+                                        </button>
+                                    </ActionForm>
+                                }
                             };
-                            view! {
-                                <ActionForm action=change>
-                                    <input type="hidden" name="id" value=id />
-                                    <input type="hidden" name="status" value=status />
-                                    <button type="submit" class=class>
-                                        {s.verb()}
-                                    </button>
-                                </ActionForm>
+                            if s == CouponStatus::Archived {
+                                // Archiving cannot be undone: it asks first.
+                                view! {
+                                    <Confirm label=s.verb() class="secondary danger" question="Archive it for good? It stops working and can no longer be edited.">
+                                        {form("Yes, archive", "danger")}
+                                    </Confirm>
+                                }
+                                    .into_any()
+                            } else {
+                                form(s.verb(), "secondary").into_any()
                             }
                         })
                         .collect_view()}
@@ -150,6 +171,7 @@ fn Detail(view: CouponView, change: ServerAction<ChangeStatus>) -> impl IntoView
             })}
         </p>
         {view.pool.and_then(|pool| crate::codes::pages::pool_warning(id, pool))}
+        <Activity definition=d.clone() activity />
         <section class="card">
             <h2>"Settings"</h2>
             <dl class="settings">

@@ -25,9 +25,9 @@ fn set_text_error(errors: TextErrors, field: &str, message: Option<String>) {
 
 /// The × that removes one row of a list editor.
 #[component]
-fn RemoveButton(on_click: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn RemoveButton(#[prop(into)] what: String, on_click: impl Fn() + Send + Sync + 'static) -> impl IntoView {
     view! {
-        <button type="button" class="icon" title="Remove" on:click=move |_| on_click()>
+        <button type="button" class="icon" title=format!("Remove {what}") aria-label=format!("Remove {what}") on:click=move |_| on_click()>
             "×"
         </button>
     }
@@ -50,6 +50,9 @@ pub fn IntInput(
     #[prop(into)] on_change: Callback<Option<i64>>,
     text_errors: TextErrors,
     #[prop(optional, into)] placeholder: String,
+    /// The accessible name, for an input in a row without labels.
+    #[prop(optional, into)]
+    label: Option<String>,
 ) -> impl IntoView {
     let text = RwSignal::new(value.get_untracked().map(|v| v.to_string()).unwrap_or_default());
     // Follow changes made elsewhere (a row above removed), but never rewrite what is being typed.
@@ -64,6 +67,7 @@ pub fn IntInput(
             type="text"
             inputmode="numeric"
             placeholder=placeholder
+            aria-label=label
             prop:value=move || text.get()
             on:input=move |ev| {
                 let t = event_target_value(&ev);
@@ -213,11 +217,13 @@ pub fn ConditionsEditor(
     let row = move |i: usize| {
         let p = format!("{path}[{i}]");
         let c = at(i);
+        let n = i + 1;
         view! {
             <div class="condition-row" data-row=p.clone()>
                 <input
                     type="text"
                     class="property"
+                    aria-label=format!("Condition {n}: property")
                     placeholder=property_hint.clone()
                     prop:value=move || c().property
                     on:change=move |ev| {
@@ -229,10 +235,12 @@ pub fn ConditionsEditor(
                     value=Signal::derive(move || c().op)
                     on_change=Callback::new(move |op: String| update(i, &|c| c.op = op.clone()))
                     options=options(OPERATORS)
+                    label=format!("Condition {n}: operator")
                 />
                 <input
                     type="text"
                     class="value"
+                    aria-label=format!("Condition {n}: value")
                     placeholder=move || if c().op == "one_of" { "a, b, c" } else { "value" }
                     disabled=move || c().op == "exists"
                     prop:value=move || value_text(&c().value)
@@ -241,7 +249,7 @@ pub fn ConditionsEditor(
                         update(i, &|c| c.value = serde_json::Value::String(t.clone()))
                     }
                 />
-                <RemoveButton on_click=move || remove_at(value, on_change, i) />
+                <RemoveButton what=format!("condition {n}") on_click=move || remove_at(value, on_change, i) />
                 <FieldMessage errors field=format!("{p}.property") />
                 <FieldMessage errors field=format!("{p}.op") />
                 <FieldMessage errors field=format!("{p}.value") />
@@ -286,6 +294,7 @@ pub fn CapsEditor(
     let row = move |i: usize| {
         let p = format!("limits.caps[{i}]");
         let c = at(i);
+        let n = i + 1;
         view! {
             <div class="cap-row" data-row=p.clone()>
                 <IntInput
@@ -294,18 +303,21 @@ pub fn CapsEditor(
                     on_change=Callback::new(move |l: Option<i64>| update(i, &|c| c.limit = l))
                     text_errors
                     placeholder="limit"
+                    label=format!("Cap {n}: limit")
                 />
                 <SelectInput
                     value=Signal::derive(move || c().period)
                     on_change=Callback::new(move |v: String| update(i, &|c| c.period = v.clone()))
                     options=kinds(&[(Period::Day, "uses per day"), (Period::Week, "uses per week (Mon–Sun)"), (Period::Month, "uses per month"), (Period::Year, "uses per year")])
+                    label=format!("Cap {n}: period")
                 />
                 <SelectInput
                     value=Signal::derive(move || c().scope)
                     on_change=Callback::new(move |v: String| update(i, &|c| c.scope = v.clone()))
                     options=kinds(&[(CapScope::Global, "across all users"), (CapScope::PerUser, "for each user")])
+                    label=format!("Cap {n}: counted")
                 />
-                <RemoveButton on_click=move || remove_at(value, on_change, i) />
+                <RemoveButton what=format!("cap {n}") on_click=move || remove_at(value, on_change, i) />
                 <FieldMessage errors field=format!("{p}.limit") />
                 <FieldMessage errors field=format!("{p}.period") />
                 <FieldMessage errors field=format!("{p}.scope") />
@@ -372,10 +384,12 @@ fn DayEditor(
     let range = move |j: usize| {
         let r = move || ranges().and_then(|list| list.get(j).cloned()).unwrap_or_default();
         let p = move || format!("schedule.days[{}].ranges[{j}]", position().unwrap_or(0));
+        let named = move |part: &str| format!("{} range {}: {part}", day.short_name(), j + 1);
         view! {
             <span class="range">
                 <input
                     type="time"
+                    aria-label=named("from")
                     prop:value=move || r().start
                     on:change=move |ev| {
                         let t = event_target_value(&ev);
@@ -385,13 +399,14 @@ fn DayEditor(
                 "–"
                 <input
                     type="time"
+                    aria-label=named("until")
                     prop:value=move || r().end
                     on:change=move |ev| {
                         let t = event_target_value(&ev);
                         edit_range(j, &|r| r.end = t.clone())
                     }
                 />
-                <RemoveButton on_click=move || {
+                <RemoveButton what=format!("{} range {}", day.short_name(), j + 1) on_click=move || {
                     edit(&|d| {
                         if j < d.ranges.len() {
                             d.ranges.remove(j);
@@ -438,6 +453,23 @@ fn DayEditor(
                         }
                     >
                         "+ Time range"
+                    </button>
+                    <button
+                        type="button"
+                        class="secondary small add"
+                        title="Tick every day with these hours"
+                        on:click=move |_| {
+                            let hours = ranges().unwrap_or_default();
+                            on_change
+                                .run(
+                                    Day::ALL
+                                        .into_iter()
+                                        .map(|d| DayScheduleInput { day: d.key().into(), ranges: hours.clone() })
+                                        .collect(),
+                                );
+                        }
+                    >
+                        "Same hours every day"
                     </button>
                     {move || {
                         position()

@@ -39,10 +39,11 @@ pub fn CouponListPage() -> impl IntoView {
             <input
                 type="search"
                 name="q"
+                aria-label="Search coupons"
                 placeholder="Search by name or code"
                 prop:value=move || filters().search
             />
-            <select name="status" prop:value=move || filters().status>
+            <select name="status" aria-label="Status" prop:value=move || filters().status>
                 <option value="">"All statuses"</option>
                 {CouponStatus::ALL
                     .into_iter()
@@ -55,7 +56,7 @@ pub fn CouponListPage() -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <select name="sort" prop:value=move || filters().sort>
+            <select name="sort" aria-label="Sort by" prop:value=move || filters().sort>
                 {[("updated", "Recently changed"), ("created", "Newest"), ("name", "Name"), ("status", "Status")]
                     .into_iter()
                     .map(|(v, l)| view! { <option value=v selected=move || filters().sort == v>{l}</option> })

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::coupons::definition::{CapScope, CouponDefinition};
-use crate::db::{StoreError, Tx};
+use crate::db::{Db, StoreError, Tx};
 use crate::redemption::decision::Quote;
 use crate::redemption::periods::{period_key, period_name};
 use crate::redemption::reasons::Reason;
+use crate::redemption::{CapUsage, Usage};
 
 /// One row of `usage_counters` that a redemption counts in, with the limit it must stay under.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -59,6 +60,29 @@ pub fn buckets(d: &CouponDefinition, user_id: &str, at: DateTime<Utc>) -> Vec<Bu
     }
     all.sort();
     all
+}
+
+/// The coupon-wide counters as they stand at `at`: all-time uses and money, and each global
+/// cap's current period (a period nobody has redeemed in yet reads as zero).
+pub async fn usage(db: &Db, coupon_id: i64, d: &CouponDefinition, at: DateTime<Utc>) -> Result<Usage, StoreError> {
+    let read = |period: &'static str, key: i64| {
+        sqlx::query_as::<_, (i64, i64, i64)>(
+            "SELECT uses, discount, cashback FROM usage_counters
+             WHERE coupon_id = $1 AND user_id = '' AND period = $2 AND period_key = $3",
+        )
+        .bind(coupon_id)
+        .bind(period)
+        .bind(key)
+        .fetch_optional(db.pool())
+    };
+    let (uses, discount, cashback) = read("all", 0).await?.unwrap_or_default();
+    let mut caps = Vec::new();
+    for cap in d.limits.caps.iter().filter(|c| c.scope == CapScope::Global) {
+        let (used, _, _) =
+            read(period_name(cap.period), period_key(cap.period, d.time_zone, at)).await?.unwrap_or_default();
+        caps.push(CapUsage { period: cap.period, used, limit: i64::from(cap.limit) });
+    }
+    Ok(Usage { uses, discount, cashback, caps })
 }
 
 /// Moves every bucket the coupon counts in; `Err` names the limit that was full.

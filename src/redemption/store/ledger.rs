@@ -169,6 +169,18 @@ pub async fn get(db: &Db, id: i64) -> Result<Redemption, RedemptionError> {
 }
 
 /// A user's redemptions, newest first.
+/// A coupon's latest redemptions, newest first.
+pub async fn list_for_coupon(db: &Db, coupon_id: i64, limit: i64) -> Result<Vec<Redemption>, StoreError> {
+    let rows = sqlx::query_as::<_, RedemptionRow>(&format!(
+        "{REDEMPTION_SELECT} WHERE r.coupon_id = $1 ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $2"
+    ))
+    .bind(coupon_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect()
+}
+
 pub async fn list_for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Redemption>, StoreError> {
     let rows = sqlx::query_as::<_, RedemptionRow>(&format!(
         "{REDEMPTION_SELECT} WHERE r.user_id = $1 ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $2"
