@@ -6,6 +6,10 @@
 //! Run: `bash scripts/bench.sh codes` (or `cargo bench --features ssr --bench codes`, with
 //! `TEST_DATABASE_URL` pointing at a PostgreSQL server). `BENCH_ROWS` sets the row count.
 
+// The dashboard's view types are deep: laying them out in an optimized build of this crate
+// needs more than the default 128 (the library says the same for itself).
+#![recursion_limit = "256"]
+
 use std::time::{Duration, Instant};
 
 use couponry::accounts::audit::Actor;

@@ -22,6 +22,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL,
+    // The desktop the dashboard is laid out for (below 1320 px its navigation folds into a menu).
+    viewport: { width: 1440, height: 900 },
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
     launchOptions: {

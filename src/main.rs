@@ -1,5 +1,9 @@
 //! Starts the Couponry server: config → database → router → serve.
 
+// The dashboard's view types are deep: laying them out in an optimized build of this crate
+// needs more than the default 128 (the library says the same for itself).
+#![recursion_limit = "256"]
+
 #[tokio::main]
 async fn main() {
     use couponry::{config::Config, startup};

@@ -57,22 +57,8 @@ pub struct Filled {
 }
 
 fn coupon(name: &str, start: DateTime<Utc>, changes: Value) -> Result<CouponInput, DemoError> {
-    let mut base = json!({
-        "name": name,
-        "currency": "INR",
-        "time_zone": "Asia/Kolkata",
-        "reward": {"type": "percent_off", "percent": 10},
-        "applies_to": {"type": "order"},
-        "audience": "all_users",
-        "distribution": {"type": "static", "code": "X"},
-        "activation": {"type": "time", "from": start.to_rfc3339()},
-        "expiry": {"type": "never"},
-        "visibility": "visible",
-        "stacking": "exclusive"
-    });
-    for (k, v) in changes.as_object().into_iter().flatten() {
-        base[k] = v.clone();
-    }
+    let mut base = crate::coupons::templates::coupon_json(name, &changes);
+    base["activation"] = json!({"type": "time", "from": start.to_rfc3339()});
     serde_json::from_value(base).map_err(|e| refused(name, e))
 }
 

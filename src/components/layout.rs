@@ -1,6 +1,5 @@
 //! The dashboard frame: navigation for what the role may do, and the signed-in account.
 
-use leptos::html::Main;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
@@ -56,17 +55,21 @@ fn Frame(account: Account, page: fn() -> AnyView) -> impl IntoView {
     let keys = account.can(Permission::ManageKeys);
     // The navigation folds behind a menu button on narrow screens (CSS decides when).
     let menu_open = RwSignal::new(false);
-    let main = NodeRef::<Main>::new();
     let path = use_location().pathname;
     // After a client-side navigation, focus moves to the new page (as a full load would do)
-    // and the folded menu closes; the first run is the page load itself.
+    // and the folded menu closes; the first run is the page load itself. Focus moves once the
+    // frame is drawn, after the menu (and the link that had focus) is hidden.
     Effect::new(move |previous: Option<String>| {
         let now = path.get();
         if previous.is_some_and(|p| p != now) {
             menu_open.set(false);
-            if let Some(main) = main.get_untracked() {
-                let _ = main.focus();
-            }
+            request_animation_frame(|| {
+                use leptos::wasm_bindgen::JsCast;
+                let main = document().get_element_by_id("main");
+                if let Some(main) = main.and_then(|m| m.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+                    let _ = main.focus();
+                }
+            });
         }
         now
     });
@@ -136,7 +139,7 @@ fn Frame(account: Account, page: fn() -> AnyView) -> impl IntoView {
         </a>
         <div class="app">
             {header}
-            <main class="content" id="main" tabindex="-1" node_ref=main>
+            <main class="content" id="main" tabindex="-1">
                 {page()}
             </main>
         </div>

@@ -1,7 +1,7 @@
 //! The seed's use cases as starting points: "New coupon" offers each, filled in the way a
 //! marketer of that business would set it up, ready to adjust and save.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::input::CouponInput;
 
@@ -38,117 +38,94 @@ pub const ALL: [Template; 8] = [
 ];
 
 /// The builder's input for a template; `None` for a key no template has. Money is in minor units.
+/// The settings are JSON text rather than `json!` so the browser's build carries data, not code.
 pub fn input(key: &str) -> Option<CouponInput> {
     let (name, changes) = match key {
         "first-purchase" => (
             "First order 20% off",
-            json!({
-                "reward": {"type": "percent_off", "percent": 20, "max_discount": 30000},
+            r#"{"reward": {"type": "percent_off", "percent": 20, "max_discount": 30000},
                 "qualifying": {"user": [{"property": "orders", "op": "eq", "value": 0}]},
                 "distribution": {"type": "static", "code": "WELCOME20"},
-                "limits": {"per_user": 1},
-            }),
+                "limits": {"per_user": 1}}"#,
         ),
         "festive" => (
             "Festive 15% off",
-            json!({
-                "reward": {"type": "percent_off", "percent": 15, "max_discount": 50000},
+            r#"{"reward": {"type": "percent_off", "percent": 15, "max_discount": 50000},
                 "distribution": {"type": "static", "code": "FESTIVE15"},
-                "limits": {"per_user": 2, "global": 10000, "budget_discount": 5000000},
-            }),
+                "limits": {"per_user": 2, "global": 10000, "budget_discount": 5000000}}"#,
         ),
         "cart-abandonment" => (
             "Come back: 10% off",
-            json!({
-                "reward": {"type": "percent_off", "percent": 10},
+            r#"{"reward": {"type": "percent_off", "percent": 10},
                 "audience": "campaign",
                 "distribution": {"type": "event_triggered", "event": "cart_abandoned", "unique_codes": true},
                 "expiry": {"type": "relative", "duration": {"value": 48, "unit": "hours"}, "relative_to": "assignment"},
-                "limits": {"per_user": 1},
-                "visibility": "visible",
-            }),
+                "limits": {"per_user": 1}}"#,
         ),
         "off-peak-delivery" => (
             "Free delivery, 2 to 5 pm",
-            json!({
-                "reward": {"type": "percent_off", "percent": 100},
+            r#"{"reward": {"type": "percent_off", "percent": 100},
                 "applies_to": {"type": "fees", "names": ["delivery_fee"]},
                 "distribution": {"type": "static", "code": "FREEDEL"},
                 "limits": {"caps": [{"period": "day", "scope": "per_user", "limit": 1}]},
-                "schedule": {"days": weekday_afternoons()},
-            }),
+                "schedule": {"days": [
+                    {"day": "mon", "ranges": [{"start": "14:00", "end": "17:00"}]},
+                    {"day": "tue", "ranges": [{"start": "14:00", "end": "17:00"}]},
+                    {"day": "wed", "ranges": [{"start": "14:00", "end": "17:00"}]},
+                    {"day": "thu", "ranges": [{"start": "14:00", "end": "17:00"}]},
+                    {"day": "fri", "ranges": [{"start": "14:00", "end": "17:00"}]}]}}"#,
         ),
         "city-cashback" => (
             "Mumbai 5% cashback",
-            json!({
-                "reward": {"type": "cashback", "percent": 5, "max_points": 200},
+            r#"{"reward": {"type": "cashback", "percent": 5, "max_points": 200},
                 "distribution": {"type": "static", "code": "MUMBAI5"},
                 "targeting": [{"property": "city", "op": "eq", "value": "Mumbai"}],
-                "limits": {"caps": [{"period": "week", "scope": "per_user", "limit": 2}]},
-            }),
+                "limits": {"caps": [{"period": "week", "scope": "per_user", "limit": 2}]}}"#,
         ),
         "early-bird" => (
             "Early bird 12% off",
-            json!({
-                "reward": {"type": "percent_off", "percent": 12, "max_discount": 150000},
+            r#"{"reward": {"type": "percent_off", "percent": 12, "max_discount": 150000},
                 "qualifying": {"cart": [{"property": "days_before_travel", "op": "gte", "value": 30}]},
-                "distribution": {"type": "static", "code": "EARLYBIRD"},
-            }),
+                "distribution": {"type": "static", "code": "EARLYBIRD"}}"#,
         ),
         "upi-top-up" => (
             "UPI top-up ₹50 back",
-            json!({
-                "reward": {"type": "cashback", "points": 50},
+            r#"{"reward": {"type": "cashback", "points": 50},
                 "qualifying": {"cart": [
                     {"property": "payment_method", "op": "eq", "value": "upi"},
-                    {"property": "subtotal", "op": "gte", "value": 50000},
-                ]},
+                    {"property": "subtotal", "op": "gte", "value": 50000}]},
                 "distribution": {"type": "static", "code": "UPI50"},
-                "limits": {"caps": [{"period": "month", "scope": "per_user", "limit": 1}]},
-            }),
+                "limits": {"caps": [{"period": "month", "scope": "per_user", "limit": 1}]}}"#,
         ),
         "gaming-drop" => (
             "Weekend drop 30% off packs",
-            json!({
-                "reward": {"type": "percent_off", "percent": 30},
+            r#"{"reward": {"type": "percent_off", "percent": 30},
                 "applies_to": {"type": "items", "categories": ["in_app"], "skus": [], "conditions": []},
                 "distribution": {"type": "unique"},
                 "limits": {"per_user": 1, "global": 5000},
-                "schedule": {"days": [
-                    {"day": "sat", "ranges": []},
-                    {"day": "sun", "ranges": []},
-                ]},
-                "visibility": "hidden",
-            }),
+                "schedule": {"days": [{"day": "sat", "ranges": []}, {"day": "sun", "ranges": []}]},
+                "visibility": "hidden"}"#,
         ),
         _ => return None,
     };
-    let mut base = json!({
-        "name": name,
-        "currency": "INR",
-        "time_zone": "Asia/Kolkata",
-        "reward": {"type": "percent_off", "percent": 10},
-        "applies_to": {"type": "order"},
-        "audience": "all_users",
-        "distribution": {"type": "static", "code": ""},
-        "activation": {"type": "time"},
-        "expiry": {"type": "never"},
-        "visibility": "visible",
-        "stacking": "exclusive",
-    });
+    let changes: Value = serde_json::from_str(changes).ok()?;
+    serde_json::from_value(coupon_json(name, &changes)).ok()
+}
+
+/// A coupon's JSON: an INR, Asia/Kolkata, 10%-off, open-to-all coupon, with `changes` on top.
+pub fn coupon_json(name: &str, changes: &Value) -> Value {
+    let mut base: Value = serde_json::from_str(
+        r#"{"currency": "INR", "time_zone": "Asia/Kolkata", "reward": {"type": "percent_off", "percent": 10},
+            "applies_to": {"type": "order"}, "audience": "all_users", "distribution": {"type": "static", "code": ""},
+            "activation": {"type": "time"}, "expiry": {"type": "never"}, "visibility": "visible",
+            "stacking": "exclusive"}"#,
+    )
+    .unwrap_or_default();
+    base["name"] = Value::String(name.to_string());
     for (k, v) in changes.as_object().into_iter().flatten() {
         base[k] = v.clone();
     }
-    serde_json::from_value(base).ok()
-}
-
-/// Monday to Friday, 14:00 to 17:00.
-fn weekday_afternoons() -> Value {
-    let days: Vec<Value> = ["mon", "tue", "wed", "thu", "fri"]
-        .iter()
-        .map(|d| json!({"day": d, "ranges": [{"start": "14:00", "end": "17:00"}]}))
-        .collect();
-    Value::Array(days)
+    base
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn Prose(text: String) -> impl IntoView {
 #[component]
 fn Fields(fields: Vec<Field>, names: Names, with_location: bool) -> impl IntoView {
     view! {
-        <table class="table fields">
+        <table class="table fields" tabindex="0">
             <thead>
                 <tr>
                     <th>"Name"</th>
@@ -114,7 +114,7 @@ fn OperationCard(op: Operation, names: Names) -> impl IntoView {
                 <p>"JSON: " <TypeRef kind=body names=names.clone() /></p>
             })}
             <h4>"Answers"</h4>
-            <table class="table responses">
+            <table class="table responses" tabindex="0">
                 <tbody>
                     {op.responses
                         .into_iter()

@@ -137,7 +137,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
         </div>
         <section class="card">
             <h2>"Redemptions"</h2>
-            <table class="table redemptions">
+            <table class="table redemptions" tabindex="0">
                 <thead>
                     <tr><th>"When"</th><th>"Coupon"</th><th>"Code"</th><th>"Order"</th><th class="num">"Discount"</th><th class="num">"Cashback"</th><th>"Status"</th><th></th></tr>
                 </thead>

@@ -294,7 +294,7 @@ fn BatchTable(batches: Vec<Batch>, can_edit: bool, void: ServerAction<VoidBatch>
     }
     view! {
         {move || void.value().get().and_then(|r| r.err()).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
-        <table class="table batches">
+        <table class="table batches" tabindex="0">
             <thead>
                 <tr>
                     <th>"Batch"</th>

@@ -186,7 +186,7 @@ fn Refused(batch: Batch, problems: Vec<RowProblem>) -> impl IntoView {
                     "Download the full report (CSV)"
                 </a>
             </p>
-            <table class="table problems">
+            <table class="table problems" tabindex="0">
                 <thead>
                     <tr><th class="num">"Line"</th><th>"Problem"</th><th>"Value"</th></tr>
                 </thead>

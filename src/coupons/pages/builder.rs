@@ -75,8 +75,9 @@ pub fn CouponBuilderPage() -> impl IntoView {
                     Ok(None) => {
                         let chosen = template();
                         let initial = chosen.as_deref().and_then(templates::input).unwrap_or_else(new_coupon);
+                        let picker = view! { <TemplatePicker chosen /> }.into_any();
                         view! {
-                            <TemplatePicker chosen />
+                            {picker}
                             <BuilderForm initial id=None version=None />
                         }
                             .into_any()
@@ -256,12 +257,9 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
     let title = if id.is_some() { "Edit coupon" } else { "New coupon" };
     let cancel = id.map(|i| format!("/coupons/{i}")).unwrap_or_else(|| "/coupons".into());
 
-    view! {
-        <Title text=title />
-        <div class="page-head">
-            <h1>{title}</h1>
-        </div>
-        <div class="builder">
+    // The form and its summary are erased to `AnyView` apart: as one nested type the page is
+    // deeper than the compiler lays out.
+    let form = view! {
             <form class="builder-form" on:submit=submit novalidate>
                 <ErrorSummary errors shown=Signal::derive(move || banner.get().is_some()) />
                 <Section title="Basics">
@@ -382,17 +380,27 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                     </a>
                 </div>
             </form>
-            <aside class="summary-card">
-                <h2>"Summary"</h2>
-                <p class="summary" data-testid="summary">
-                    {move || {
-                        let s = summary.get();
-                        if s.is_empty() { "Fill in the reward to see the summary.".to_string() } else { s }
-                    }}
-                </p>
-                <FieldMessage errors field="" />
-            </aside>
+    }
+    .into_any();
+    let aside = view! {
+        <aside class="summary-card">
+            <h2>"Summary"</h2>
+            <p class="summary" data-testid="summary">
+                {move || {
+                    let s = summary.get();
+                    if s.is_empty() { "Fill in the reward to see the summary.".to_string() } else { s }
+                }}
+            </p>
+            <FieldMessage errors field="" />
+        </aside>
+    }
+    .into_any();
+    view! {
+        <Title text=title />
+        <div class="page-head">
+            <h1>{title}</h1>
         </div>
+        <div class="builder">{form} {aside}</div>
     }
 }
 
