@@ -138,7 +138,7 @@ for (const size of SIZES) {
   }
 }
 
-test("on a phone the menu folds, opens, leads on, and folds again", async ({ page }) => {
+test("on a phone the menu folds, opens, leads on, folds again, and focus lands on the new page", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await login(page);
   const toggle = page.getByRole("button", { name: "Menu" });
@@ -153,6 +153,7 @@ test("on a phone the menu folds, opens, leads on, and folds again", async ({ pag
   await expect(page).toHaveURL(/\/segments$/);
   await expect(segments).toBeHidden();
   await expect(page.locator("h1")).toHaveText("Segments");
+  await expect(page.locator("main")).toBeFocused();
 });
 
 test("the keyboard's first stop skips to the page", async ({ page }) => {
