@@ -141,7 +141,7 @@ async fn bench(label: &str, database_url: String, seconds: u64) -> (Run, Run) {
     };
     let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
     let header_timeout = config.header_timeout;
-    let (router, _) = startup::build(config, options).await.expect("server builds");
+    let router = startup::build(config, options).await.expect("server builds").router;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(couponry::serve::serve(listener, router, header_timeout, std::future::pending()));

@@ -47,7 +47,7 @@ async fn main() {
     }
     couponry::serve::raise_open_files_limit();
     let header_timeout = config.header_timeout;
-    let (router, first_login) = match startup::build(config, options).await {
+    let built = match startup::build(config, options).await {
         Ok(built) => built,
         Err(e) => {
             eprintln!("couponry: {e}");
@@ -62,13 +62,14 @@ async fn main() {
         }
     };
     println!("Couponry is running on http://{addr}");
-    if let Some(first) = first_login {
+    if let Some(first) = &built.first_login {
         println!("First login at http://{addr}/login — email: {}  password: {}", first.email, first.password);
         if !first.password.starts_with('(') {
             println!("(this generated password is shown once: keep it, or add accounts on the Accounts page)");
         }
     }
-    couponry::serve::serve(listener, router, header_timeout, couponry::serve::stop_signal()).await;
+    couponry::serve::serve(listener, built.router.clone(), header_timeout, couponry::serve::stop_signal()).await;
+    built.stopped().await;
     println!("Couponry stopped");
 }
 

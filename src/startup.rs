@@ -26,16 +26,30 @@ pub enum StartupError {
     Bootstrap(crate::accounts::store::AccountError),
 }
 
+/// The application, ready to serve.
+pub struct Built {
+    pub router: Router,
+    /// The first admin's login, when this start created it.
+    pub first_login: Option<FirstLogin>,
+    pub state: AppState,
+}
+
+impl Built {
+    /// What a server does once it has stopped taking requests: writes the checks it counted.
+    pub async fn stopped(&self) {
+        if let Err(e) = crate::activity::checks::flush(&self.state.checks, &self.state.db).await {
+            tracing::warn!(error = %e, "cannot write the last checkout counts");
+        }
+    }
+}
+
 /// The first admin's login, when this start created it.
 pub struct FirstLogin {
     pub email: String,
     pub password: String,
 }
 
-pub async fn build(
-    config: Config,
-    leptos_options: LeptosOptions,
-) -> Result<(Router, Option<FirstLogin>), StartupError> {
+pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<Built, StartupError> {
     let mut db = Db::connect(&config.database_url, config.max_connections).await?;
     if let Some(url) = &config.read_database_url {
         db = db.with_reads(url, config.max_connections).await?;
@@ -50,10 +64,11 @@ pub async fn build(
         Ok(n) => tracing::info!("{n} users got the facets segments read"),
         Err(e) => tracing::warn!("cannot fill in user facets: {e}"),
     }
+    let checks = crate::state::CheckCounts::default();
     if let Some(tick) = config.scheduler_tick {
-        crate::audience::campaigns::scheduler::spawn(db.clone(), tick);
+        crate::audience::campaigns::scheduler::spawn(db.clone(), checks.clone(), tick);
     }
-    let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config) };
+    let state = AppState { leptos_options: leptos_options.clone(), db, config: Arc::new(config), checks };
     let routes = generate_route_list(App);
     let router = Router::new()
         .nest("/api/v1", crate::api::router(state.config.max_json_bytes))
@@ -74,8 +89,8 @@ pub async fn build(
         .layer(middleware::from_fn(crate::ops::caching::layer))
         .layer(middleware::from_fn(crate::ops::metrics::track))
         .layer(middleware::from_fn(crate::ops::request_id::layer))
-        .with_state(state);
-    Ok((router, first))
+        .with_state(state.clone());
+    Ok(Built { router, first_login: first, state })
 }
 
 /// The largest server-function body the text rule reads (the builder's JSON is a few KB).

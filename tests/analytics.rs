@@ -332,8 +332,16 @@ async fn demo_data_fills_a_fresh_database_once() {
     let overview = report::overview(&app.db, &period, now.timestamp_millis()).await.unwrap();
     let expected = recount(&app.db, None, period.from, period.to, "Asia/Kolkata".parse().unwrap()).await;
     assert_matches(&overview, &expected, "demo overview");
-    assert_eq!(overview.top.len(), 4, "every demo coupon was redeemed");
-    assert!(app.count("assignments").await > 50, "the campaign assigned the welcome coupon");
+    let top: Vec<&str> = overview.top.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(top.len(), 8, "each of the eight use cases was redeemed this month: {top:?}");
+    assert!(app.count("assignments").await > 100, "the campaign and the abandoned carts assigned codes");
+    // What stops people has something true to show: validations, and refusals for reasons the
+    // use cases make (a card instead of UPI, a trip booked too late, a code typed wrong).
+    assert!(overview.current.validations > overview.current.valid_validations, "{:?}", overview.current);
+    let reasons: Vec<&str> = overview.refusals.iter().map(|r| r.reason.as_str()).collect();
+    for reason in ["cart_conditions_not_met", "code_not_found", "per_user_limit_reached"] {
+        assert!(reasons.contains(&reason), "{reason} in {reasons:?}");
+    }
 }
 
 on_both!(currencies_are_never_added_together, |app: TestApp| async move {
@@ -522,3 +530,83 @@ fn a_replica_needs_postgresql() {
     assert_eq!(refused.name, "COUPONRY_READ_DATABASE_URL");
     assert!(with("postgres://a/primary", "sqlite://x.db").is_err());
 }
+
+/// Checks a cart of `subtotal` minor units against `code` at `door` (`/validate` or
+/// `/redemptions`); returns the status.
+async fn check(api: &common::Api, door: &str, code: &str, user: &str, subtotal: i64) -> StatusCode {
+    let cart = json!({"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": subtotal}]});
+    let order = format!("{door}-{code}-{user}-{subtotal}");
+    api.post(door, &json!({"user_id": user, "code": code, "cart": cart, "order_id": order})).await.0
+}
+
+on_both!(checks_count_what_stops_people, |app: TestApp| async move {
+    app.login_admin().await;
+    let rule = json!({"qualifying": {"cart": [{"property": "subtotal", "op": "gte", "value": 100_000}]}});
+    let id = app.live_coupon(coupon("Bigcart", "UTC", rule)).await;
+    let other = app.live_coupon(coupon("Other", "UTC", json!({}))).await;
+    let api = app.api().await;
+    assert_eq!(check(&api, "/validate", "BIGCART", "c1", 150_000).await, StatusCode::OK);
+    assert_eq!(check(&api, "/validate", "BIGCART", "c2", 120_000).await, StatusCode::OK);
+    assert_eq!(check(&api, "/validate", "BIGCART", "c3", 5_000).await, StatusCode::OK, "refused, answered 200");
+    assert_eq!(check(&api, "/validate", "NOSUCHCODE", "c4", 150_000).await, StatusCode::OK);
+    assert_eq!(check(&api, "/validate", "OTHER", "c5", 5_000).await, StatusCode::OK);
+    assert_eq!(check(&api, "/redemptions", "BIGCART", "c3", 5_000).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(check(&api, "/redemptions", "BIGCART", "c1", 150_000).await, StatusCode::CREATED);
+
+    // Nothing is written until the tick; then each count once, however often the tick runs.
+    let c = couponry::coupons::store::get(&app.db, id).await.unwrap();
+    let period = PeriodInput::default().resolve("UTC", Utc::now()).unwrap();
+    let now = Utc::now().timestamp_millis();
+    assert_eq!(report::coupon(&app.db, &c, &period, now).await.unwrap().current.validations, 0);
+    app.fold().await;
+    app.fold().await;
+
+    let one = report::coupon(&app.db, &c, &period, now).await.unwrap();
+    let f = &one.current;
+    assert_eq!((f.validations, f.valid_validations, f.refused_redemptions), (3, 2, 1), "{f:?}");
+    assert_eq!(f.redemptions, 1);
+    assert_eq!(one.refusals.len(), 1, "{:?}", one.refusals);
+    let r = &one.refusals[0];
+    assert_eq!((r.reason.as_str(), r.validate, r.redeem), ("cart_conditions_not_met", 1, 1));
+    assert_eq!(r.label, "The cart does not meet the coupon's conditions.");
+    assert!(one.charts.refusals.contains("Cart conditions not met"), "{}", one.charts.refusals);
+
+    // Across coupons: the other coupon's check, and the code that matched no coupon.
+    let all = report::overview(&app.db, &period, now).await.unwrap();
+    assert_eq!((all.current.validations, all.current.valid_validations), (5, 3), "{:?}", all.current);
+    let reasons: Vec<(&str, i64, i64)> =
+        all.refusals.iter().map(|r| (r.reason.as_str(), r.validate, r.redeem)).collect();
+    assert_eq!(reasons, vec![("cart_conditions_not_met", 1, 1), ("code_not_found", 1, 0)]);
+    let o = couponry::coupons::store::get(&app.db, other).await.unwrap();
+    assert_eq!(report::coupon(&app.db, &o, &period, now).await.unwrap().current.valid_validations, 1);
+
+    // The coupon's page shows the week's checks and its top refusals.
+    let (s, activity) = app.call_form::<couponry::coupons::server::GetCouponActivity>(&[("id", &id.to_string())]).await;
+    assert_eq!(s, StatusCode::OK, "{activity}");
+    assert_eq!(activity["week_validations"], json!(3));
+    assert_eq!(activity["week_valid"], json!(2));
+    assert_eq!(activity["refusals"][0]["reason"], json!("cart_conditions_not_met"), "{activity}");
+    // And the API's statistics carry the same figures.
+    let (s, stats) = api.get(&format!("/coupons/{id}/stats")).await;
+    assert_eq!(s, StatusCode::OK, "{stats}");
+    assert_eq!(stats["figures"]["validations"], json!(3), "{stats}");
+});
+
+on_both!(checks_reach_the_tables_at_the_tick, |app: TestApp| async move {
+    // The validation goes to a server whose scheduler ticks; nobody folds by hand.
+    let server =
+        TestApp::spawn_with_database(&app, |c| c.scheduler_tick = Some(std::time::Duration::from_millis(100))).await;
+    app.live_coupon(coupon("Tock", "UTC", json!({}))).await;
+    let api = common::Api::new(&server.base, &app.api().await.key);
+    assert_eq!(check(&api, "/validate", "TOCK", "t1", 10_000).await, StatusCode::OK);
+    let period = PeriodInput::default().resolve("UTC", Utc::now()).unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let all = report::overview(&app.db, &period, Utc::now().timestamp_millis()).await.unwrap();
+        if all.current.validations == 1 {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "not written: {:?}", all.current);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+});

@@ -650,3 +650,17 @@ on_both!(users_stored_before_facets_get_them_at_start, |app: TestApp| async move
     assert_eq!(matching(&app.db, &mumbai).await, BTreeSet::from(["old".to_string()]));
     assert_eq!(couponry::audience::users::backfill_facets(&app.db).await.unwrap(), 0);
 });
+
+on_both!(builders_suggest_the_names_the_app_sent, |app: TestApp| async move {
+    use couponry::audience::users::server::SentNames;
+    app.login_admin().await;
+    let api = app.api().await;
+    let (s, _) = api.put("/users/s1", &json!({"properties": {"city": "Pune", "loyalty_tier": "gold"}})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = api.post("/events", &json!({"user_id": "s1", "name": "wishlist_added"})).await;
+    assert!(s.is_success(), "{body}");
+    let (s, names) = app.call_form::<SentNames>(&[]).await;
+    assert_eq!(s, StatusCode::OK, "{names}");
+    assert_eq!(names["properties"], json!(["city", "loyalty_tier"]));
+    assert_eq!(names["events"], json!(["wishlist_added"]));
+});

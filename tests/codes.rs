@@ -348,3 +348,47 @@ async fn a_server_killed_mid_import_leaves_no_codes_of_it() {
         other => panic!("unexpected batch status {other}"),
     }
 }
+
+on_both!(batch_and_campaign_lists_page_by_keyset, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Paged").await;
+    for _ in 0..5 {
+        let (s, body) = api.post(&format!("/coupons/{id}/codes/generate"), &json!({"count": 3, "length": 8})).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let (page, more) = couponry::codes::store::page(&app.db, None, after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(page.iter().map(|b| b.id));
+        after = page.last().map(|b| b.id);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, each once: {seen:?}");
+
+    let (s, _) = api.put("/users/pager", &json!({"properties": {"city": "Pune"}})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, seg) = api.post("/segments", &json!({"name": "All", "rule": {"join": "all", "groups": []}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{seg}");
+    let mut open = coupon("Open", json!({"type": "static", "code": "OPENPAGE"}));
+    open["audience"] = json!("campaign");
+    let open = app.live_coupon(open).await;
+    for i in 0..5 {
+        let body = json!({"name": format!("C{i}"), "coupon_id": open, "segment_id": seg["id"]});
+        let (s, c) = api.post("/campaigns", &body).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+    }
+    let (mut names, mut after) = (Vec::new(), None);
+    loop {
+        let (page, more) = couponry::audience::campaigns::store::page(&app.db, after, 2).await.unwrap();
+        names.extend(page.iter().map(|c| c.name.clone()));
+        after = page.last().map(|c| c.id);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(names, vec!["C4", "C3", "C2", "C1", "C0"]);
+});

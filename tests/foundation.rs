@@ -124,13 +124,13 @@ on_both!(a_full_coupon_round_trips, |app: TestApp| async move {
     // The list finds it by name and by code, and filters by status.
     let list = |search: &str, status: &str| json!({"query": {"search": search, "status": status, "sort": "name"}});
     let (_, found) = app.call_json::<ListCoupons>(&list("weekend", "")).await;
-    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["coupons"].as_array().unwrap().len(), 1, "{found}");
     let (_, found) = app.call_json::<ListCoupons>(&list("WEEKEND1", "")).await;
-    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["coupons"].as_array().unwrap().len(), 1, "{found}");
     let (_, found) = app.call_json::<ListCoupons>(&list("", "active")).await;
-    assert_eq!(found.as_array().unwrap().len(), 0, "{found}");
+    assert_eq!(found["coupons"].as_array().unwrap().len(), 0, "{found}");
     let (_, found) = app.call_json::<ListCoupons>(&list("", "draft")).await;
-    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["coupons"].as_array().unwrap().len(), 1, "{found}");
 
     // Editing with the version read succeeds once; a second save with the old version is stale.
     let version = view["coupon"]["version"].as_i64().unwrap();
@@ -200,7 +200,7 @@ on_both!(static_codes_are_unique_system_wide, |app: TestApp| async move {
     assert_eq!(status, StatusCode::OK, "taken back");
     let (_, found) =
         app.call_json::<ListCoupons>(&json!({"query": {"search": "OTHER-CODE", "status": "", "sort": ""}})).await;
-    assert_eq!(found.as_array().unwrap().len(), 1, "a void code still finds its coupon");
+    assert_eq!(found["coupons"].as_array().unwrap().len(), 1, "a void code still finds its coupon");
     let live: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM codes WHERE status <> 'void'").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(live, 1);
@@ -366,4 +366,46 @@ on_both!(admins_manage_accounts, |app: TestApp| async move {
     assert_eq!(second["entries"].as_array().unwrap().len(), 50);
     assert_eq!(second["older"], Value::Null);
     assert_eq!(second["entries"][0]["entity_id"], json!("49"), "the second page goes on below the first");
+});
+
+on_both!(coupon_list_pages_in_every_order, |app: TestApp| async move {
+    app.login_admin().await;
+    for i in 0..7 {
+        let (status, body) = save(&app, None, None, full_coupon(&format!("PAGE{i}"))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    for sort in ["updated", "created", "name", "status"] {
+        let mut seen: Vec<i64> = Vec::new();
+        let mut after: Option<i64> = None;
+        for _ in 0..5 {
+            let query =
+                json!({"query": {"search": "", "status": "", "sort": sort, "limit": 3, "starting_after": after}});
+            let (status, page) = app.call_json::<ListCoupons>(&query).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let ids: Vec<i64> = page["coupons"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+            assert!(ids.len() <= 3);
+            seen.extend(&ids);
+            if !page["has_more"].as_bool().unwrap() {
+                break;
+            }
+            after = ids.last().copied();
+        }
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (7, 7), "{sort}: every coupon once, in three pages: {seen:?}");
+        if sort == "created" {
+            assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first: {seen:?}");
+        }
+    }
+    // The API pages the same way.
+    let api = app.api().await;
+    let (status, first) = api.get("/coupons?sort=name&limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["coupons"].as_array().unwrap().len(), 5);
+    assert_eq!(first["has_more"], json!(true));
+    let last = first["coupons"][4]["id"].as_i64().unwrap();
+    let (_, rest) = api.get(&format!("/coupons?sort=name&limit=5&starting_after={last}")).await;
+    assert_eq!(rest["coupons"].as_array().unwrap().len(), 2, "{rest}");
+    assert_eq!(rest["has_more"], json!(false));
 });

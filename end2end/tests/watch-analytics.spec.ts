@@ -56,6 +56,23 @@ test("analytics update live while redemptions come in", async ({ page, request }
   await expect(page.locator('[data-testid="live"]')).toContainText("Live");
   await shot(page, "analytics-live");
 
+  // What stops people: a cart in another currency is refused at validate; the count reaches the
+  // page within a scheduler tick and a refresh, with the reason in the card's table.
+  const refused = await request.post("/api/v1/validate", {
+    headers,
+    data: {
+      user_id: "chart-user-9",
+      code: "LIVECHART",
+      cart: { currency: "USD", items: [{ sku: "TEA", quantity: 1, unit_price: 500 }] },
+    },
+  });
+  expect(refused.status()).toBe(200);
+  await expect(page.locator('[data-kpi="validations"] .kpi-value')).toHaveText("1", { timeout: 15_000 });
+  await expect(page.locator('[data-kpi="refused"] .kpi-value')).toHaveText("1");
+  await page.locator('section:has([data-testid="chart-refusals"]) summary').click();
+  await expect(page.locator('[data-testid="refusal-table"]')).toContainText("currency_mismatch");
+  await shot(page, "analytics-refusals");
+
   // A bad time zone is named next to its field; nothing else breaks.
   await page.fill('input[name="zone"]', "Mars/Olympus");
   await page.click('button:has-text("Show")');

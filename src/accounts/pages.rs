@@ -315,13 +315,17 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
     .into_any()
 }
 
+/// Changes shown open; more (a creation lists every field) fold under a summary.
+const OPEN_CHANGES: usize = 8;
+
 /// An entry's changed fields as before → after.
 #[component]
 fn ChangeList(changes: Vec<Change>) -> impl IntoView {
     if changes.is_empty() {
         return view! { <span class="muted">"—"</span> }.into_any();
     }
-    view! {
+    let count = changes.len();
+    let table = view! {
         <table class="changes">
             <tbody>
                 {changes.into_iter().map(|c| view! {
@@ -334,6 +338,15 @@ fn ChangeList(changes: Vec<Change>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    };
+    if count <= OPEN_CHANGES {
+        return table.into_any();
+    }
+    view! {
+        <details class="many-changes">
+            <summary>{format!("{count} fields")}</summary>
+            {table}
+        </details>
     }
     .into_any()
 }

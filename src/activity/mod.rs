@@ -4,6 +4,7 @@
 //! and analytics (which only reads) costs O(quarter hours). `derived` folds the marked rows
 //! into the day and total rollups the reports across coupons read.
 
+pub mod checks;
 pub mod derived;
 
 use std::collections::BTreeMap;

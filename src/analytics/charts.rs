@@ -26,7 +26,15 @@ pub fn all(r: &Report) -> Charts {
         } else {
             batches(r)
         }),
+        refusals: json(if r.refusals.is_empty() { empty("No coupon was refused in this period") } else { refusals(r) }),
     }
+}
+
+/// A reason code as a short label: `cart_conditions_not_met` → "Cart conditions not met".
+pub fn short_reason(code: &str) -> String {
+    let text = code.replace('_', " ");
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 fn json(chart: Chart) -> String {
@@ -139,13 +147,40 @@ fn funnel(r: &Report) -> String {
 fn top(r: &Report) -> Chart {
     base()
         .legend(Legend::new().show(false))
-        .grid(Grid::new().left(16).right(48).top(16).bottom(32).contain_label(true))
+        .grid(Grid::new().left(16).right(24).top(16).bottom(48).contain_label(true))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .x_axis(Axis::new().type_(AxisType::Value).name("Redemptions").min_interval(1))
+        .x_axis(value_axis_below("Redemptions"))
         .y_axis(
             Axis::new().type_(AxisType::Category).inverse(true).data(r.top.iter().map(|t| t.name.clone()).collect()),
         )
         .series(Bar::new().name("Redemptions").data(r.top.iter().map(|t| t.redemptions).collect()))
+}
+
+/// A horizontal value axis named under its middle: a name at its end is cut off by the card.
+fn value_axis_below(name: &str) -> Axis {
+    Axis::new()
+        .type_(AxisType::Value)
+        .name(name)
+        .name_location(charming::element::NameLocation::Center)
+        .name_gap(28)
+        .min_interval(1)
+}
+
+/// Why coupons were refused, at validate and at redeem, most refusals first.
+fn refusals(r: &Report) -> Chart {
+    let shown = &r.refusals[..r.refusals.len().min(8)];
+    base()
+        .grid(Grid::new().left(16).right(24).top(16).bottom(64).contain_label(true))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(value_axis_below("Coupons refused"))
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .inverse(true)
+                .data(shown.iter().map(|c| short_reason(&c.reason)).collect()),
+        )
+        .series(Bar::new().name("At validate").stack("refused").data(shown.iter().map(|c| c.validate).collect()))
+        .series(Bar::new().name("At redeem").stack("refused").data(shown.iter().map(|c| c.redeem).collect()))
 }
 
 /// Codes of each batch assigned and redeemed in the period.

@@ -37,8 +37,8 @@ pub struct Figures {
     pub activations: i64,
     pub redemptions: i64,
     pub reversals: i64,
-    /// People redeeming for the first time in the period (this coupon; across coupons, any
-    /// coupon): exact for any range, unlike a distinct count, which no rollup can add up.
+    /// People redeeming for the first time in the period: this coupon for the first time, or
+    /// across coupons any coupon for the first time (new customers). Exact for any range.
     pub unique_redeemers: i64,
     /// One amount per currency (coupons in several currencies are never added together).
     pub discount_given: Vec<Amount>,
@@ -46,6 +46,27 @@ pub struct Figures {
     /// Unique redeemers per assignment, when the period has assignments (across coupons: of the
     /// coupons assigned in the period, since redeemers of open coupons were never assigned).
     pub redemption_rate: Option<f64>,
+    /// Coupons checked at `POST /validate` in the period (a cart of three codes checks three).
+    #[serde(default)]
+    pub validations: i64,
+    /// Of those, the ones that could be used.
+    #[serde(default)]
+    pub valid_validations: i64,
+    /// Coupons refused at `POST /redemptions`.
+    #[serde(default)]
+    pub refused_redemptions: i64,
+}
+
+/// One reason coupons were refused in the period, with its refusals at validate and at redeem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefusalCount {
+    /// The reason code, as checkout answers give it.
+    pub reason: String,
+    /// The reason in words.
+    pub label: String,
+    pub validate: i64,
+    pub redeem: i64,
 }
 
 /// One day of the period in its time zone.
@@ -86,6 +107,7 @@ pub struct Charts {
     pub funnel: String,
     pub top: String,
     pub batches: String,
+    pub refusals: String,
 }
 
 /// Everything an analytics page shows.
@@ -104,6 +126,8 @@ pub struct Report {
     pub heat: Vec<Vec<i64>>,
     pub top: Vec<TopCoupon>,
     pub batches: Vec<BatchUse>,
+    /// Why coupons were refused in the period, most refusals first.
+    pub refusals: Vec<RefusalCount>,
     pub charts: Charts,
     /// When the report was read (UTC milliseconds).
     pub as_of: i64,

@@ -212,6 +212,12 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
                 testid="chart-batches"
                 table=Callback::new(move |()| data.with(batch_table))
             />
+            <ChartCard
+                title="What stops people"
+                option=chart(|r| r.charts.refusals.clone())
+                testid="chart-refusals"
+                table=Callback::new(move |()| data.with(refusal_table))
+            />
         </div>
     }
 }
@@ -240,36 +246,67 @@ fn first_minor(amounts: &[Amount]) -> i64 {
     amounts.first().map_or(0, |a| a.minor)
 }
 
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
+fn rate_change(now: Option<f64>, before: Option<f64>) -> Option<f64> {
+    match (now, before) {
+        (Some(x), Some(y)) if y > 0.0 => Some((x - y) * 100.0 / y),
+        _ => None,
+    }
+}
+
+/// Redemptions per coupon found valid at validate: what a rate means for a coupon open to all.
+fn conversion(f: &Figures) -> Option<f64> {
+    (f.valid_validations > 0).then(|| f.redemptions as f64 / f.valid_validations as f64)
+}
+
+/// Discount per redemption, in each currency.
+fn per_order(f: &Figures) -> Vec<Amount> {
+    if f.redemptions == 0 {
+        return Vec::new();
+    }
+    f.discount_given.iter().map(|a| Amount { currency: a.currency.clone(), minor: a.minor / f.redemptions }).collect()
+}
+
+fn refused(f: &Figures) -> i64 {
+    f.validations - f.valid_validations + f.refused_redemptions
+}
+
 fn kpis(r: &Report) -> Vec<Kpi> {
     let (n, b) = (&r.current, &r.before);
     let count = |label, key, now: i64, before: i64| Kpi { label, key, value: group(now), change: change(now, before) };
+    let amount = |label, key, now: &[Amount], before: &[Amount]| Kpi {
+        label,
+        key,
+        value: money(now),
+        change: change(first_minor(now), first_minor(before)),
+    };
+    let redeemers = if r.coupon.is_some() { "First-time redeemers" } else { "New customers" };
     vec![
         count("Codes issued", "codes_issued", n.codes_issued, b.codes_issued),
         count("Assignments", "assignments", n.assignments, b.assignments),
         count("Activations", "activations", n.activations, b.activations),
+        count("Validations", "validations", n.validations, b.validations),
         count("Redemptions", "redemptions", n.redemptions, b.redemptions),
+        count("Refused at checkout", "refused", refused(n), refused(b)),
         count("Reversals", "reversals", n.reversals, b.reversals),
-        count("Unique redeemers", "unique_redeemers", n.unique_redeemers, b.unique_redeemers),
-        Kpi {
-            label: "Discount given",
-            key: "discount_given",
-            value: money(&n.discount_given),
-            change: change(first_minor(&n.discount_given), first_minor(&b.discount_given)),
-        },
-        Kpi {
-            label: "Cashback given",
-            key: "cashback_given",
-            value: money(&n.cashback_given),
-            change: change(first_minor(&n.cashback_given), first_minor(&b.cashback_given)),
-        },
+        count(redeemers, "unique_redeemers", n.unique_redeemers, b.unique_redeemers),
+        amount("Discount given", "discount_given", &n.discount_given, &b.discount_given),
+        amount("Discount per order", "discount_per_order", &per_order(n), &per_order(b)),
+        amount("Cashback given", "cashback_given", &n.cashback_given, &b.cashback_given),
         Kpi {
             label: "Redemption rate",
             key: "redemption_rate",
-            value: n.redemption_rate.map_or_else(|| "—".into(), |x| format!("{:.1}%", x * 100.0)),
-            change: match (n.redemption_rate, b.redemption_rate) {
-                (Some(x), Some(y)) if y > 0.0 => Some((x - y) * 100.0 / y),
-                _ => None,
-            },
+            value: percent(n.redemption_rate),
+            change: rate_change(n.redemption_rate, b.redemption_rate),
+        },
+        Kpi {
+            label: "Valid carts redeemed",
+            key: "conversion",
+            value: percent(conversion(n)),
+            change: rate_change(conversion(n), conversion(b)),
         },
     ]
 }
@@ -399,6 +436,33 @@ fn batch_table(r: &Report) -> AnyView {
     view! {
         <table class="data">
             <thead><tr><th>"Batch"</th><th>"Coupon"</th><th class="num">"Codes"</th><th class="num">"Assigned"</th><th class="num">"Redeemed"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+fn refusal_table(r: &Report) -> AnyView {
+    if r.refusals.is_empty() {
+        return view! { <p class="muted">"No coupon was refused at validate or redeem in this period."</p> }.into_any();
+    }
+    let rows = r
+        .refusals
+        .iter()
+        .map(|c| {
+            view! {
+                <tr>
+                    <td><code>{c.reason.clone()}</code></td>
+                    <td>{c.label.clone()}</td>
+                    <td class="num">{group(c.validate)}</td>
+                    <td class="num">{group(c.redeem)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="data" data-testid="refusal-table">
+            <thead><tr><th>"Reason"</th><th>"What the shopper is told"</th><th class="num">"At validate"</th><th class="num">"At redeem"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone};
 
-use super::{charts, Amount, BatchUse, Day, Figures, Period, Report, TopCoupon};
+use super::{charts, Amount, BatchUse, Day, Figures, Period, RefusalCount, Report, TopCoupon};
+use crate::activity::checks::{self, Counts};
 use crate::activity::{DAY_QUARTERS, QUARTER_MS};
 use crate::coupons::Coupon;
+use crate::redemption::reasons::Reason;
 use sqlx::AnyConnection;
 
 use crate::db::{Bind, Db, Sql, StoreError, Tx};
@@ -289,7 +291,7 @@ impl Sums {
         *self.cashback.entry(r.currency.clone()).or_default() += r.cashback;
     }
 
-    fn figures(self, codes_issued: i64, currencies: &[String]) -> Figures {
+    fn figures(self, codes_issued: i64, checks: &Counts, currencies: &[String]) -> Figures {
         let amounts = |m: &BTreeMap<String, i64>| -> Vec<Amount> {
             currencies.iter().map(|c| Amount { currency: c.clone(), minor: m.get(c).copied().unwrap_or(0) }).collect()
         };
@@ -303,8 +305,28 @@ impl Sums {
             discount_given: amounts(&self.discount),
             cashback_given: amounts(&self.cashback),
             redemption_rate: (self.assigned > 0).then(|| self.redeemers as f64 / self.assigned as f64),
+            validations: checks.validations,
+            valid_validations: checks.valid,
+            refused_redemptions: checks.refused_redemptions,
         }
     }
+}
+
+/// The reasons of `counts` in words, most refusals first.
+fn refusal_counts(counts: &Counts) -> Vec<RefusalCount> {
+    counts
+        .reasons
+        .iter()
+        .map(|(code, validate, redeem)| RefusalCount {
+            label: Reason::ALL
+                .iter()
+                .find(|r| r.code() == code)
+                .map_or_else(|| code.replace('_', " "), |r| r.describe().to_string()),
+            reason: code.clone(),
+            validate: *validate,
+            redeem: *redeem,
+        })
+        .collect()
 }
 
 fn quarter_bounds((from, to): (i64, i64)) -> (i64, i64) {
@@ -395,8 +417,14 @@ async fn build(
         })
         .collect();
     let batches = batch_usage(&mut tx, scope, (from_q, to_q)).await?;
-    let mut current = current.figures(codes_issued(&mut tx, scope, now_ms_bounds).await?, &currencies);
-    let mut before = before.figures(codes_issued(&mut tx, scope, before_ms_bounds).await?, &currencies);
+    let coupon_id = match scope {
+        Across::Coupon(id) => Some(id),
+        Across::All => None,
+    };
+    let checks_now = checks::counts(&mut tx, coupon_id, (from_q, to_q)).await?;
+    let checks_before = checks::counts(&mut tx, coupon_id, (before_from_q, from_q)).await?;
+    let mut current = current.figures(codes_issued(&mut tx, scope, now_ms_bounds).await?, &checks_now, &currencies);
+    let mut before = before.figures(codes_issued(&mut tx, scope, before_ms_bounds).await?, &checks_before, &currencies);
     let top = match scope {
         Across::All => {
             let now_coupons = per_coupon(&mut tx, (from_q, to_q)).await?;
@@ -418,6 +446,7 @@ async fn build(
         heat,
         top,
         batches,
+        refusals: refusal_counts(&checks_now),
         charts: Default::default(),
         as_of: now_ms,
     };

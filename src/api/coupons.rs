@@ -39,6 +39,8 @@ pub struct CouponView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CouponList {
     pub coupons: Vec<CouponListItem>,
+    /// More coupons follow: ask again with `starting_after` the last one's id.
+    pub has_more: bool,
 }
 
 async fn view(state: &AppState, coupon: &Coupon) -> ApiResult<CouponView> {
@@ -59,6 +61,8 @@ const ID: &str = "The coupon's id";
 
 #[utoipa::path(
     get, path = "/coupons", tag = "coupons", params(ListQuery),
+    description = "Coupons in pages (`limit`, default 100, at most 500), in the order `sort` asks; the next page \
+        starts after the last coupon's id (`starting_after`).",
     responses((status = 200, body = CouponList))
 )]
 pub async fn list(
@@ -67,7 +71,8 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<CouponList>> {
     caller.require(Scope::Manage)?;
-    Ok(Json(CouponList { coupons: store::list(&state.db, &query).await? }))
+    let page = store::list(&state.db, &query).await?;
+    Ok(Json(CouponList { coupons: page.coupons, has_more: page.has_more }))
 }
 
 #[utoipa::path(
@@ -186,6 +191,8 @@ pub struct StatsOut {
     pub figures: Figures,
     pub previous_period: Period,
     pub previous: Figures,
+    /// Why the coupon was refused at validate and redeem in the period, most refusals first.
+    pub refusals: Vec<crate::analytics::RefusalCount>,
 }
 
 /// The analytics figures of a coupon (read from the rollups: as fast for ten million redemptions
@@ -212,5 +219,6 @@ pub async fn stats(
         figures: r.current,
         previous_period: r.previous,
         previous: r.before,
+        refusals: r.refusals,
     }))
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::accounts::keys::Scope;
+use crate::activity::checks::Door;
 use crate::fields::FieldErrors;
 use crate::redemption::attempts;
 use crate::redemption::cart::CartInput;
@@ -238,7 +239,8 @@ fn answer(s: &StackDecision, stacked: bool) -> ValidateAnswer {
 #[utoipa::path(
     post, path = "/validate", tag = "checkout", request_body = RedeemBody,
     description = "Whether the coupon(s) can be used on the cart, with the discount per line and fee and \
-        the cashback, or every reason not, most important first. Writes nothing. Attempts that name a code \
+        the cashback, or every reason not, most important first. Stores nothing about the cart; each coupon \
+        checked is counted for the analytics (valid, or its first reason). Attempts that name a code \
         are rate limited per key and per user (shared with `POST /redemptions`); a code held by another user \
         is refused as `code_not_found`.",
     responses(
@@ -261,14 +263,16 @@ pub async fn validate(
         .count(&state.db, now.timestamp_millis())
         .await?;
     let decision = store::validate(&state.db, &req, now).await?;
-    count_decision("validate", &decision);
+    count_decision(&state, Door::Validate, &decision, now.timestamp_millis());
     Ok(Json(answer(&decision, stacked)))
 }
 
-/// Counts a decision for `/metrics`, with its real reasons (before a stranger's are concealed).
-fn count_decision(door: &'static str, s: &StackDecision) {
+/// Counts a decision for `/metrics` and for the analytics, with its real reasons (before a
+/// stranger's are concealed).
+fn count_decision(state: &AppState, door: Door, s: &StackDecision, at_ms: i64) {
     let reasons: Vec<&'static str> = s.refusals().iter().map(|(_, r)| r.reason.code()).collect();
-    crate::ops::metrics::get().decision(door, &reasons);
+    crate::ops::metrics::get().decision(door.name(), &reasons);
+    store::count_checks(&state.checks, door, s, at_ms);
 }
 
 fn outcome_response(outcome: &RedeemOutcome, stacked: bool, replayed: bool) -> Response {
@@ -327,7 +331,7 @@ pub async fn redeem(
                     crate::ops::metrics::get().decision("redeem", &[]);
                     crate::ops::metrics::get().redeemed(redemptions.len());
                 }
-                RedeemOutcome::Refused(s) => count_decision("redeem", s),
+                RedeemOutcome::Refused(s) => count_decision(&state, Door::Redeem, s, now.timestamp_millis()),
             }
             outcome_response(&o, stacked, false)
         }

@@ -229,6 +229,15 @@ mod store {
 #[cfg(feature = "ssr")]
 pub use store::*;
 
+/// Event names the app has sent lately (its last 2,000 events): what the builder suggests.
+#[cfg(feature = "ssr")]
+pub async fn names(db: &crate::db::Db) -> Result<Vec<String>, crate::db::StoreError> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM events ORDER BY id DESC LIMIT 2000").fetch_all(db.read_pool()).await?;
+    let names: std::collections::BTreeSet<String> = names.into_iter().collect();
+    Ok(names.into_iter().take(200).collect())
+}
+
 #[cfg(feature = "ssr")]
 pub async fn recent(db: &crate::db::Db, user_id: &str, limit: i64) -> Result<Vec<Event>, crate::db::StoreError> {
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(

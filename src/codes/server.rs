@@ -44,12 +44,23 @@ pub async fn coupon_codes(coupon_id: i64) -> Result<CodesOverview, AppError> {
     })
 }
 
-/// Every coupon's batches, newest first.
+/// A page of every coupon's batches, newest first, older than the batch `after`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchPage {
+    pub batches: Vec<Batch>,
+    pub has_more: bool,
+    pub can_edit: bool,
+}
+
+/// Batches per page of the list across coupons.
+pub const PAGE: i64 = 50;
+
 #[server]
-pub async fn all_batches() -> Result<(Vec<Batch>, bool), AppError> {
+pub async fn all_batches(after: Option<i64>) -> Result<BatchPage, AppError> {
     use ssr::*;
     let (app, account) = authorize(Permission::ViewCoupons).await?;
-    Ok((store::list(&app.db, None).await?, account.can(Permission::EditCoupons)))
+    let (batches, has_more) = store::page(&app.db, None, after, PAGE).await?;
+    Ok(BatchPage { batches, has_more, can_edit: account.can(Permission::EditCoupons) })
 }
 
 /// The generation form: numbers arrive as text, so a bad one is a field error, not a 400.

@@ -262,23 +262,39 @@ async fn insert_problems(tx: &mut Tx, batch_id: i64, problems: &[RowProblem]) ->
     Ok(())
 }
 
-/// Batches, newest first: one coupon's, or every coupon's.
+/// Batches, newest first: one coupon's, or every coupon's (at most 500).
 pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Batch>, CodesError> {
-    let rows: Vec<BatchRow> = sqlx::query_as(&format!(
-        "{BATCH_SELECT} WHERE (CAST($1 AS BIGINT) IS NULL OR b.coupon_id = $1) ORDER BY b.id DESC LIMIT 500"
+    Ok(page(db, coupon_id, None, 500).await?.0)
+}
+
+/// A page of batches, newest first, older than the batch `after`; says whether more follow.
+pub async fn page(
+    db: &Db,
+    coupon_id: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Batch>, bool), CodesError> {
+    let mut rows: Vec<BatchRow> = sqlx::query_as(&format!(
+        "{BATCH_SELECT} WHERE (CAST($1 AS BIGINT) IS NULL OR b.coupon_id = $1) AND b.id < $2
+         ORDER BY b.id DESC LIMIT $3"
     ))
     .bind(coupon_id)
+    .bind(after.unwrap_or(i64::MAX))
+    .bind(limit + 1)
     .fetch_all(db.pool())
     .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
     let ids: Vec<i64> = rows.iter().filter(|r| r.has_codes()).map(|r| r.id).collect();
     let mut counts = counts(db.pool(), &ids).await?;
-    Ok(rows
+    let batches = rows
         .into_iter()
         .map(|row| {
             let batch_counts = counts.remove(&row.id).unwrap_or_default();
             row.into_batch(batch_counts)
         })
-        .collect())
+        .collect();
+    Ok((batches, more))
 }
 
 pub async fn get(db: &Db, batch_id: i64) -> Result<Batch, CodesError> {

@@ -77,11 +77,15 @@ pub fn TextInput(
     /// The accessible name, for an input without a visible label of its own.
     #[prop(optional, into)]
     label: Option<String>,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional, into)]
+    suggest: Option<&'static str>,
 ) -> impl IntoView {
     view! {
         <input
             type=kind.unwrap_or_else(|| "text".into())
             name=name
+            list=suggest
             aria-label=label
             placeholder=placeholder
             prop:value=move || value.get()

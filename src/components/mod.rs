@@ -4,7 +4,9 @@ pub mod confirm;
 pub mod fields;
 pub mod layout;
 pub mod not_found;
+pub mod pager;
 pub mod problem;
+pub mod suggestions;
 
 /// Milliseconds since the epoch as `2026-11-24 21:47 UTC`.
 pub fn format_ms(ms: i64) -> String {

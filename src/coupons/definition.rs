@@ -342,7 +342,8 @@ impl Day {
     }
 }
 
-/// A time range within a day, in minutes from midnight; `end` may be 24:00.
+/// A time range of a day, in minutes from midnight; `end` may be 24:00. An `end` before the
+/// `start` runs overnight: 22:00–02:00 on Friday is Friday from 22:00 and Saturday until 02:00.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeRange {
     #[serde(with = "clock")]
@@ -352,8 +353,33 @@ pub struct TimeRange {
 }
 
 impl TimeRange {
+    pub fn overnight(&self) -> bool {
+        self.end < self.start
+    }
+
+    /// Whether the range holds this minute of its own day.
     pub fn contains(&self, minute_of_day: u16) -> bool {
-        (self.start..self.end).contains(&minute_of_day)
+        if self.overnight() {
+            minute_of_day >= self.start
+        } else {
+            (self.start..self.end).contains(&minute_of_day)
+        }
+    }
+
+    /// Whether an overnight range holds this minute of the next day.
+    pub fn holds_next_day(&self, minute_of_day: u16) -> bool {
+        self.overnight() && minute_of_day < self.end
+    }
+
+    /// The minutes it holds on its own day, `[start, end)`.
+    pub fn own_day(&self) -> (u16, u16) {
+        (self.start, if self.overnight() { 24 * 60 } else { self.end })
+    }
+
+    /// `09:00–17:00`, or `22:00–02:00 (next day)`.
+    pub fn label(&self) -> String {
+        let next = if self.overnight() && self.end > 0 { " (next day)" } else { "" };
+        format!("{}–{}{next}", clock::format(self.start), clock::format(self.end))
     }
 }
 

@@ -377,10 +377,18 @@ fn schedule_ranges_are_well_formed() {
     assert!(
         error_at(day(json!([{"start": "9:00", "end": "10:00"}])), "schedule.days[0].ranges[0].start").contains("HH:MM")
     );
-    assert_eq!(
-        error_at(day(json!([{"start": "17:00", "end": "14:00"}])), "schedule.days[0].ranges[0].end"),
-        "must be after the start"
-    );
+    assert!(error_at(day(json!([{"start": "14:00", "end": "14:00"}])), "schedule.days[0].ranges[0].end")
+        .contains("must differ from the start"));
+    // An earlier end runs overnight; it may not overlap the day's other ranges.
+    let overnight = day(json!([{"start": "22:00", "end": "02:00"}])).parse().unwrap();
+    let range = overnight.schedule.unwrap().days[0].ranges[0];
+    assert!(range.overnight());
+    assert_eq!(range.label(), "22:00–02:00 (next day)");
+    assert!(error_at(
+        day(json!([{"start": "22:00", "end": "02:00"}, {"start": "23:00", "end": "23:30"}])),
+        "schedule.days[0].ranges[1].start"
+    )
+    .contains("overlaps"));
     assert!(error_at(
         day(json!([{"start": "10:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}])),
         "schedule.days[0].ranges[1].start"

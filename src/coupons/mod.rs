@@ -129,4 +129,20 @@ pub struct ListQuery {
     pub search: String,
     /// `updated` (default), `name`, `created` or `status`.
     pub sort: String,
+    /// Coupons per page, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// The id of the last coupon of the page before: the page after it in the same order.
+    pub starting_after: Option<i64>,
+}
+
+/// The most coupons one page holds.
+pub const MAX_PAGE: i64 = 500;
+
+/// One page of the coupon list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CouponPage {
+    pub coupons: Vec<CouponListItem>,
+    /// More coupons follow: ask again with `starting_after` the last one's id.
+    pub has_more: bool,
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::input::CouponInput;
 use super::status::CouponStatus;
-use super::{Coupon, CouponListItem, DisplayState, ListQuery};
+use super::{Coupon, CouponPage, DisplayState, ListQuery};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -32,7 +32,7 @@ pub struct CouponView {
 }
 
 #[server(input = Json)]
-pub async fn list_coupons(query: ListQuery) -> Result<Vec<CouponListItem>, AppError> {
+pub async fn list_coupons(query: ListQuery) -> Result<CouponPage, AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
     Ok(store::list(&app.db, &query).await?)
@@ -67,6 +67,11 @@ pub struct CouponActivity {
     pub week_redemptions: i64,
     pub week_discount: i64,
     pub week_cashback: i64,
+    /// Checks at validate over the same seven days, and how many found the coupon usable.
+    pub week_validations: i64,
+    pub week_valid: i64,
+    /// Why it was refused over the same seven days, most refusals first (at most five).
+    pub refusals: Vec<crate::analytics::RefusalCount>,
     pub recent: Vec<RecentRedemption>,
 }
 
@@ -128,6 +133,9 @@ pub async fn get_coupon_activity(id: i64) -> Result<CouponActivity, AppError> {
         week_redemptions: report.current.redemptions,
         week_discount: in_currency(&report.current.discount_given),
         week_cashback: in_currency(&report.current.cashback_given),
+        week_validations: report.current.validations,
+        week_valid: report.current.valid_validations,
+        refusals: report.refusals.into_iter().take(5).collect(),
         recent,
     })
 }

@@ -3,7 +3,7 @@
 
 use super::definition::*;
 use super::status::CouponStatus;
-use super::{Coupon, CouponListItem, ListQuery};
+use super::{Coupon, CouponListItem, CouponPage, ListQuery, MAX_PAGE};
 use crate::accounts::audit::{self, Actor};
 use crate::db::{now_ms, Db, StoreError, Tx};
 use crate::wire::Named;
@@ -247,9 +247,20 @@ pub async fn update_in(
 
 /// Moves a coupon along its lifecycle, refusing moves the lifecycle does not allow.
 pub async fn set_status(db: &Db, actor: &Actor, id: i64, next: CouponStatus) -> Result<Coupon, CouponError> {
+    set_status_at(db, actor, id, next, now_ms()).await
+}
+
+/// [`set_status`] as of `now` (UTC milliseconds): the demo's coupons went live months ago.
+pub async fn set_status_at(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    next: CouponStatus,
+    now: i64,
+) -> Result<Coupon, CouponError> {
     let mut tx = db.begin_write().await?;
     let before = lock(&mut tx, db, id).await?;
-    let after = set_status_in(&mut tx, actor, &before, next).await?;
+    let after = change_status(&mut tx, actor, &before, next, now).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -262,10 +273,19 @@ pub async fn set_status_in(
     before: &Coupon,
     next: CouponStatus,
 ) -> Result<Coupon, CouponError> {
+    change_status(tx, actor, before, next, now_ms()).await
+}
+
+async fn change_status(
+    tx: &mut Tx,
+    actor: &Actor,
+    before: &Coupon,
+    next: CouponStatus,
+    now: i64,
+) -> Result<Coupon, CouponError> {
     if !before.status.can_become(next) {
         return Err(CouponError::CannotBecome { from: before.status, to: next });
     }
-    let now = now_ms();
     let row = sqlx::query_as::<_, CouponRow>(&format!(
         "UPDATE coupons SET status = $1, updated_at = $2, version = version + 1,
              live_since = CASE WHEN $1 = 'active' AND live_since IS NULL THEN $2 ELSE live_since END
@@ -300,37 +320,60 @@ struct ListRow {
     uses: Option<i64>,
 }
 
-pub async fn list(db: &Db, q: &ListQuery) -> Result<Vec<CouponListItem>, StoreError> {
-    let order = match q.sort.as_str() {
-        "name" => "LOWER(c.name) ASC, c.id ASC",
-        "created" => "c.created_at DESC, c.id DESC",
-        "status" => "c.status ASC, c.updated_at DESC",
-        _ => "c.updated_at DESC, c.id DESC",
+/// A page of the coupon list: keyset paging on the order's columns and the id, read from the
+/// cursor coupon's own row, so a page costs the same however deep it is.
+pub async fn list(db: &Db, q: &ListQuery) -> Result<CouponPage, StoreError> {
+    // (order, what comes after the cursor row `s` in that order)
+    let (order, after) = match q.sort.as_str() {
+        "name" => ("LOWER(c.name) ASC, c.id ASC", "(LOWER(c.name), c.id) > (s.lname, s.id)"),
+        "created" => ("c.created_at DESC, c.id DESC", "(c.created_at, c.id) < (s.created_at, s.id)"),
+        "status" => (
+            "c.status ASC, c.updated_at DESC, c.id DESC",
+            "(c.status > s.status OR (c.status = s.status AND (c.updated_at, c.id) < (s.updated_at, s.id)))",
+        ),
+        _ => ("c.updated_at DESC, c.id DESC", "(c.updated_at, c.id) < (s.updated_at, s.id)"),
     };
+    let (cursor, after) = match q.starting_after {
+        Some(_) => (
+            " JOIN (SELECT id, status, created_at, updated_at, LOWER(name) AS lname FROM coupons WHERE id = $6) s ON 1 = 1",
+            format!("AND {after}"),
+        ),
+        None => ("", String::new()),
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
     let search = q.search.trim();
-    let rows = sqlx::query_as::<_, ListRow>(&format!(
+    let sql = format!(
         "SELECT c.id, c.status, c.definition, c.version, c.created_at, c.updated_at, c.live_since,
                 (SELECT code FROM codes k WHERE k.coupon_id = c.id AND k.kind = 'static' AND k.status <> 'void' LIMIT 1) AS code,
                 u.uses
-         FROM coupons c
+         FROM coupons c{cursor}
          LEFT JOIN usage_counters u ON u.coupon_id = c.id AND u.user_id = '' AND u.period = 'all' AND u.period_key = 0
          WHERE ($1 = '' OR c.status = $1)
            AND ($2 = '' OR LOWER(c.name) LIKE $3 OR c.id IN (SELECT coupon_id FROM codes WHERE code LIKE $4))
-         ORDER BY {order} LIMIT 500"
-    ))
-    .bind(q.status.as_str())
-    .bind(search)
-    .bind(format!("%{}%", search.to_lowercase().replace(['%', '_'], "")))
-    .bind(format!("{}%", search.to_uppercase().replace(['%', '_'], "")))
-    .fetch_all(db.pool())
-    .await?;
+           {after}
+         ORDER BY {order} LIMIT $5"
+    );
+    let mut query = sqlx::query_as::<_, ListRow>(&sql)
+        .bind(q.status.as_str())
+        .bind(search)
+        .bind(format!("%{}%", search.to_lowercase().replace(['%', '_'], "")))
+        .bind(format!("{}%", search.to_uppercase().replace(['%', '_'], "")))
+        .bind(limit + 1);
+    if let Some(id) = q.starting_after {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     let now = now_ms();
-    rows.into_iter()
+    let has_more = rows.len() as i64 > limit;
+    let coupons = rows
+        .into_iter()
+        .take(limit as usize)
         .map(|r| {
             let coupon = Coupon::try_from(r.coupon)?;
             Ok(CouponListItem::new(coupon, r.code, r.uses.unwrap_or(0), now))
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(CouponPage { coupons, has_more })
 }
 
 /// Coupon names by id, for pages that list other things (a user's redemptions, say).

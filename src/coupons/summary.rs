@@ -150,7 +150,7 @@ fn schedule(s: &Schedule) -> String {
 }
 
 fn ranges(rs: &[TimeRange]) -> String {
-    rs.iter().map(|r| format!("{}–{}", clock::format(r.start), clock::format(r.end))).collect::<Vec<_>>().join(" and ")
+    rs.iter().map(TimeRange::label).collect::<Vec<_>>().join(" and ")
 }
 
 fn window(w: &Window, tz: Tz) -> String {

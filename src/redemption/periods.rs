@@ -32,16 +32,17 @@ pub fn period_name(period: Period) -> &'static str {
     }
 }
 
-/// Whether the weekly schedule is open at `at`, read on the local clock of `zone`.
+/// Whether the weekly schedule is open at `at`, read on the local clock of `zone`: a range of
+/// today's, or the overnight tail of one of yesterday's.
 pub fn schedule_open(schedule: &Schedule, zone: Tz, at: DateTime<Utc>) -> bool {
     let local = at.with_timezone(&zone);
     let day = Day::from_chrono(local.weekday());
+    let yesterday = Day::from_chrono(local.weekday().pred());
     let minute = (local.hour() * 60 + local.minute()) as u16;
-    schedule
-        .days
-        .iter()
-        .filter(|d| d.day == day)
-        .any(|d| d.ranges.is_empty() || d.ranges.iter().any(|r| r.contains(minute)))
+    schedule.days.iter().any(|d| {
+        (d.day == day && (d.ranges.is_empty() || d.ranges.iter().any(|r| r.contains(minute))))
+            || (d.day == yesterday && d.ranges.iter().any(|r| r.holds_next_day(minute)))
+    })
 }
 
 #[cfg(test)]
@@ -101,6 +102,27 @@ mod tests {
         let all_saturday = Schedule { days: vec![DaySchedule { day: Day::Sat, ranges: vec![] }] };
         assert!(schedule_open(&all_saturday, kolkata, utc(2026, 11, 27, 19, 0)));
         // 00:30 Sat IST
+    }
+
+    #[test]
+    fn overnight_ranges_run_into_the_next_day() {
+        let utc_zone: Tz = "UTC".parse().unwrap();
+        let friday_night = Schedule {
+            days: vec![DaySchedule { day: Day::Fri, ranges: vec![TimeRange { start: 22 * 60, end: 2 * 60 }] }],
+        };
+        // Friday 27 Nov 2026.
+        assert!(!schedule_open(&friday_night, utc_zone, utc(2026, 11, 27, 21, 59)));
+        assert!(schedule_open(&friday_night, utc_zone, utc(2026, 11, 27, 22, 0)));
+        assert!(schedule_open(&friday_night, utc_zone, utc(2026, 11, 27, 23, 59)));
+        assert!(schedule_open(&friday_night, utc_zone, utc(2026, 11, 28, 0, 0)), "Saturday 00:00");
+        assert!(schedule_open(&friday_night, utc_zone, utc(2026, 11, 28, 1, 59)));
+        assert!(!schedule_open(&friday_night, utc_zone, utc(2026, 11, 28, 2, 0)));
+        assert!(!schedule_open(&friday_night, utc_zone, utc(2026, 11, 27, 1, 0)), "Friday's own early hours");
+        // Sunday night runs into Monday: the week wraps.
+        let sunday_night =
+            Schedule { days: vec![DaySchedule { day: Day::Sun, ranges: vec![TimeRange { start: 23 * 60, end: 60 }] }] };
+        assert!(schedule_open(&sunday_night, utc_zone, utc(2026, 11, 30, 0, 30)), "Monday 00:30");
+        assert!(!schedule_open(&sunday_night, utc_zone, utc(2026, 12, 1, 0, 30)), "Tuesday 00:30");
     }
 
     #[test]

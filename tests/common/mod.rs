@@ -78,6 +78,8 @@ pub struct TestApp {
     /// A pool of its own on the same database, for checking what was stored.
     pub db: Db,
     pub database_url: String,
+    /// The server's checkout counts not yet written (its scheduler tick writes them).
+    pub checks: couponry::state::CheckCounts,
     _cleanup: Cleanup,
 }
 
@@ -146,12 +148,13 @@ impl TestApp {
         change(&mut config);
         let options = LeptosOptions::builder().output_name("couponry").site_root("target/site").build();
         let header_timeout = config.header_timeout;
-        let (router, _) = startup::build(config, options).await.expect("the app starts");
+        let built = startup::build(config, options).await.expect("the app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("bound address");
-        tokio::spawn(couponry::serve::serve(listener, router, header_timeout, std::future::pending()));
+        tokio::spawn(couponry::serve::serve(listener, built.router, header_timeout, std::future::pending()));
         let db = Db::connect(&database_url, 2).await.expect("a second pool");
-        TestApp { base: format!("http://{addr}"), client: new_client(), db, database_url, _cleanup: cleanup }
+        let checks = built.state.checks;
+        TestApp { base: format!("http://{addr}"), client: new_client(), db, database_url, checks, _cleanup: cleanup }
     }
 
     /// Another browser on the same server (its own cookies).
@@ -161,6 +164,7 @@ impl TestApp {
             client: new_client(),
             db: self.db.clone(),
             database_url: self.database_url.clone(),
+            checks: self.checks.clone(),
             _cleanup: Cleanup::Folder(std::path::PathBuf::new()),
         }
     }
@@ -353,9 +357,10 @@ impl TestApp {
         Api { base: self.base.clone(), key: secret, client: reqwest::Client::new() }
     }
 
-    /// What every server's scheduler tick does: folds new activity into the analytics rollups
-    /// (reports only read them).
+    /// What every server's scheduler tick does: writes the checkout counts and folds new
+    /// activity into the analytics rollups (reports only read them).
     pub async fn fold(&self) {
+        couponry::activity::checks::flush(&self.checks, &self.db).await.expect("checks written");
         couponry::activity::derived::refresh(&self.db).await.expect("fold");
     }
 

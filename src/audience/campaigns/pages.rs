@@ -11,6 +11,7 @@ use crate::components::confirm::Confirm;
 use crate::components::fields::{Errors, Field, TextInput};
 use crate::components::format_ms;
 use crate::components::layout::allowed;
+use crate::components::pager::pager;
 use crate::components::problem::Problem;
 use crate::coupons::summary::group;
 use crate::error::AppError;
@@ -22,7 +23,9 @@ fn status_badge(status: CampaignStatus) -> impl IntoView {
 
 #[component]
 pub fn CampaignListPage() -> impl IntoView {
-    let campaigns = Resource::new(|| (), |_| list_campaigns());
+    let query = use_query_map();
+    let after = move || query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok()));
+    let campaigns = Resource::new(after, list_campaigns);
     let can_edit = allowed(Permission::EditCoupons);
     view! {
         <Title text="Campaigns" />
@@ -38,11 +41,15 @@ pub fn CampaignListPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match campaigns.await {
                     Err(e) => view! { <Problem error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => {
+                    Ok((list, _)) if list.is_empty() => {
                         view! { <p class="empty-state">"No campaigns yet. A campaign delivers a coupon to a segment."</p> }
                             .into_any()
                     }
-                    Ok(list) => view! { <CampaignTable list /> }.into_any(),
+                    Ok((list, more)) => {
+                        let next = list.last().map(|c| c.id).filter(|_| more);
+                        let paged = query.with_untracked(|q| q.get("after").is_some());
+                        view! { <CampaignTable list />{pager("/campaigns", &[], paged, next)} }.into_any()
+                    }
                 }
             })}
         </Suspense>

@@ -30,11 +30,15 @@ pub struct LaunchChoices {
     pub segments: Vec<(i64, String)>,
 }
 
+/// Campaigns per page of the list.
+pub const PAGE: i64 = 50;
+
+/// A page of the campaign list, newest first, after the campaign `after`; and whether more follow.
 #[server]
-pub async fn list_campaigns() -> Result<Vec<Campaign>, AppError> {
+pub async fn list_campaigns(after: Option<i64>) -> Result<(Vec<Campaign>, bool), AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
-    Ok(store::list(&app.db, None).await?)
+    Ok(store::page(&app.db, after, PAGE).await?)
 }
 
 #[server]

@@ -110,6 +110,25 @@ pub async fn get(db: &Db, id: i64) -> Result<Campaign, CampaignError> {
         .map_err(CampaignError::Store)
 }
 
+/// A page of campaigns, newest first, after the campaign `after` (keyset on creation time and
+/// id); says whether more follow.
+pub async fn page(db: &Db, after: Option<i64>, limit: i64) -> Result<(Vec<Campaign>, bool), StoreError> {
+    let cursor = match after {
+        Some(_) => "WHERE (c.created_at, c.id) < (SELECT created_at, id FROM campaigns WHERE id = $2)",
+        None => "",
+    };
+    let sql = format!("{SELECT} {cursor} ORDER BY c.created_at DESC, c.id DESC LIMIT $1");
+    let mut query = sqlx::query_as::<_, Row>(&sql).bind(limit + 1);
+    if let Some(id) = after {
+        query = query.bind(id);
+    }
+    let mut campaigns: Vec<Campaign> =
+        query.fetch_all(db.pool()).await?.into_iter().map(Campaign::try_from).collect::<Result<_, _>>()?;
+    let more = campaigns.len() as i64 > limit;
+    campaigns.truncate(limit as usize);
+    Ok((campaigns, more))
+}
+
 /// Campaigns, newest first; with `coupon_id`, that coupon's only.
 pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Campaign>, StoreError> {
     sqlx::query_as::<_, Row>(&format!(

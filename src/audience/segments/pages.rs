@@ -11,6 +11,7 @@ use crate::components::fields::{Errors, Field, FieldMessage, SelectInput, TextIn
 use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::components::suggestions::Suggestions;
 use crate::conditions::rule::GroupInput;
 use crate::conditions::{ConditionInput, Join};
 use crate::coupons::pages::editors::ConditionsEditor;
@@ -209,6 +210,7 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
                         </a>
                     </div>
                 </Show>
+                <Suggestions />
             </form>
             <aside class="card summary-card segment-preview" data-testid="segment-preview">
                 <h2>"Who matches now"</h2>
@@ -291,7 +293,7 @@ fn RuleEditor(input: RwSignal<SegmentInput>, errors: Errors) -> impl IntoView {
                         "×"
                     </button>
                 </div>
-                <ConditionsEditor path value on_change errors property_hint="city" />
+                <ConditionsEditor path value on_change errors property_hint="city" suggest="user-properties" />
             </div>
         }
     };

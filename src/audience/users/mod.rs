@@ -167,6 +167,21 @@ mod store {
         Ok(ids.into_iter().filter(|id| id.starts_with(prefix)).take(limit).collect())
     }
 
+    /// Property names the app has sent, read from a sample of users (apps send the same
+    /// properties for most of them): what the builders suggest.
+    pub async fn property_names(db: &Db) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT CAST(properties AS TEXT) FROM app_users LIMIT 1000")
+            .fetch_all(db.read_pool())
+            .await?;
+        let mut names = std::collections::BTreeSet::new();
+        for text in rows {
+            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&text) {
+                names.extend(map.keys().cloned());
+            }
+        }
+        Ok(names.into_iter().take(200).collect())
+    }
+
     pub async fn get(db: &Db, user_id: &str) -> Result<Option<AppUser>, StoreError> {
         let row: Option<(String, String, i64, i64)> =
             sqlx::query_as("SELECT user_id, properties, created_at, updated_at FROM app_users WHERE user_id = $1")

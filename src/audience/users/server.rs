@@ -98,3 +98,21 @@ pub async fn reverse_redemption(id: i64) -> Result<(), AppError> {
     crate::redemption::store::reverse(&app.db, id, &actor, chrono::Utc::now()).await?;
     Ok(())
 }
+
+/// What the app has actually sent: user property and event names, for the builders' suggestions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppNames {
+    pub properties: Vec<String>,
+    pub events: Vec<String>,
+}
+
+#[server]
+pub async fn sent_names() -> Result<AppNames, AppError> {
+    use crate::accounts::auth::authorize;
+    use crate::accounts::Permission;
+    let (app, _) = authorize(Permission::ViewCoupons).await?;
+    Ok(AppNames {
+        properties: super::property_names(&app.db).await?,
+        events: crate::audience::events::names(&app.db).await?,
+    })
+}

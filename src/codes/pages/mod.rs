@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::server::{all_batches, coupon_codes, CodesOverview, GenerateCodes, VoidBatch};
 use super::{Batch, BatchKind, BatchStatus, Pool, PoolLevel};
 use crate::components::confirm::Confirm;
 use crate::components::fields::Field;
 use crate::components::format_ms;
+use crate::components::pager::pager;
 use crate::components::problem::Problem;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
@@ -265,7 +266,9 @@ fn GenerateForm(coupon_id: i64, generate: ServerAction<GenerateCodes>, form: Gen
 #[component]
 pub fn BatchesPage() -> impl IntoView {
     let void = ServerAction::<VoidBatch>::new();
-    let data = Resource::new(move || void.version().get(), |_| all_batches());
+    let query = use_query_map();
+    let after = move || query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok()));
+    let data = Resource::new(move || (void.version().get(), after()), |(_, after)| all_batches(after));
     view! {
         <Title text="Code batches" />
         <div class="page-head">
@@ -276,11 +279,16 @@ pub fn BatchesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Problem error=e /> }.into_any(),
-                    Ok((batches, can_edit)) => view! {
-                        <section class="card">
-                            <BatchTable batches can_edit void show_coupon=true />
-                        </section>
-                    }.into_any(),
+                    Ok(page) => {
+                        let next = page.batches.last().map(|b| b.id).filter(|_| page.has_more);
+                        let paged = query.with_untracked(|q| q.get("after").is_some());
+                        view! {
+                            <section class="card">
+                                <BatchTable batches=page.batches can_edit=page.can_edit void show_coupon=true />
+                                {pager("/codes", &[], paged, next)}
+                            </section>
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>

@@ -308,12 +308,14 @@ impl CouponInput {
                 let start = e.check(format!("{rpath}.start"), clock::parse(&r.start));
                 let end = e.check(format!("{rpath}.end"), clock::parse(&r.end));
                 let (Some(start), Some(end)) = (start, end) else { continue };
-                if end <= start {
-                    e.add(format!("{rpath}.end"), "must be after the start");
-                } else if ranges.iter().any(|o| start < o.end && o.start < end) {
+                let range = TimeRange { start, end };
+                let (from, to) = range.own_day();
+                if end == start {
+                    e.add(format!("{rpath}.end"), "must differ from the start (an earlier end runs overnight)");
+                } else if ranges.iter().any(|o| from < o.own_day().1 && o.own_day().0 < to) {
                     e.add(format!("{rpath}.start"), "overlaps another range on this day");
                 } else {
-                    ranges.push(TimeRange { start, end });
+                    ranges.push(range);
                 }
             }
             ranges.sort_by_key(|r| r.start);

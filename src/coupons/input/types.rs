@@ -144,6 +144,8 @@ pub struct DayScheduleInput {
     pub ranges: Vec<TimeRangeInput>,
 }
 
+/// `HH:MM` to `HH:MM` (00:00 to 24:00) on the clock of the coupon's zone. An `end` before the
+/// `start` runs overnight into the next day: `22:00`–`02:00`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -1,5 +1,6 @@
 //! How a coupon is doing, on its page: each coupon-wide limit as a meter (used, left, and how
-//! long it lasts at the last week's pace), its code pool, and its latest redemptions.
+//! long it lasts at the last week's pace), its code pool, what stops people, and its latest
+//! redemptions.
 
 use leptos::prelude::*;
 
@@ -122,6 +123,7 @@ pub fn Activity(definition: CouponDefinition, activity: CouponActivity) -> impl 
     let no_limits = meters.is_empty().then(|| {
         view! { <p class="muted">{format!("{} uses so far; no coupon-wide limit or budget.", group(a.usage.uses))}</p> }
     });
+    let refusals = refusal_list(&a);
     let money_of = d.currency;
     let recent = if a.recent.is_empty() {
         view! { <p class="muted">"No redemptions yet."</p> }.into_any()
@@ -164,6 +166,7 @@ pub fn Activity(definition: CouponDefinition, activity: CouponActivity) -> impl 
                 {no_limits}
                 {codes}
                 <p class="hint">{pace}</p>
+                {refusals}
             </section>
             <section class="card">
                 <h2>"Latest redemptions"</h2>
@@ -171,4 +174,41 @@ pub fn Activity(definition: CouponDefinition, activity: CouponActivity) -> impl 
             </section>
         </div>
     }
+}
+
+/// Checks at validate and the top reasons the coupon was refused over the last seven days.
+fn refusal_list(a: &CouponActivity) -> AnyView {
+    let checks = if a.week_validations == 0 {
+        "No app validated this coupon in the last 7 days.".to_string()
+    } else {
+        format!(
+            "Validated {} times in the last 7 days; usable {} times ({:.0}%).",
+            group(a.week_validations),
+            group(a.week_valid),
+            a.week_valid as f64 * 100.0 / a.week_validations as f64
+        )
+    };
+    let top = (!a.refusals.is_empty()).then(|| {
+        let items = a
+            .refusals
+            .iter()
+            .map(|c| {
+                view! {
+                    <li>
+                        <span>{c.label.clone()}</span>" "
+                        <span class="muted">{format!("{} at validate · {} at redeem", group(c.validate), group(c.redeem))}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h3>"Top refusals"</h3>
+            <ol class="refusals" data-testid="top-refusals">{items}</ol>
+        }
+    });
+    view! {
+        <p class="hint" data-testid="checks">{checks}</p>
+        {top}
+    }
+    .into_any()
 }

@@ -12,6 +12,7 @@ use crate::components::fields::{
 };
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::components::suggestions::Suggestions;
 use crate::conditions::ConditionInput;
 use crate::coupons::definition::{
     ActivationKind, AppliesToKind, Audience, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind, RewardKind,
@@ -311,6 +312,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         binding=bind!(input, qualifying.user)
                         errors
                         property_hint="city"
+                        suggest="user-properties"
                     />
                     <ConditionsField
                         label="Some item has"
@@ -318,6 +320,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         binding=bind!(input, qualifying.items)
                         errors
                         property_hint="brand"
+                        suggest="item-facts"
                     />
                     <ConditionsField
                         label="Cart"
@@ -325,6 +328,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         binding=bind!(input, qualifying.cart)
                         errors
                         property_hint="subtotal"
+                        suggest="cart-facts"
                         hint="subtotal (minor units), item_count, currency, or any cart property"
                     />
                 </Section>
@@ -359,6 +363,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         binding=bind!(input, targeting)
                         errors
                         property_hint="language"
+                        suggest="user-properties"
                     />
                 </Section>
                 <Section title="Stacking">
@@ -379,6 +384,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         "Cancel"
                     </a>
                 </div>
+                <Suggestions />
             </form>
     }
     .into_any();
@@ -430,12 +436,14 @@ fn ConditionsField(
     errors: Errors,
     #[prop(into)] property_hint: String,
     #[prop(optional, into)] hint: Option<String>,
+    /// The id of a `<datalist>` of property names (see `components::suggestions`).
+    suggest: &'static str,
 ) -> impl IntoView {
     let (value, on_change) = binding;
     view! {
         <Field label field=path.clone() errors>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <ConditionsEditor path value on_change errors property_hint />
+            <ConditionsEditor path value on_change errors property_hint suggest />
         </Field>
     }
 }
@@ -585,6 +593,7 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVi
                     binding=bind!(input, applies_to.conditions)
                     errors
                     property_hint="color"
+                    suggest="item-facts"
                 />
             </Show>
             <Show when=move || kind() == AppliesToKind::Fees.wire()>
@@ -633,6 +642,7 @@ fn DistributionSection(input: RwSignal<CouponInput>, errors: Errors) -> impl Int
                             on_change=Callback::new(move |t: String| set_event.run(Some(t)))
                             name="distribution.event"
                             placeholder="cart_abandoned"
+                            suggest="event-names"
                         />
                     </Field>
                     <label class="check">
@@ -675,6 +685,7 @@ fn ActivationSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoV
                         on_change=Callback::new(move |t: String| set_event.run(Some(t)))
                         name="activation.event"
                         placeholder="app_installed"
+                        suggest="event-names"
                     />
                 </Field>
             </Show>
@@ -849,7 +860,8 @@ fn ScheduleSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVie
             <p class="hint">
                 {move || {
                     if on() {
-                        "Available only on the ticked days, in the coupon's time zone."
+                        "Available only on the ticked days, in the coupon's time zone. A range that ends \
+                         before it starts runs overnight: Fri 22:00–02:00 lasts until Saturday 02:00."
                     } else {
                         "Available at all times. Tick days to limit it to those days and hours."
                     }

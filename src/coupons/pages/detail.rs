@@ -369,11 +369,7 @@ fn schedule_text(s: Option<&Schedule>) -> String {
                     format!(
                         "{} {}",
                         d.day.short_name(),
-                        d.ranges
-                            .iter()
-                            .map(|r| format!("{}–{}", clock::format(r.start), clock::format(r.end)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        d.ranges.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
                     )
                 }
             })

@@ -204,6 +204,9 @@ pub fn ConditionsEditor(
     #[prop(into)] on_change: Callback<Vec<ConditionInput>>,
     errors: Errors,
     #[prop(into)] property_hint: String,
+    /// The id of a `<datalist>` of property names to suggest.
+    #[prop(optional, into)]
+    suggest: Option<&'static str>,
 ) -> impl IntoView {
     let update = move |i: usize, f: &dyn Fn(&mut ConditionInput)| {
         let mut list = value.get_untracked();
@@ -223,6 +226,7 @@ pub fn ConditionsEditor(
                 <input
                     type="text"
                     class="property"
+                    list=suggest
                     aria-label=format!("Condition {n}: property")
                     placeholder=property_hint.clone()
                     prop:value=move || c().property

@@ -4,26 +4,36 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 use crate::accounts::Permission;
 use crate::components::format_ms;
 use crate::components::layout::allowed;
+use crate::components::pager::pager;
 use crate::components::problem::Problem;
 use crate::coupons::server::list_coupons;
 use crate::coupons::status::CouponStatus;
 use crate::coupons::ListQuery;
 
+/// Coupons per page.
+const PAGE: i64 = 50;
+
+fn asked(q: &ParamsMap) -> ListQuery {
+    ListQuery {
+        status: q.get("status").unwrap_or_default(),
+        search: q.get("q").unwrap_or_default(),
+        sort: q.get("sort").unwrap_or_default(),
+        limit: Some(PAGE),
+        starting_after: q.get("after").and_then(|a| a.parse().ok()),
+    }
+}
+
 #[component]
 pub fn CouponListPage() -> impl IntoView {
     let query = use_query_map();
-    let filters = move || {
-        query.with(|q| ListQuery {
-            status: q.get("status").unwrap_or_default(),
-            search: q.get("q").unwrap_or_default(),
-            sort: q.get("sort").unwrap_or_default(),
-        })
-    };
+    let filters = move || query.with(asked);
     let coupons = Resource::new(filters, list_coupons);
+
     let can_edit = allowed(Permission::EditCoupons);
     view! {
         <Title text="Coupons" />
@@ -70,7 +80,7 @@ pub fn CouponListPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match coupons.await {
                     Err(e) => view! { <Problem error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => {
+                    Ok(page) if page.coupons.is_empty() => {
                         view! {
                             <div class="empty-state">
                                 <p>"No coupons match."</p>
@@ -78,7 +88,12 @@ pub fn CouponListPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(list) => {
+                    Ok(page) => {
+                        let shown = query.with_untracked(asked);
+                        let keep = [("status", shown.status), ("q", shown.search), ("sort", shown.sort)];
+                        let next = page.coupons.last().map(|c| c.id).filter(|_| page.has_more);
+                        let pager = pager("/coupons", &keep, shown.starting_after.is_some(), next);
+                        let list = page.coupons;
                         view! {
                             <table class="table coupons">
                                 <thead>
@@ -116,6 +131,7 @@ pub fn CouponListPage() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
+                            {pager}
                         }
                             .into_any()
                     }

@@ -19,3 +19,19 @@ pub use facts::{load_facts, validate};
 pub use ledger::{get, list_for_coupon, list_for_user, RedeemOutcome, Redemption, RedemptionStatus};
 pub use redeem::{redeem, Replayable};
 pub use reverse::reverse;
+
+use super::stack::StackDecision;
+use crate::activity::checks::{self, Door};
+use crate::state::CheckCounts;
+
+/// Counts a decision for the analytics' "what stops people": each coupon once, under the reason
+/// its shopper is shown first; at redeem only the coupons refused (a redemption is counted by the
+/// rollups).
+pub fn count_checks(counts: &CheckCounts, door: Door, s: &StackDecision, at_ms: i64) {
+    for d in &s.decisions {
+        let first = d.refusals.first().map(|r| r.reason.code());
+        if door == Door::Validate || first.is_some() {
+            checks::count(counts, d.coupon_id, door, first, at_ms);
+        }
+    }
+}
