@@ -4,34 +4,31 @@
 
 use leptos::prelude::*;
 
-use crate::audience::users::server::sent_names;
+use crate::audience::users::server::{sent_names, AppNames};
 
 /// What every cart has (see `redemption::cart::Cart::facts`); fees and cart properties join them.
 const CART_FACTS: [&str; 3] = ["subtotal", "item_count", "currency"];
 /// What every item has.
 const ITEM_FACTS: [&str; 4] = ["sku", "category", "quantity", "unit_price"];
 
-fn datalist(id: &'static str, names: Vec<String>) -> impl IntoView {
-    view! { <datalist id=id>{names.into_iter().map(|n| view! { <option value=n /> }).collect_view()}</datalist> }
+fn options(names: Vec<String>) -> impl IntoView {
+    names.into_iter().map(|n| view! { <option value=n /> }).collect_view()
 }
 
-/// The four lists. The app's names load beside the page; until then (or on an error) their
-/// lists are empty, which only means no suggestions.
+/// The four lists. The app's names load in the browser once the page is live (the server renders
+/// those lists empty, so hydration sees the same page); until then, or on an error, they only
+/// suggest nothing.
 #[component]
 pub fn Suggestions() -> impl IntoView {
-    let sent = Resource::new(|| (), |_| sent_names());
+    let sent = LocalResource::new(sent_names);
+    let names = move |pick: fn(AppNames) -> Vec<String>| {
+        move || sent.get().and_then(Result::ok).map(|names| options(pick(names)))
+    };
     let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
     view! {
-        {datalist("cart-facts", owned(&CART_FACTS))}
-        {datalist("item-facts", owned(&ITEM_FACTS))}
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let names = sent.await.unwrap_or_default();
-                view! {
-                    {datalist("user-properties", names.properties)}
-                    {datalist("event-names", names.events)}
-                }
-            })}
-        </Transition>
+        <datalist id="cart-facts">{options(owned(&CART_FACTS))}</datalist>
+        <datalist id="item-facts">{options(owned(&ITEM_FACTS))}</datalist>
+        <datalist id="user-properties">{names(|n| n.properties)}</datalist>
+        <datalist id="event-names">{names(|n| n.events)}</datalist>
     }
 }
