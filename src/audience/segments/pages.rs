@@ -11,7 +11,6 @@ use crate::components::fields::{Errors, Field, FieldMessage, SelectInput, TextIn
 use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
-use crate::components::suggestions::Suggestions;
 use crate::conditions::rule::GroupInput;
 use crate::conditions::{ConditionInput, Join};
 use crate::coupons::pages::editors::ConditionsEditor;
@@ -210,7 +209,6 @@ fn SegmentForm(initial: SegmentInput, id: Option<i64>, can_edit: bool) -> impl I
                         </a>
                     </div>
                 </Show>
-                <Suggestions />
             </form>
             <aside class="card summary-card segment-preview" data-testid="segment-preview">
                 <h2>"Who matches now"</h2>

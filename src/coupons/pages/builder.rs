@@ -12,7 +12,6 @@ use crate::components::fields::{
 };
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
-use crate::components::suggestions::Suggestions;
 use crate::conditions::ConditionInput;
 use crate::coupons::definition::{
     ActivationKind, AppliesToKind, Audience, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind, RewardKind,
@@ -384,7 +383,6 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         "Cancel"
                     </a>
                 </div>
-                <Suggestions />
             </form>
     }
     .into_any();
