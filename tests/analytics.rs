@@ -5,13 +5,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use common::TestApp;
 use couponry::accounts::audit::Actor;
-use couponry::analytics::server::{CouponAnalytics, OverviewAnalytics};
+use couponry::analytics::server::{CountRedeemers, CouponAnalytics, OverviewAnalytics};
 use couponry::analytics::{report, Figures, PeriodInput, Report};
 use couponry::db::Db;
 use couponry::redemption::attempts::Attempts;
@@ -66,6 +66,8 @@ struct Raw {
 /// The figures recounted from the raw rows, timestamp by timestamp, in the period's zone.
 struct Recount {
     figures: Figures,
+    /// People with a redemption in the range not reversed since, each once.
+    redeemers: i64,
     days: BTreeMap<NaiveDate, (i64, i64, i64)>,
     heat: Vec<Vec<i64>>,
 }
@@ -85,7 +87,9 @@ async fn recount(db: &Db, coupon: Option<i64>, from: NaiveDate, to: NaiveDate, t
     let day_of = |ms: i64| tz.timestamp_millis_opt(ms).unwrap().date_naive();
     let inside = |ms: i64| (from..=to).contains(&day_of(ms));
     let mine = |c: i64| coupon.is_none_or(|id| id == c);
-    let mut r = Recount { figures: Figures::default(), days: BTreeMap::new(), heat: vec![vec![0; 24]; 7] };
+    let mut r =
+        Recount { figures: Figures::default(), redeemers: 0, days: BTreeMap::new(), heat: vec![vec![0; 24]; 7] };
+    let mut people: BTreeSet<&str> = BTreeSet::new();
     let mut discount = 0;
     let mut cashback = 0;
     let mut first: BTreeMap<(i64, String), i64> = BTreeMap::new();
@@ -100,6 +104,7 @@ async fn recount(db: &Db, coupon: Option<i64>, from: NaiveDate, to: NaiveDate, t
         }
         if x.status == "redeemed" && inside(x.redeemed_at) {
             r.figures.redemptions += 1;
+            people.insert(&x.user_id);
             discount += x.discount;
             cashback += x.cashback;
             let day = r.days.entry(day_of(x.redeemed_at)).or_default();
@@ -113,6 +118,7 @@ async fn recount(db: &Db, coupon: Option<i64>, from: NaiveDate, to: NaiveDate, t
             r.days.entry(day_of(back)).or_default().1 += 1;
         }
     }
+    r.redeemers = people.len() as i64;
     r.figures.unique_redeemers = match coupon {
         Some(id) => first.iter().filter(|((c, _), at)| *c == id && inside(**at)).count() as i64,
         None => first_any.values().filter(|at| inside(**at)).count() as i64,
@@ -202,11 +208,15 @@ on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
             let overview = report::overview(&app.db, &period, now).await.expect("overview");
             let expected = recount(&app.db, None, period.from, period.to, tz).await;
             assert_matches(&overview, &expected, &format!("all coupons, {zone} {from}..{to}"));
+            let people = report::redeemers(&app.db, None, period.bounds_ms()).await.expect("redeemers");
+            assert_eq!(people, expected.redeemers, "all coupons, {zone} {from}..{to}: redeemers");
             for id in ids {
                 let c = couponry::coupons::store::get(&app.db, id).await.unwrap();
                 let one = report::coupon(&app.db, &c, &period, now).await.expect("coupon report");
                 let expected = recount(&app.db, Some(id), period.from, period.to, tz).await;
                 assert_matches(&one, &expected, &format!("coupon {id}, {zone} {from}..{to}"));
+                let people = report::redeemers(&app.db, Some(id), period.bounds_ms()).await.expect("redeemers");
+                assert_eq!(people, expected.redeemers, "coupon {id}, {zone} {from}..{to}: redeemers");
             }
         }
     }
@@ -285,6 +295,13 @@ on_both!(campaign_assignments_and_batches_are_counted, |app: TestApp| async move
     assert_eq!(overview["top"][0]["id"], json!(id));
     assert_eq!(overview["current"]["unique_redeemers"], json!(2));
     assert_eq!(overview["current"]["redemption_rate"], json!(0.125), "{}", overview["current"]);
+    // Redeemers, each once, now and in the period before: asked apart from the report.
+    let (s, people) = app.call_json::<CountRedeemers>(&json!({"coupon_id": id, "period": {}})).await;
+    assert_eq!((s, people), (StatusCode::OK, json!([1, 0])));
+    let (s, people) = app.call_json::<CountRedeemers>(&json!({"coupon_id": null, "period": {}})).await;
+    assert_eq!((s, people), (StatusCode::OK, json!([2, 0])));
+    let (s, _) = app.call_json::<CountRedeemers>(&json!({"coupon_id": null, "period": {"zone": "Mars/Base"}})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 });
 
 on_both!(redemptions_export_streams_safe_csv, |app: TestApp| async move {
@@ -316,6 +333,25 @@ on_both!(redemptions_export_streams_safe_csv, |app: TestApp| async move {
     assert_eq!(empty.lines().count(), 1, "only the header: {empty}");
     let (s, _) = app.get(&format!("{path}?from=2026-02-30")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Across coupons: every coupon's redemptions, each line naming its coupon first.
+    let other = app.live_coupon(coupon("Other", "UTC", json!({}))).await;
+    let (s, body) = api
+        .post(
+            "/redemptions",
+            &json!({"user_id": "plain", "code": "OTHER",
+                    "cart": {"currency": "INR", "items": [{"sku": "A", "quantity": 1, "unit_price": 100000}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, all) = app.get("/analytics/redemptions.csv").await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 5, "{all}");
+    assert!(lines[0].starts_with("coupon_id,coupon,redemption_id,redeemed_at,user_id"), "{all}");
+    assert!(lines[1].starts_with(&format!("{id},Export,")), "{all}");
+    assert!(lines[4].starts_with(&format!("{other},Other,")), "in time order: {all}");
+    let analyst = app.browser_as("analyst").await;
+    assert_eq!(analyst.get("/analytics/redemptions.csv").await.0, StatusCode::OK, "analysts may read it");
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -624,6 +624,20 @@ on_both!(segments_and_campaigns_over_the_api, |app: TestApp| async move {
     assert_eq!((s, again["matched"].as_i64()), (StatusCode::OK, Some(2)));
     let (s, body) = api.post(&format!("/campaigns/{}/cancel", c["id"]), &json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    // The listing pages newest first and filters by coupon.
+    let other = app.live_coupon(coupon("Other", json!({"type": "static", "code": "OTHER10"}))).await;
+    let (_, newer) =
+        api.post("/campaigns", &json!({"name": "Newer", "coupon_id": other, "segment_id": seg["id"]})).await;
+    let (s, first) = api.get("/campaigns?limit=1").await;
+    assert_eq!((s, first["has_more"].as_bool()), (StatusCode::OK, Some(true)), "{first}");
+    assert_eq!(first["campaigns"][0]["id"], newer["id"]);
+    let (_, rest) = api.get(&format!("/campaigns?limit=1&starting_after={}", newer["id"])).await;
+    assert_eq!((rest["campaigns"][0]["id"].clone(), rest["has_more"].as_bool()), (c["id"].clone(), Some(false)));
+    let (_, mine) = api.get(&format!("/campaigns?coupon_id={id}")).await;
+    let ids: Vec<&Value> = mine["campaigns"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+    assert_eq!(ids, vec![&c["id"]], "{mine}");
+    let (s, _) = api.get("/campaigns?limit=many").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     let (_, tray) = api.get("/users/p1/coupons").await;
     assert_eq!(tray["coupons"][0]["code"].as_str(), Some("API10"), "{tray}");
     let (_, tray) = api.get("/users/p3/coupons").await;

@@ -255,6 +255,13 @@ on_both!(batches_export_safely_and_void_their_unused_codes, |app: TestApp| async
     let (status, list) = api.get(&format!("/coupons/{id}/batches")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["batches"][0]["status"], json!("voided"));
+    // It pages, newest first.
+    let (status, newer) = import(&api, id, "code\nLATER-1\n").await;
+    assert_eq!(status, StatusCode::CREATED, "{newer}");
+    let (_, first) = api.get(&format!("/coupons/{id}/batches?limit=1")).await;
+    assert_eq!((first["batches"][0]["id"].clone(), first["has_more"].as_bool()), (newer["id"].clone(), Some(true)));
+    let (_, rest) = api.get(&format!("/coupons/{id}/batches?limit=1&starting_after={}", newer["id"])).await;
+    assert_eq!((rest["batches"][0]["id"].as_i64(), rest["has_more"].as_bool()), (Some(batch_id), Some(false)));
 });
 
 on_both!(dashboard_uploads_are_for_admins_stream_progress_and_have_a_size_limit, |app: TestApp| async move {
@@ -383,7 +390,7 @@ on_both!(batch_and_campaign_lists_page_by_keyset, |app: TestApp| async move {
     }
     let (mut names, mut after) = (Vec::new(), None);
     loop {
-        let (page, more) = couponry::audience::campaigns::store::page(&app.db, after, 2).await.unwrap();
+        let (page, more) = couponry::audience::campaigns::store::page(&app.db, None, after, 2).await.unwrap();
         names.extend(page.iter().map(|c| c.name.clone()));
         after = page.last().map(|c| c.id);
         if !more {

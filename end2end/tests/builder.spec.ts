@@ -23,6 +23,8 @@ test("the live summary follows typing without a page load (hydration)", async ({
   await field(page, "reward.percent").fill("25");
   await expect(summary).toContainText("25% off");
   expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+  // Property names are suggested: the facts every cart has, with the page's first render.
+  await expect(page.locator("datalist#cart-facts option")).toHaveCount(3);
   // One day's hours, copied to the whole week.
   const monday = page.locator('.schedule-day[data-day="mon"]');
   await monday.locator('input[type="checkbox"]').check();
@@ -94,7 +96,14 @@ test("a coupon with every section, checked after reload, through its lifecycle a
   // Qualifying rules
   await addCondition(page, "qualifying.user", "city", "eq", "Mumbai");
   await addCondition(page, "qualifying.items", "brand", "one_of", "Acme, Zed");
-  await addCondition(page, "qualifying.cart", "subtotal", "gte", "50000");
+  // Amounts in conditions are typed in the coupon's currency, as the reward is.
+  await addCondition(page, "qualifying.cart", "subtotal", "gte", "5.555");
+  const subtotal = page.locator('[data-row="qualifying.cart[0]"]');
+  await expect(subtotal.locator(".unit")).toHaveText("INR");
+  await expect(subtotal.locator(".field-error")).toContainText("at most 2 decimals");
+  await subtotal.locator("input.value").fill("500");
+  await subtotal.locator("input.value").dispatchEvent("change");
+  await expect(subtotal.locator(".field-error")).toHaveCount(0);
   // Audience, distribution, activation, expiry
   await field(page, "audience").selectOption("all_users");
   await field(page, "distribution.type").selectOption("static");
@@ -139,6 +148,7 @@ test("a coupon with every section, checked after reload, through its lifecycle a
   await expect(summary).toContainText("10% off up to ₹200");
   await expect(summary).toContainText("Asia/Kolkata");
   await expect(summary).toContainText("1,000 in total");
+  await expect(summary).toContainText("when cart subtotal ≥ ₹500");
   await shot(page, "builder-full");
 
   await page.click('button:has-text("Save coupon")');
@@ -168,7 +178,7 @@ test("a coupon with every section, checked after reload, through its lifecycle a
   await expect(page.locator('[data-row="applies_to.conditions[0]"] input.property')).toHaveValue("color");
   await expect(page.locator('[data-row="qualifying.user[0]"] input.value')).toHaveValue("Mumbai");
   await expect(page.locator('[data-row="qualifying.items[0]"] input.value')).toHaveValue("Acme, Zed");
-  await expect(page.locator('[data-row="qualifying.cart[0]"] input.value')).toHaveValue("50000");
+  await expect(page.locator('[data-row="qualifying.cart[0]"] input.value')).toHaveValue("500");
   await expect(field(page, "distribution.code")).toHaveValue("WEEKEND10");
   await expect(field(page, "activation.from")).toHaveValue("2026-10-20T09:00");
   await expect(field(page, "expiry.type")).toHaveValue("relative");

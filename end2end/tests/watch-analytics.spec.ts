@@ -49,6 +49,8 @@ test("analytics update live while redemptions come in", async ({ page, request }
   await redeem(3);
   // No reload: the page asks for fresh figures every few seconds.
   await expect(redemptions).toHaveText("3", { timeout: 15_000 });
+  // Redeemers are counted exactly, apart from the report, and follow it.
+  await expect(page.locator('[data-kpi="redeemers"] .kpi-value')).toHaveText("3", { timeout: 15_000 });
   await expect.poll(plotted, { timeout: 10_000 }).toBe(3);
   await page.locator("details.table-view summary").first().click();
   const today = page.locator('[data-testid="daily-table"] tbody tr').last();

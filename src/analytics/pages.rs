@@ -8,7 +8,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
-use super::server::{coupon_analytics, overview_analytics};
+use super::server::{count_redeemers, coupon_analytics, overview_analytics};
 use super::{change, Amount, Figures, PeriodInput, Report, WEEKDAYS};
 use crate::components::fields::Field;
 use crate::components::problem::Problem;
@@ -113,15 +113,16 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
         Some((_, name)) => format!("{name} — analytics"),
         None => "Analytics".to_string(),
     };
-    let export = match subject {
-        Subject::Coupon(id) => Some(format!(
-            "/coupons/{id}/redemptions.csv?from={}&to={}&zone={}",
-            initial.period.from,
-            initial.period.to,
-            query_value(&initial.period.zone)
-        )),
-        Subject::All => None,
+    let file = match subject {
+        Subject::Coupon(id) => format!("/coupons/{id}/redemptions.csv"),
+        Subject::All => "/analytics/redemptions.csv".to_string(),
     };
+    let export = format!(
+        "{file}?from={}&to={}&zone={}",
+        initial.period.from,
+        initial.period.to,
+        query_value(&initial.period.zone)
+    );
     let back = match &initial.coupon {
         Some((id, name)) => view! { <a href=format!("/coupons/{id}")>{format!("← {name}")}</a> }.into_any(),
         None => ().into_any(),
@@ -152,6 +153,34 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
             on_cleanup(move || handle.clear());
         }
     });
+    // The exact count of redeemers reads every redemption of the range, so it is asked apart,
+    // from the browser once the page is live ("counting…" until then), and again only when a
+    // refresh brings new redemptions or reversals; none while a count runs.
+    let redeemers = RwSignal::new(None::<(i64, i64)>);
+    let counting = StoredValue::new(false);
+    let moved = Memo::new(move |_| data.with(|r| (r.period.clone(), r.current.redemptions, r.current.reversals)));
+    Effect::new(move |_| {
+        let (period, _, _) = moved.get();
+        if counting.get_value() {
+            return;
+        }
+        counting.set_value(true);
+        let coupon_id = match subject {
+            Subject::Coupon(id) => Some(id),
+            Subject::All => None,
+        };
+        let asked = PeriodInput {
+            from: Some(period.from.to_string()),
+            to: Some(period.to.to_string()),
+            zone: Some(period.zone),
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(counts) = count_redeemers(coupon_id, asked).await {
+                redeemers.set(Some(counts));
+            }
+            counting.set_value(false);
+        });
+    });
     let overview = subject == Subject::All;
     let chart = |pick: fn(&Report) -> String| Signal::derive(move || data.with(pick));
     view! {
@@ -166,7 +195,7 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
                     format!("Live · updated {}", text.unwrap_or_default())
                 }}
             </span>
-            {export.map(|href| view! { <a class="button secondary" href=href rel="external" data-testid="export">"Export CSV"</a> })}
+            <a class="button secondary" href=export rel="external" data-testid="export">"Export CSV"</a>
         </div>
         <PeriodForm asked=shown errors=FieldErrors::default() />
         <p class="muted" data-testid="comparison">
@@ -176,7 +205,7 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
             ))}
         </p>
         <div class="kpis" data-testid="figures">
-            {move || data.with(|r| kpis(r).into_iter().map(kpi_card).collect_view())}
+            {move || data.with(|r| kpis(r, redeemers.get()).into_iter().map(kpi_card).collect_view())}
         </div>
         <div class="chart-grid">
             <ChartCard
@@ -274,7 +303,8 @@ fn refused(f: &Figures) -> i64 {
     f.validations - f.valid_validations + f.refused_redemptions
 }
 
-fn kpis(r: &Report) -> Vec<Kpi> {
+/// The figures; `redeemers` is the exact count of people for now and before, once counted.
+fn kpis(r: &Report, redeemers: Option<(i64, i64)>) -> Vec<Kpi> {
     let (n, b) = (&r.current, &r.before);
     let count = |label, key, now: i64, before: i64| Kpi { label, key, value: group(now), change: change(now, before) };
     let amount = |label, key, now: &[Amount], before: &[Amount]| Kpi {
@@ -283,7 +313,11 @@ fn kpis(r: &Report) -> Vec<Kpi> {
         value: money(now),
         change: change(first_minor(now), first_minor(before)),
     };
-    let redeemers = if r.coupon.is_some() { "First-time redeemers" } else { "New customers" };
+    let first_time = if r.coupon.is_some() { "First-time redeemers" } else { "New customers" };
+    let people = match redeemers {
+        Some((now, before)) => count("Redeemers", "redeemers", now, before),
+        None => Kpi { label: "Redeemers", key: "redeemers", value: "counting…".into(), change: None },
+    };
     vec![
         count("Codes issued", "codes_issued", n.codes_issued, b.codes_issued),
         count("Assignments", "assignments", n.assignments, b.assignments),
@@ -292,7 +326,8 @@ fn kpis(r: &Report) -> Vec<Kpi> {
         count("Redemptions", "redemptions", n.redemptions, b.redemptions),
         count("Refused at checkout", "refused", refused(n), refused(b)),
         count("Reversals", "reversals", n.reversals, b.reversals),
-        count(redeemers, "unique_redeemers", n.unique_redeemers, b.unique_redeemers),
+        people,
+        count(first_time, "unique_redeemers", n.unique_redeemers, b.unique_redeemers),
         amount("Discount given", "discount_given", &n.discount_given, &b.discount_given),
         amount("Discount per order", "discount_per_order", &per_order(n), &per_order(b)),
         amount("Cashback given", "cashback_given", &n.cashback_given, &b.cashback_given),

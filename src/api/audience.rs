@@ -1,13 +1,13 @@
 //! Segments and campaigns (scope `manage`): the same rules, counts and launches as the dashboard.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
-use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use super::{page_limit, parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::accounts::keys::Scope;
 use crate::audience::campaigns::{store as campaigns, Campaign, CampaignCounts, CampaignInput};
 use crate::audience::segments::{store as segments, Preview, SegmentInput};
@@ -60,6 +60,19 @@ pub struct CampaignBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignList {
     pub campaigns: Vec<Campaign>,
+    /// More campaigns follow: ask again with `starting_after` the last one's id.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignQuery {
+    /// Only this coupon's campaigns.
+    pub coupon_id: Option<i64>,
+    /// Campaigns per page, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// The id of the last campaign of the page before: the page after it.
+    pub starting_after: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/segments", tag = "audience", responses((status = 200, body = SegmentList)))]
@@ -137,10 +150,21 @@ pub async fn preview(
     Ok(Json(segments::preview(&state.db, &rule).await?))
 }
 
-#[utoipa::path(get, path = "/campaigns", tag = "audience", responses((status = 200, body = CampaignList)))]
-pub async fn list_campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<CampaignList>> {
+#[utoipa::path(
+    get, path = "/campaigns", tag = "audience", params(CampaignQuery),
+    description = "Campaigns newest first, in pages (`limit`, default 100, at most 500); the next page starts \
+        after the last campaign's id (`starting_after`).",
+    responses((status = 200, body = CampaignList))
+)]
+pub async fn list_campaigns(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<CampaignQuery>,
+) -> ApiResult<Json<CampaignList>> {
     caller.require(Scope::Manage)?;
-    Ok(Json(CampaignList { campaigns: campaigns::list(&state.db, None).await? }))
+    let (campaigns, has_more) =
+        campaigns::page(&state.db, query.coupon_id, query.starting_after, page_limit(query.limit)).await?;
+    Ok(Json(CampaignList { campaigns, has_more }))
 }
 
 #[utoipa::path(

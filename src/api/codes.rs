@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::caller::Caller;
-use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use super::{page_limit, parse_body, path_id, ApiError, ApiResult, ErrorBody, PageQuery};
 use crate::accounts::keys::Scope;
 use crate::codes::http::file_name;
 use crate::codes::import::{self, CodeImport};
@@ -23,6 +23,8 @@ const ID: &str = "The coupon's id";
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchList {
     pub batches: Vec<Batch>,
+    /// More batches follow: ask again with `starting_after` the last one's id.
+    pub has_more: bool,
 }
 
 #[utoipa::path(
@@ -114,16 +116,20 @@ pub async fn import(
 }
 
 #[utoipa::path(
-    get, path = "/coupons/{id}/batches", tag = "codes", params(("id" = i64, Path, description = ID)),
+    get, path = "/coupons/{id}/batches", tag = "codes", params(("id" = i64, Path, description = ID), PageQuery),
+    description = "The coupon's code batches newest first, in pages (`limit`, default 100, at most 500); the \
+        next page starts after the last batch's id (`starting_after`).",
     responses((status = 200, body = BatchList), (status = 404, body = ErrorBody))
 )]
 pub async fn batches(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<BatchList>> {
     caller.require(Scope::Manage)?;
     let id = path_id(&id)?;
     crate::coupons::store::get(&state.db, id).await?;
-    Ok(Json(BatchList { batches: store::list(&state.db, Some(id)).await? }))
+    let (batches, has_more) = store::page(&state.db, Some(id), page.starting_after, page_limit(page.limit)).await?;
+    Ok(Json(BatchList { batches, has_more }))
 }

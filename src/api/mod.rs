@@ -273,3 +273,18 @@ pub fn path_id(text: &str) -> ApiResult<i64> {
         .filter(|id| *id > 0)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"))
 }
+
+/// A page of a list that runs newest first: `limit` items after the item `starting_after`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// The id of the last item of the page before: the page after it.
+    pub starting_after: Option<i64>,
+}
+
+/// A page's size as asked, within 1 to 500 (100 when not asked).
+pub fn page_limit(limit: Option<i64>) -> i64 {
+    limit.unwrap_or(100).clamp(1, crate::coupons::MAX_PAGE)
+}

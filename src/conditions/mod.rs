@@ -206,20 +206,37 @@ impl From<&Condition> for ConditionInput {
 
 impl std::fmt::Display for Condition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_with(&|n| n.to_string()))
+    }
+}
+
+impl Condition {
+    /// The condition as a person reads it, its number written by `number` (as an amount in a
+    /// currency, say).
+    pub fn text_with(&self, number: &dyn Fn(f64) -> String) -> String {
         let p = &self.property;
         match &self.test {
-            Test::Eq(v) => write!(f, "{p} is {v}"),
-            Test::Ne(v) => write!(f, "{p} is not {v}"),
-            Test::OneOf(vs) => write!(f, "{p} is one of {}", vs.join(", ")),
-            Test::Contains(v) => write!(f, "{p} contains {v}"),
-            Test::Exists => write!(f, "{p} is set"),
-            Test::Gt(n) => write!(f, "{p} > {n}"),
-            Test::Gte(n) => write!(f, "{p} ≥ {n}"),
-            Test::Lt(n) => write!(f, "{p} < {n}"),
-            Test::Lte(n) => write!(f, "{p} ≤ {n}"),
-            Test::Before(t) => write!(f, "{p} before {}", t.format("%Y-%m-%d")),
-            Test::After(t) => write!(f, "{p} after {}", t.format("%Y-%m-%d")),
+            Test::Eq(v) => format!("{p} is {v}"),
+            Test::Ne(v) => format!("{p} is not {v}"),
+            Test::OneOf(vs) => format!("{p} is one of {}", vs.join(", ")),
+            Test::Contains(v) => format!("{p} contains {v}"),
+            Test::Exists => format!("{p} is set"),
+            Test::Gt(n) => format!("{p} > {}", number(*n)),
+            Test::Gte(n) => format!("{p} ≥ {}", number(*n)),
+            Test::Lt(n) => format!("{p} < {}", number(*n)),
+            Test::Lte(n) => format!("{p} ≤ {}", number(*n)),
+            Test::Before(t) => format!("{p} before {}", t.format("%Y-%m-%d")),
+            Test::After(t) => format!("{p} after {}", t.format("%Y-%m-%d")),
         }
+    }
+
+    /// The condition as text, with a whole number on one of the facts in `amounts` written by
+    /// `money` (those facts are amounts in minor units).
+    pub fn text_in(&self, amounts: &[&str], money: &dyn Fn(i64) -> String) -> String {
+        if !amounts.contains(&self.property.as_str()) {
+            return self.to_string();
+        }
+        self.text_with(&|n| if n.fract() == 0.0 && n.abs() < 1e15 { money(n as i64) } else { n.to_string() })
     }
 }
 

@@ -110,6 +110,17 @@ fn summary_reads_like_the_product_promises() {
 }
 
 #[test]
+fn amounts_in_conditions_read_in_the_coupon_currency() {
+    let mut v = full();
+    v["qualifying"]["items"] = json!([{"property": "unit_price", "op": "lt", "value": 99950}]);
+    let s = describe_definition(&input(v).parse().unwrap());
+    assert!(s.contains("when cart subtotal ≥ ₹500,"), "{s}");
+    assert!(s.contains("when an item has unit_price < ₹999.50,"), "{s}");
+    // Other numbers stay numbers.
+    assert!(s.contains("items where color is red"), "{s}");
+}
+
+#[test]
 fn an_empty_input_names_every_required_field() {
     let errors = CouponInput::default().parse().unwrap_err();
     for field in ["name", "currency", "reward.type", "distribution.type"] {

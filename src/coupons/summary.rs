@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use super::definition::*;
 use super::input::PartialDefinition;
 use crate::conditions::Condition;
+use crate::redemption::cart::{CART_AMOUNTS, ITEM_AMOUNTS};
 
 /// Describes every setting that is present; settings not yet valid are left out.
 pub fn describe(d: &PartialDefinition) -> String {
@@ -19,7 +20,7 @@ pub fn describe(d: &PartialDefinition) -> String {
 
     let mut head = d.reward.as_ref().map(|r| reward(r, &money)).unwrap_or_default();
     if let Some(a) = &d.applies_to {
-        let target = applies_to(a);
+        let target = applies_to(a, &money);
         if !target.is_empty() {
             head = if head.is_empty() { target } else { format!("{head} {target}") };
         }
@@ -36,9 +37,9 @@ pub fn describe(d: &PartialDefinition) -> String {
     if let Some(l) = &d.limits {
         parts.extend(limits(l, &money));
     }
-    parts.extend(qualifying(&d.qualifying));
+    parts.extend(qualifying(&d.qualifying, &money));
     if !d.targeting.is_empty() {
-        parts.push(format!("for users where {}", conditions(&d.targeting)));
+        parts.push(format!("for users where {}", conditions_in(&d.targeting, &[], &money)));
     }
     if d.audience == Some(Audience::Campaign) {
         parts.push("campaign users only".into());
@@ -105,14 +106,14 @@ fn reward(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
     }
 }
 
-fn applies_to(a: &AppliesTo) -> String {
+fn applies_to(a: &AppliesTo, money: &dyn Fn(i64) -> String) -> String {
     match a {
         AppliesTo::Order => String::new(),
         AppliesTo::Items { skus, categories, conditions: conds } => {
             let mut targets: Vec<String> = categories.clone();
             targets.extend(skus.iter().cloned());
             if !conds.is_empty() {
-                targets.push(format!("items where {}", conditions(conds)));
+                targets.push(format!("items where {}", conditions_in(conds, ITEM_AMOUNTS, money)));
             }
             format!("on {}", targets.join(" or "))
         }
@@ -191,22 +192,23 @@ fn limits(l: &Limits, money: &dyn Fn(i64) -> String) -> Vec<String> {
     out
 }
 
-fn qualifying(q: &Qualifying) -> Vec<String> {
+fn qualifying(q: &Qualifying, money: &dyn Fn(i64) -> String) -> Vec<String> {
     let mut out = Vec::new();
     if !q.cart.is_empty() {
-        out.push(format!("when cart {}", conditions(&q.cart)));
+        out.push(format!("when cart {}", conditions_in(&q.cart, CART_AMOUNTS, money)));
     }
     if !q.items.is_empty() {
-        out.push(format!("when an item has {}", conditions(&q.items)));
+        out.push(format!("when an item has {}", conditions_in(&q.items, ITEM_AMOUNTS, money)));
     }
     if !q.user.is_empty() {
-        out.push(format!("when user {}", conditions(&q.user)));
+        out.push(format!("when user {}", conditions_in(&q.user, &[], money)));
     }
     out
 }
 
-fn conditions(cs: &[Condition]) -> String {
-    cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and ")
+/// Conditions joined by "and"; the facts named in `amounts` read as money.
+pub fn conditions_in(cs: &[Condition], amounts: &[&str], money: &dyn Fn(i64) -> String) -> String {
+    cs.iter().map(|c| c.text_in(amounts, money)).collect::<Vec<_>>().join(" and ")
 }
 
 fn times(n: u32) -> String {
@@ -217,7 +219,7 @@ fn times(n: u32) -> String {
     }
 }
 
-fn duration_text(d: &Duration) -> String {
+pub fn duration_text(d: &Duration) -> String {
     let unit = match d.unit {
         DurationUnit::Minutes => "minute",
         DurationUnit::Hours => "hour",

@@ -13,6 +13,12 @@ pub const MAX_QUANTITY: i64 = 1_000_000;
 const MAX_SKU_LEN: usize = 128;
 const MAX_NAME_LEN: usize = 64;
 
+/// The cart facts that are amounts in minor units: the builder takes and shows them in the
+/// coupon's currency, and so does its summary.
+pub const CART_AMOUNTS: &[&str] = &["subtotal"];
+/// The item facts that are amounts in minor units.
+pub const ITEM_AMOUNTS: &[&str] = &["unit_price"];
+
 /// A cart as the app sends it, before it is checked. Numbers arrive as JSON values so that a
 /// wrong type is reported on its field rather than as a malformed body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,13 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::allocate::{allocate, percent_of};
-use super::cart::Cart;
+use super::cart::{Cart, CART_AMOUNTS, ITEM_AMOUNTS};
 use super::periods::schedule_open;
 use super::reasons::{Reason, Refusal};
 use crate::conditions::{all_hold, Condition, Properties};
 use crate::coupons::definition::*;
 use crate::coupons::status::CouponStatus;
 use crate::coupons::Coupon;
+use crate::money::Currency;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,8 +138,10 @@ impl Decision {
     }
 }
 
-fn failed(conditions: &[Condition], facts: &Properties) -> Vec<String> {
-    conditions.iter().filter(|c| !c.holds(facts)).map(ToString::to_string).collect()
+/// The conditions that do not hold, as text; the facts in `amounts` read in `currency`.
+fn failed(conditions: &[Condition], facts: &Properties, amounts: &[&str], currency: Currency) -> Vec<String> {
+    let money = |minor: i64| currency.format(minor);
+    conditions.iter().filter(|c| !c.holds(facts)).map(|c| c.text_in(amounts, &money)).collect()
 }
 
 fn eq_ignore_case(list: &[String], value: &str) -> bool {
@@ -353,16 +356,17 @@ pub fn decide_on(
     if d.needs_assignment() && assignment.is_none() {
         refuse(Reason::NotInAudience, None);
     }
-    let untargeted = failed(&d.targeting, &user.properties);
+    let untargeted = failed(&d.targeting, &user.properties, &[], d.currency);
     if !untargeted.is_empty() {
         refuse(Reason::NotTargeted, Some(format!("Needs {}.", untargeted.join(", "))));
     }
 
     // The cart.
-    let mut unmet = failed(&d.qualifying.user, &user.properties);
-    unmet.extend(failed(&d.qualifying.cart, &cart.facts()));
+    let mut unmet = failed(&d.qualifying.user, &user.properties, &[], d.currency);
+    unmet.extend(failed(&d.qualifying.cart, &cart.facts(), CART_AMOUNTS, d.currency));
     if !d.qualifying.items.is_empty() && !cart.items.iter().any(|i| all_hold(&d.qualifying.items, &i.facts())) {
-        let wanted: Vec<String> = d.qualifying.items.iter().map(ToString::to_string).collect();
+        let money = |minor: i64| d.currency.format(minor);
+        let wanted: Vec<String> = d.qualifying.items.iter().map(|c| c.text_in(ITEM_AMOUNTS, &money)).collect();
         unmet.push(format!("an item where {}", wanted.join(" and ")));
     }
     if !unmet.is_empty() {

@@ -218,7 +218,7 @@ fn targeting_and_qualifying_rules_name_what_failed() {
     let d = decide_simple(&c);
     assert_eq!(reasons(&d), vec![Reason::NotTargeted, Reason::CartConditionsNotMet]);
     assert!(d.refusals[0].message.contains("city is Delhi"));
-    assert!(d.refusals[1].message.contains("subtotal ≥ 500000"), "{}", d.refusals[1].message);
+    assert!(d.refusals[1].message.contains("subtotal ≥ ₹5,000"), "{}", d.refusals[1].message);
     assert!(!d.refusals[1].message.contains("payment_method"));
     assert!(d.refusals[1].message.contains("brand is Nope"));
     let early_bird =

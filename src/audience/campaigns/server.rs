@@ -38,7 +38,7 @@ pub const PAGE: i64 = 50;
 pub async fn list_campaigns(after: Option<i64>) -> Result<(Vec<Campaign>, bool), AppError> {
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
-    Ok(store::page(&app.db, after, PAGE).await?)
+    Ok(store::page(&app.db, None, after, PAGE).await?)
 }
 
 #[server]

@@ -110,15 +110,23 @@ pub async fn get(db: &Db, id: i64) -> Result<Campaign, CampaignError> {
         .map_err(CampaignError::Store)
 }
 
-/// A page of campaigns, newest first, after the campaign `after` (keyset on creation time and
-/// id); says whether more follow.
-pub async fn page(db: &Db, after: Option<i64>, limit: i64) -> Result<(Vec<Campaign>, bool), StoreError> {
+/// A page of campaigns (one coupon's, or all), newest first, after the campaign `after` (keyset
+/// on creation time and id); says whether more follow.
+pub async fn page(
+    db: &Db,
+    coupon_id: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Campaign>, bool), StoreError> {
     let cursor = match after {
-        Some(_) => "WHERE (c.created_at, c.id) < (SELECT created_at, id FROM campaigns WHERE id = $2)",
+        Some(_) => "AND (c.created_at, c.id) < (SELECT created_at, id FROM campaigns WHERE id = $3)",
         None => "",
     };
-    let sql = format!("{SELECT} {cursor} ORDER BY c.created_at DESC, c.id DESC LIMIT $1");
-    let mut query = sqlx::query_as::<_, Row>(&sql).bind(limit + 1);
+    let sql = format!(
+        "{SELECT} WHERE (CAST($2 AS BIGINT) IS NULL OR c.coupon_id = $2) {cursor}
+         ORDER BY c.created_at DESC, c.id DESC LIMIT $1"
+    );
+    let mut query = sqlx::query_as::<_, Row>(&sql).bind(limit + 1).bind(coupon_id);
     if let Some(id) = after {
         query = query.bind(id);
     }
@@ -127,19 +135,6 @@ pub async fn page(db: &Db, after: Option<i64>, limit: i64) -> Result<(Vec<Campai
     let more = campaigns.len() as i64 > limit;
     campaigns.truncate(limit as usize);
     Ok((campaigns, more))
-}
-
-/// Campaigns, newest first; with `coupon_id`, that coupon's only.
-pub async fn list(db: &Db, coupon_id: Option<i64>) -> Result<Vec<Campaign>, StoreError> {
-    sqlx::query_as::<_, Row>(&format!(
-        "{SELECT} WHERE ($1 IS NULL OR c.coupon_id = $1) ORDER BY c.created_at DESC, c.id DESC LIMIT 500"
-    ))
-    .bind(coupon_id)
-    .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(Campaign::try_from)
-    .collect()
 }
 
 pub async fn counts(db: &Db, campaign: &Campaign) -> Result<CampaignCounts, CampaignError> {

@@ -7,10 +7,12 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::server::{get_segment, list_segments, preview_segment, SaveSegment};
 use super::{Preview, SegmentInput};
 use crate::accounts::Permission;
+use crate::audience::users::server::sent_names;
 use crate::components::fields::{Errors, Field, FieldMessage, SelectInput, TextInput};
 use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::components::suggestions::Suggestions;
 use crate::conditions::rule::GroupInput;
 use crate::conditions::{ConditionInput, Join};
 use crate::coupons::pages::editors::ConditionsEditor;
@@ -88,9 +90,11 @@ pub fn SegmentPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
     let view = Resource::new(id, get_segment);
+    let names = Resource::new(|| (), |_| sent_names());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let names = names.await.unwrap_or_default();
                 match view.await {
                     Err(e) => view! { <Problem error=e /> }.into_any(),
                     // Those who may not edit read a segment; a new one is not theirs to make.
@@ -99,7 +103,11 @@ pub fn SegmentPage() -> impl IntoView {
                     }
                     Ok(v) => {
                         let id = v.segment.as_ref().map(|s| s.id);
-                        view! { <SegmentForm initial=v.input id can_edit=v.can_edit /> }.into_any()
+                        view! {
+                            <Suggestions names />
+                            <SegmentForm initial=v.input id can_edit=v.can_edit />
+                        }
+                            .into_any()
                     }
                 }
             })}

@@ -151,7 +151,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                                 <td>{r.code.map(|c| view! { <code>{c}</code> })}</td>
                                 <td>{r.order_id}</td>
                                 <td class="num">{r.discount}</td>
-                                <td class="num">{r.cashback}</td>
+                                <td class="num">{crate::coupons::summary::group(r.cashback)}</td>
                                 <td>
                                     {if r.reversed {
                                         view! { <span class="badge archived">"reversed"</span> }.into_any()
@@ -206,7 +206,8 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
 /// empty text: the server renders no text node for "", and hydration would then miss one.
 fn tray_limits(expires_at: Option<i64>, uses_left: Option<i64>) -> Option<String> {
     let expiry = expires_at.map(|e| format!("expires {}", format_ms(e)));
-    let uses = uses_left.map(|n| format!("{n} use{} left", if n == 1 { "" } else { "s" }));
+    let uses =
+        uses_left.map(|n| format!("{} use{} left", crate::coupons::summary::group(n), if n == 1 { "" } else { "s" }));
     let text = expiry.into_iter().chain(uses).collect::<Vec<_>>().join(" · ");
     (!text.is_empty()).then_some(text)
 }

@@ -5,13 +5,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use super::editors::{CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor};
+use super::editors::{
+    AmountFacts, CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor,
+};
 use crate::accounts::Permission;
+use crate::audience::users::server::sent_names;
 use crate::components::fields::{
     focus_first_error, kinds, ErrorSummary, Errors, Field, FieldMessage, SelectInput, TextInput,
 };
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::components::suggestions::Suggestions;
 use crate::conditions::ConditionInput;
 use crate::coupons::definition::{
     ActivationKind, AppliesToKind, Audience, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind, RewardKind,
@@ -24,6 +28,7 @@ use crate::coupons::templates;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 use crate::money::Currency;
+use crate::redemption::cart::{CART_AMOUNTS, ITEM_AMOUNTS};
 use crate::wire::Named;
 
 /// Zones offered in the time-zone list; any IANA name can be typed.
@@ -64,6 +69,7 @@ pub fn CouponBuilderPage() -> impl IntoView {
             get_coupon(id).await.map(Some)
         },
     );
+    let names = Resource::new(|| (), |_| sent_names());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -71,7 +77,8 @@ pub fn CouponBuilderPage() -> impl IntoView {
                 if !may_edit {
                     return view! { <Problem error=AppError::Forbidden /> }.into_any();
                 }
-                match source.await {
+                let names = names.await.unwrap_or_default();
+                let form = match source.await {
                     Ok(None) => {
                         let chosen = template();
                         let initial = chosen.as_deref().and_then(templates::input).unwrap_or_else(new_coupon);
@@ -111,7 +118,12 @@ pub fn CouponBuilderPage() -> impl IntoView {
                         view! { <BuilderForm initial=input id=None version=None /> }.into_any()
                     }
                     Err(e) => view! { <Problem error=e /> }.into_any(),
+                };
+                view! {
+                    <Suggestions names />
+                    {form}
                 }
+                    .into_any()
             })}
         </Suspense>
     }
@@ -219,6 +231,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
         all
     });
     let currency = Signal::derive(move || input.with(|i| Currency::parse(&i.currency)));
+    let amounts = move |names| AmountFacts { names, currency, text_errors };
     let save = ServerAction::<SaveCoupon>::new();
     let banner = RwSignal::new(None::<String>);
     let navigate = use_navigate();
@@ -302,7 +315,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                     </div>
                 </Section>
                 <RewardSection input currency errors text_errors />
-                <AppliesToSection input errors />
+                <AppliesToSection errors item_amounts=amounts(ITEM_AMOUNTS) input />
                 <Section title="Qualifying rules">
                     <p class="hint">"All must hold for a cart to qualify."</p>
                     <ConditionsField
@@ -320,6 +333,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         errors
                         property_hint="brand"
                         suggest="item-facts"
+                        amounts=amounts(ITEM_AMOUNTS)
                     />
                     <ConditionsField
                         label="Cart"
@@ -328,7 +342,8 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         errors
                         property_hint="subtotal"
                         suggest="cart-facts"
-                        hint="subtotal (minor units), item_count, currency, or any cart property"
+                        hint="subtotal (in the coupon's currency), item_count, currency, or any cart property"
+                        amounts=amounts(CART_AMOUNTS)
                     />
                 </Section>
                 <Section title="Audience">
@@ -436,12 +451,13 @@ fn ConditionsField(
     #[prop(optional, into)] hint: Option<String>,
     /// The id of a `<datalist>` of property names (see `components::suggestions`).
     suggest: &'static str,
+    #[prop(optional)] amounts: Option<AmountFacts>,
 ) -> impl IntoView {
     let (value, on_change) = binding;
     view! {
         <Field label field=path.clone() errors>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <ConditionsEditor path value on_change errors property_hint suggest />
+            <ConditionsEditor path value on_change errors property_hint suggest amounts />
         </Field>
     }
 }
@@ -556,7 +572,7 @@ fn RewardSection(
 }
 
 #[component]
-fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoView {
+fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors, item_amounts: AmountFacts) -> impl IntoView {
     let kind = move || input.with(|i| i.applies_to.kind.clone());
     view! {
         <Section title="Applies to">
@@ -592,6 +608,7 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors) -> impl IntoVi
                     errors
                     property_hint="color"
                     suggest="item-facts"
+                    amounts=item_amounts
                 />
             </Show>
             <Show when=move || kind() == AppliesToKind::Fees.wire()>

@@ -13,8 +13,11 @@ use crate::coupons::definition::*;
 use crate::coupons::pages::activity::Activity;
 use crate::coupons::server::{get_coupon, get_coupon_activity, ChangeStatus, CouponActivity, CouponView};
 use crate::coupons::status::CouponStatus;
+use crate::coupons::summary::{conditions_in, duration_text};
 use crate::error::AppError;
 use crate::money::group_thousands;
+use crate::redemption::cart::{CART_AMOUNTS, ITEM_AMOUNTS};
+use crate::wire::Named;
 
 #[component]
 pub fn CouponDetailPage() -> impl IntoView {
@@ -184,11 +187,12 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                 <dt>"Reward"</dt>
                 <dd>{reward_text(&d.reward, &money)}</dd>
                 <dt>"Applies to"</dt>
-                <dd>{applies_text(&d.applies_to)}</dd>
+                <dd>{applies_text(&d.applies_to, &money)}</dd>
                 <dt>"Qualifying rules"</dt>
                 <dd>
-                    {conditions_text("User", &d.qualifying.user)} {conditions_text("Some item", &d.qualifying.items)}
-                    {conditions_text("Cart", &d.qualifying.cart)}
+                    {conditions_text("User", &d.qualifying.user, &[], &money)}
+                    {conditions_text("Some item", &d.qualifying.items, ITEM_AMOUNTS, &money)}
+                    {conditions_text("Cart", &d.qualifying.cart, CART_AMOUNTS, &money)}
                     {d.qualifying.is_empty().then_some("none")}
                 </dd>
                 <dt>"Audience"</dt>
@@ -225,13 +229,7 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                         Expiry::Never => "Never".to_string(),
                         Expiry::Fixed { at } => format!("At {}", local(at, d.time_zone)),
                         Expiry::Relative { duration, relative_to } => {
-                            format!(
-                                "{} {:?} after {:?}",
-                                duration.value,
-                                duration.unit,
-                                relative_to,
-                            )
-                                .to_lowercase()
+                            format!("{} after {}", duration_text(duration), relative_to.wire())
                         }
                     }}
                 </dd>
@@ -300,7 +298,7 @@ fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
     }
 }
 
-fn applies_text(a: &AppliesTo) -> String {
+fn applies_text(a: &AppliesTo, money: &dyn Fn(i64) -> String) -> String {
     match a {
         AppliesTo::Order => "The whole order".into(),
         AppliesTo::Items { skus, categories, conditions } => {
@@ -312,10 +310,7 @@ fn applies_text(a: &AppliesTo) -> String {
                 parts.push(format!("SKUs {}", skus.join(", ")));
             }
             if !conditions.is_empty() {
-                parts.push(format!(
-                    "items where {}",
-                    conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and ")
-                ));
+                parts.push(format!("items where {}", conditions_in(conditions, ITEM_AMOUNTS, money)));
             }
             format!("Items: {}", parts.join("; or "))
         }
@@ -323,8 +318,8 @@ fn applies_text(a: &AppliesTo) -> String {
     }
 }
 
-fn conditions_text(who: &str, cs: &[Condition]) -> Option<String> {
-    (!cs.is_empty()).then(|| format!("{who}: {}. ", cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" and ")))
+fn conditions_text(who: &str, cs: &[Condition], amounts: &[&str], money: &dyn Fn(i64) -> String) -> Option<String> {
+    (!cs.is_empty()).then(|| format!("{who}: {}. ", conditions_in(cs, amounts, money)))
 }
 
 fn limits_text(l: &Limits, money: &dyn Fn(i64) -> String, uses: i64) -> String {
@@ -343,15 +338,8 @@ fn limits_text(l: &Limits, money: &dyn Fn(i64) -> String, uses: i64) -> String {
         parts.push(format!("points budget {}", count(b.max(0) as u64)));
     }
     for c in &l.caps {
-        parts.push(
-            format!(
-                "{} per {:?}{}",
-                count(c.limit.into()),
-                c.period,
-                if c.scope == CapScope::PerUser { " per user" } else { "" }
-            )
-            .to_lowercase(),
-        );
+        let per_user = if c.scope == CapScope::PerUser { " per user" } else { "" };
+        parts.push(format!("{} per {}{per_user}", count(c.limit.into()), c.period.wire()));
     }
     parts.join(" · ")
 }

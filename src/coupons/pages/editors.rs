@@ -193,6 +193,48 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// Condition facts that are amounts in minor units (`subtotal`, say): typed and shown in the
+/// coupon's currency, as the reward beside them is.
+#[derive(Clone, Copy)]
+pub struct AmountFacts {
+    pub names: &'static [&'static str],
+    pub currency: Signal<Option<Currency>>,
+    pub text_errors: TextErrors,
+}
+
+impl AmountFacts {
+    /// The currency a value of `property` is typed in, when the property is an amount.
+    fn currency_of(&self, property: &str) -> Option<Currency> {
+        self.names.contains(&property).then(|| self.currency.get()).flatten()
+    }
+
+    /// The value typed for `property`: minor units for an amount, else the text as it is. A bad
+    /// amount keeps its text and reports on `field` until it is fixed.
+    fn value_of(&self, field: &str, property: &str, text: String) -> serde_json::Value {
+        let parsed = match self.currency.get_untracked().filter(|_| self.names.contains(&property)) {
+            Some(c) if !text.trim().is_empty() => c.parse_major(&text).map(serde_json::Value::from),
+            _ => Ok(serde_json::Value::String(text.clone())),
+        };
+        let (value, error) = match parsed {
+            Ok(v) => (v, None),
+            Err(m) => (serde_json::Value::String(text), Some(m)),
+        };
+        set_text_error(self.text_errors, field, error);
+        value
+    }
+
+    /// After a row goes, the rows below move up: their amount errors follow them.
+    fn recheck(&self, path: &str, rows: &[ConditionInput]) {
+        let prefix = format!("{path}[");
+        self.text_errors.update(|e| e.0.retain(|x| !x.field.starts_with(&prefix)));
+        for (i, c) in rows.iter().enumerate() {
+            if let serde_json::Value::String(text) = &c.value {
+                self.value_of(&format!("{path}[{i}].value"), &c.property, text.clone());
+            }
+        }
+    }
+}
+
 /// Conditions that must all hold, one row each.
 ///
 /// Rows are keyed by position and read their values reactively, so editing a row never rebuilds
@@ -207,6 +249,9 @@ pub fn ConditionsEditor(
     /// The id of a `<datalist>` of property names to suggest.
     #[prop(optional, into)]
     suggest: Option<&'static str>,
+    /// The facts whose values are amounts in the coupon's currency.
+    #[prop(default = None)]
+    amounts: Option<AmountFacts>,
 ) -> impl IntoView {
     let update = move |i: usize, f: &dyn Fn(&mut ConditionInput)| {
         let mut list = value.get_untracked();
@@ -221,6 +266,16 @@ pub fn ConditionsEditor(
         let p = format!("{path}[{i}]");
         let c = at(i);
         let n = i + 1;
+        let value_field = format!("{p}.value");
+        let retype_field = value_field.clone();
+        let unit = move || amounts.and_then(|a| a.currency_of(&c().property));
+        let shown = move || match (unit(), c().value) {
+            (Some(currency), serde_json::Value::Number(minor)) => {
+                minor.as_i64().map(|m| currency.to_major_text(m)).unwrap_or_else(|| minor.to_string())
+            }
+            (_, v) => value_text(&v),
+        };
+        let path = path.clone();
         view! {
             <div class="condition-row" data-row=p.clone()>
                 <input
@@ -232,7 +287,13 @@ pub fn ConditionsEditor(
                     prop:value=move || c().property
                     on:change=move |ev| {
                         let t = event_target_value(&ev);
-                        update(i, &|c| c.property = t.clone())
+                        update(i, &|c| {
+                            c.property = t.clone();
+                            // Text typed before the property was chosen is read again for it.
+                            if let (Some(a), serde_json::Value::String(text)) = (amounts, &c.value) {
+                                c.value = a.value_of(&retype_field, &t, text.clone());
+                            }
+                        })
                     }
                 />
                 <SelectInput
@@ -241,19 +302,35 @@ pub fn ConditionsEditor(
                     options=options(OPERATORS)
                     label=format!("Condition {n}: operator")
                 />
-                <input
-                    type="text"
-                    class="value"
-                    aria-label=format!("Condition {n}: value")
-                    placeholder=move || if c().op == "one_of" { "a, b, c" } else { "value" }
-                    disabled=move || c().op == "exists"
-                    prop:value=move || value_text(&c().value)
-                    on:change=move |ev| {
-                        let t = event_target_value(&ev);
-                        update(i, &|c| c.value = serde_json::Value::String(t.clone()))
+                <span class="value-cell" class:money-input=move || unit().is_some()>
+                    {move || unit().map(|c| view! { <span class="unit">{c.code()}</span> })}
+                    <input
+                        type="text"
+                        class="value"
+                        aria-label=format!("Condition {n}: value")
+                        placeholder=move || if c().op == "one_of" { "a, b, c" } else { "value" }
+                        disabled=move || c().op == "exists"
+                        prop:value=shown
+                        on:change=move |ev| {
+                            let t = event_target_value(&ev);
+                            update(i, &|c| {
+                                c.value = match amounts {
+                                    Some(a) => a.value_of(&value_field, &c.property, t.clone()),
+                                    None => serde_json::Value::String(t.clone()),
+                                }
+                            })
+                        }
+                    />
+                </span>
+                <RemoveButton
+                    what=format!("condition {n}")
+                    on_click=move || {
+                        remove_at(value, on_change, i);
+                        if let Some(a) = amounts {
+                            a.recheck(&path, &value.get_untracked());
+                        }
                     }
                 />
-                <RemoveButton what=format!("condition {n}") on_click=move || remove_at(value, on_change, i) />
                 <FieldMessage errors field=format!("{p}.property") />
                 <FieldMessage errors field=format!("{p}.op") />
                 <FieldMessage errors field=format!("{p}.value") />
