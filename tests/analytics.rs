@@ -333,6 +333,11 @@ on_both!(redemptions_export_streams_safe_csv, |app: TestApp| async move {
     assert_eq!(empty.lines().count(), 1, "only the header: {empty}");
     let (s, _) = app.get(&format!("{path}?from=2026-02-30")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // The coupon's page shows its redemptions in its own zone, with UTC on hover.
+    let (s, page) = app.get(&format!("/coupons/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let shown = regex::Regex::new(r#"<time datetime="[0-9T:-]+Z" title="[0-9: -]+ UTC">[0-9: -]+ IST</time>"#).unwrap();
+    assert!(shown.is_match(&page), "no time in the coupon's zone: {page}");
     // Across coupons: every coupon's redemptions, each line naming its coupon first.
     let other = app.live_coupon(coupon("Other", "UTC", json!({}))).await;
     let (s, body) = api

@@ -11,7 +11,8 @@ use super::{Permission, Role};
 use crate::components::fields::{Field, FieldMessage};
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
-use crate::components::{format_ms, query_value};
+use crate::components::query_value;
+use crate::components::time::When;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
@@ -126,7 +127,7 @@ pub fn AccountsPage() -> impl IntoView {
                                                             </button>
                                                         </ActionForm>
                                                     </td>
-                                                    <td class="muted">{format_ms(a.created_at)}</td>
+                                                    <td class="muted"><When ms=a.created_at /></td>
                                                     <td></td>
                                                 </tr>
                                             }
@@ -298,7 +299,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                     };
                     view! {
                         <tr data-audit=e.id>
-                            <td class="muted nowrap">{format_ms(e.at)}</td>
+                            <td class="muted nowrap"><When ms=e.at /></td>
                             <td>{e.actor}</td>
                             <td><strong>{e.action}</strong></td>
                             <td>{match link {

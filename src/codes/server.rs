@@ -19,6 +19,8 @@ mod ssr {
 pub struct CodesOverview {
     pub coupon_id: i64,
     pub coupon_name: String,
+    /// The coupon's zone, the one its page shows times in.
+    pub time_zone: chrono_tz::Tz,
     /// `None` when the coupon does not use unique codes.
     pub pool: Option<Pool>,
     pub batches: Vec<Batch>,
@@ -36,6 +38,7 @@ pub async fn coupon_codes(coupon_id: i64) -> Result<CodesOverview, AppError> {
     Ok(CodesOverview {
         coupon_id,
         pool: store::pool(&app.db, &coupon).await?,
+        time_zone: coupon.definition.time_zone,
         coupon_name: coupon.definition.name,
         batches: store::list(&app.db, Some(coupon_id)).await?,
         can_edit: account.can(Permission::EditCoupons),

@@ -7,11 +7,7 @@ pub mod not_found;
 pub mod pager;
 pub mod problem;
 pub mod suggestions;
-
-/// Milliseconds since the epoch as `2026-11-24 21:47 UTC`.
-pub fn format_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
-}
+pub mod time;
 
 /// Percent-encodes text for a URL's query string (a file name, a user id).
 pub fn query_value(text: &str) -> String {

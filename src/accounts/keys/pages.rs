@@ -8,9 +8,9 @@ use super::server::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::accounts::Permission;
 use crate::components::confirm::Confirm;
 use crate::components::fields::{Field, FieldMessage};
-use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
+use crate::components::time::When;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
@@ -74,8 +74,11 @@ pub fn ApiKeysPage() -> impl IntoView {
                                             <td>{k.name.clone()}</td>
                                             <td><code>{format!("{}…", k.prefix)}</code></td>
                                             <td>{scopes}</td>
-                                            <td class="muted">{format_ms(k.created_at)}</td>
-                                            <td class="muted">{k.last_used_at.map(format_ms).unwrap_or_else(|| "never".into())}</td>
+                                            <td class="muted"><When ms=k.created_at /></td>
+                                            <td class="muted">{match k.last_used_at {
+                                                Some(ms) => view! { <When ms /> }.into_any(),
+                                                None => "never".into_any(),
+                                            }}</td>
                                             <td>
                                                 {if revoked {
                                                     view! { <span class="badge archived">"revoked"</span> }.into_any()

@@ -9,10 +9,10 @@ use super::{Campaign, CampaignInput, CampaignStatus, Estimate};
 use crate::accounts::Permission;
 use crate::components::confirm::Confirm;
 use crate::components::fields::{Errors, Field, TextInput};
-use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::pager::pager;
 use crate::components::problem::Problem;
+use crate::components::time::When;
 use crate::coupons::summary::group;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
@@ -86,7 +86,7 @@ fn CampaignTable(list: Vec<Campaign>) -> impl IntoView {
                                     <a href=format!("/segments/{}", c.segment_id)>{c.segment_name}</a>
                                 </td>
                                 <td>{status_badge(c.status)}</td>
-                                <td class="muted">{format_ms(c.launched_at.unwrap_or(c.launch_at))}</td>
+                                <td class="muted"><When ms={c.launched_at.unwrap_or(c.launch_at)} /></td>
                                 <td class="num">{group(c.matched)}</td>
                             </tr>
                         }
@@ -341,11 +341,11 @@ pub fn CampaignPage() -> impl IntoView {
                                     <dt>"Segment"</dt>
                                     <dd><a href=format!("/segments/{}", c.segment_id)>{c.segment_name.clone()}</a>" — "{c.rule.to_string()}</dd>
                                     <dt>{if c.launched_at.is_some() { "Launched" } else { "Launches" }}</dt>
-                                    <dd>{format_ms(c.launched_at.unwrap_or(c.launch_at))}</dd>
+                                    <dd><When ms={c.launched_at.unwrap_or(c.launch_at)} /></dd>
                                     <dt>"Launched by"</dt>
                                     <dd>{c.launched_by.clone().unwrap_or_else(|| "—".into())}</dd>
                                     <dt>"Created by"</dt>
-                                    <dd>{format!("{} at {}", c.created_by, format_ms(c.created_at))}</dd>
+                                    <dd>{c.created_by.clone()} " at " <When ms=c.created_at /></dd>
                                     <dt>"At launch"</dt>
                                     <dd>{format!("{} users matched, {} already held the coupon", group(c.matched), group(c.already_held))}</dd>
                                     <dt>"Keep in sync"</dt>

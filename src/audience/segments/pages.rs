@@ -9,10 +9,10 @@ use super::{Preview, SegmentInput};
 use crate::accounts::Permission;
 use crate::audience::users::server::sent_names;
 use crate::components::fields::{Errors, Field, FieldMessage, SelectInput, TextInput};
-use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
 use crate::components::suggestions::Suggestions;
+use crate::components::time::When;
 use crate::conditions::rule::GroupInput;
 use crate::conditions::{ConditionInput, Join};
 use crate::coupons::pages::editors::ConditionsEditor;
@@ -69,7 +69,7 @@ pub fn SegmentListPage() -> impl IntoView {
                                                     </td>
                                                     <td class="summary-cell">{s.summary}</td>
                                                     <td class="num">{group(s.campaigns)}</td>
-                                                    <td class="muted">{format_ms(s.updated_at)}</td>
+                                                    <td class="muted"><When ms=s.updated_at /></td>
                                                 </tr>
                                             }
                                         })

@@ -8,7 +8,8 @@ use leptos_router::hooks::use_query_map;
 use super::server::{lookup_user, ReverseRedemption, UserView};
 use crate::components::confirm::Confirm;
 use crate::components::problem::Problem;
-use crate::components::{format_ms, query_value};
+use crate::components::query_value;
+use crate::components::time::{utc_text, When};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -146,7 +147,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                         let reversible = can_reverse && !r.reversed;
                         view! {
                             <tr data-redemption=r.id>
-                                <td class="muted">{format_ms(r.redeemed_at)}</td>
+                                <td class="muted"><When ms=r.redeemed_at /></td>
                                 <td><a href=format!("/coupons/{}", r.coupon_id)>{r.coupon_name}</a></td>
                                 <td>{r.code.map(|c| view! { <code>{c}</code> })}</td>
                                 <td>{r.order_id}</td>
@@ -182,7 +183,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                 <ul class="history">
                     {user.wallet.into_iter().map(|w| view! {
                         <li>
-                            <span class="muted">{format_ms(w.created_at)}</span>
+                            <span class="muted"><When ms=w.created_at /></span>
                             " " <strong>{format!("{:+}", w.points)}</strong> " " {w.kind}
                             {(w.shortfall > 0).then(|| format!(" ({} already spent)", w.shortfall))}
                         </li>
@@ -194,7 +195,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                 {user.events.is_empty().then(|| view! { <p class="muted">"No events from the app yet."</p> })}
                 <ul class="history">
                     {user.events.into_iter().map(|e| view! {
-                        <li><span class="muted">{format_ms(e.occurred_at.timestamp_millis())}</span> " " <strong>{e.name}</strong></li>
+                        <li><span class="muted"><When ms={e.occurred_at.timestamp_millis()} /></span> " " <strong>{e.name}</strong></li>
                     }).collect_view()}
                 </ul>
             </section>
@@ -205,7 +206,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
 /// "expires 2026-12-01 10:00 UTC · 1 use left", as much of it as applies. `None` rather than an
 /// empty text: the server renders no text node for "", and hydration would then miss one.
 fn tray_limits(expires_at: Option<i64>, uses_left: Option<i64>) -> Option<String> {
-    let expiry = expires_at.map(|e| format!("expires {}", format_ms(e)));
+    let expiry = expires_at.map(|e| format!("expires {}", utc_text(e)));
     let uses =
         uses_left.map(|n| format!("{} use{} left", crate::coupons::summary::group(n), if n == 1 { "" } else { "s" }));
     let text = expiry.into_iter().chain(uses).collect::<Vec<_>>().join(" · ");

@@ -9,9 +9,9 @@ use super::server::{all_batches, coupon_codes, CodesOverview, GenerateCodes, Voi
 use super::{Batch, BatchKind, BatchStatus, Pool, PoolLevel};
 use crate::components::confirm::Confirm;
 use crate::components::fields::Field;
-use crate::components::format_ms;
 use crate::components::pager::pager;
 use crate::components::problem::Problem;
+use crate::components::time::When;
 use crate::error::AppError;
 use crate::fields::FieldErrors;
 
@@ -142,7 +142,7 @@ fn CouponCodes(
         }}
         <section class="card">
             <h2>"Batches"</h2>
-            <BatchTable batches=page.batches can_edit=page.can_edit void show_coupon=false />
+            <BatchTable batches=page.batches can_edit=page.can_edit void show_coupon=false zone=page.time_zone />
         </section>
     }
 }
@@ -296,7 +296,15 @@ pub fn BatchesPage() -> impl IntoView {
 }
 
 #[component]
-fn BatchTable(batches: Vec<Batch>, can_edit: bool, void: ServerAction<VoidBatch>, show_coupon: bool) -> impl IntoView {
+fn BatchTable(
+    batches: Vec<Batch>,
+    can_edit: bool,
+    void: ServerAction<VoidBatch>,
+    show_coupon: bool,
+    /// On a coupon's own page, its zone (see `components::time`).
+    #[prop(into, default = None)]
+    zone: Option<chrono_tz::Tz>,
+) -> impl IntoView {
     if batches.is_empty() {
         return view! { <p class="empty-state">"No batches yet: generate codes or upload a file."</p> }.into_any();
     }
@@ -318,14 +326,20 @@ fn BatchTable(batches: Vec<Batch>, can_edit: bool, void: ServerAction<VoidBatch>
                 </tr>
             </thead>
             <tbody>
-                {batches.into_iter().map(|b| batch_row(b, can_edit, void, show_coupon)).collect_view()}
+                {batches.into_iter().map(|b| batch_row(b, can_edit, void, show_coupon, zone)).collect_view()}
             </tbody>
         </table>
     }
     .into_any()
 }
 
-fn batch_row(b: Batch, can_edit: bool, void: ServerAction<VoidBatch>, show_coupon: bool) -> impl IntoView {
+fn batch_row(
+    b: Batch,
+    can_edit: bool,
+    void: ServerAction<VoidBatch>,
+    show_coupon: bool,
+    zone: Option<chrono_tz::Tz>,
+) -> impl IntoView {
     let id = b.id;
     let source = match b.kind {
         BatchKind::Generated => format!("generated {}", b.pattern.clone().unwrap_or_default()),
@@ -340,7 +354,7 @@ fn batch_row(b: Batch, can_edit: bool, void: ServerAction<VoidBatch>, show_coupo
         <tr data-batch=id>
             <td>
                 {format!("#{id}")}
-                <div class="muted small nowrap">{format_ms(b.created_at)}</div>
+                <div class="muted small nowrap"><When ms=b.created_at zone /></div>
             </td>
             {show_coupon.then(|| view! { <td><a href=format!("/coupons/{}/codes", b.coupon_id)>{b.coupon_name.clone()}</a></td> })}
             <td>

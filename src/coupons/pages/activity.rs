@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::format_ms;
+use crate::components::time::When;
 use crate::coupons::definition::{CouponDefinition, Period};
 use crate::coupons::server::CouponActivity;
 use crate::coupons::summary::group;
@@ -125,6 +125,7 @@ pub fn Activity(definition: CouponDefinition, activity: CouponActivity) -> impl 
     });
     let refusals = refusal_list(&a);
     let money_of = d.currency;
+    let zone = d.time_zone;
     let recent = if a.recent.is_empty() {
         view! { <p class="muted">"No redemptions yet."</p> }.into_any()
     } else {
@@ -144,7 +145,7 @@ pub fn Activity(definition: CouponDefinition, activity: CouponActivity) -> impl 
                     <tbody>
                         {a.recent.into_iter().map(|r| view! {
                             <tr>
-                                <td class="muted nowrap">{format_ms(r.redeemed_at)}</td>
+                                <td class="muted nowrap"><When ms=r.redeemed_at zone /></td>
                                 <td><a href=format!("/users?user_id={}", crate::components::query_value(&r.user_id))>{r.user_id.clone()}</a></td>
                                 <td>{r.code.map(|c| view! { <code>{c}</code> })}</td>
                                 <td>{r.order_id}</td>

@@ -6,8 +6,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::accounts::server::list_audit;
 use crate::components::confirm::Confirm;
-use crate::components::format_ms;
 use crate::components::problem::Problem;
+use crate::components::time::When;
 use crate::conditions::Condition;
 use crate::coupons::definition::*;
 use crate::coupons::pages::activity::Activity;
@@ -66,6 +66,7 @@ pub fn CouponDetailPage() -> impl IntoView {
             <h2>"History"</h2>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let zone = coupon.await.ok().map(|v| v.coupon.definition.time_zone);
                     match history.await {
                         Ok(entries) => {
                             view! {
@@ -75,7 +76,7 @@ pub fn CouponDetailPage() -> impl IntoView {
                                         .map(|e| {
                                             view! {
                                                 <li>
-                                                    <span class="muted">{format_ms(e.at)}</span>
+                                                    <span class="muted"><When ms=e.at zone /></span>
                                                     " "
                                                     <strong>{e.action}</strong>
                                                     " by "
@@ -273,14 +274,14 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                     }}
                 </dd>
                 <dt>"Created"</dt>
-                <dd>{format_ms(c.created_at)}</dd>
+                <dd><When ms=c.created_at zone=d.time_zone /></dd>
             </dl>
         </section>
     }
 }
 
 fn local(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+    crate::components::time::zoned_text(*t, tz)
 }
 
 fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {

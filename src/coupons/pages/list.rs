@@ -7,10 +7,10 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use crate::accounts::Permission;
-use crate::components::format_ms;
 use crate::components::layout::allowed;
 use crate::components::pager::pager;
 use crate::components::problem::Problem;
+use crate::components::time::When;
 use crate::coupons::server::list_coupons;
 use crate::coupons::status::CouponStatus;
 use crate::coupons::ListQuery;
@@ -124,7 +124,7 @@ pub fn CouponListPage() -> impl IntoView {
                                                     <td class="mono">{c.code.unwrap_or_else(|| "—".into())}</td>
                                                     <td class="summary-cell">{c.summary}</td>
                                                     <td class="num">{crate::coupons::summary::group(c.uses)}</td>
-                                                    <td class="muted">{format_ms(c.updated_at)}</td>
+                                                    <td class="muted"><When ms=c.updated_at /></td>
                                                 </tr>
                                             }
                                         })
