@@ -72,6 +72,11 @@ async function load(page, cdp, url, profile) {
   });
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: profile.cpu });
   const started = Date.now();
+  if (process.env.WEIGHT_DEBUG) {
+    page.on("pageerror", (e) => console.error(url, "pageerror:", e.message.slice(0, 300)));
+    page.on("console", (m) => m.type() === "error" && console.error(url, "console:", m.text().slice(0, 300)));
+    console.error("loading", url, profile.name);
+  }
   await page.goto(base + url, { waitUntil: "commit" });
   await page.waitForSelector("body[data-hydrated]", { state: "attached", timeout: 180_000 });
   const tti = Date.now() - started;
@@ -95,10 +100,11 @@ async function load(page, cdp, url, profile) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (b) => `${Math.round(b / 1024).toLocaleString("en")} KB`;
 
+// WEIGHT_SERVINGS=precompressed measures only the site as built.
 const SERVINGS = [
-  { name: "precompressed", root: "target/site" },
-  { name: "uncompressed (before)", root: uncompressedSite() },
-];
+  { name: "precompressed", root: () => "target/site" },
+  { name: "uncompressed (before)", root: uncompressedSite },
+].filter((s) => !process.env.WEIGHT_SERVINGS || process.env.WEIGHT_SERVINGS.split(",").includes(s.name.split(" ")[0]));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -106,7 +112,7 @@ const browser = await chromium.launch({
 });
 const rows = [];
 for (const serving of SERVINGS) {
-  const server = startServer(serving.root);
+  const server = startServer(serving.root());
   try {
     await waitForServer();
     for (const profile of PROFILES) {
