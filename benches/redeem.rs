@@ -3,7 +3,8 @@
 //! PostgreSQL. Prints a Markdown table for BENCHMARKS.md.
 //!
 //! Run: `bash scripts/bench.sh redeem` (or `cargo bench --features ssr --bench redeem`, with
-//! `TEST_DATABASE_URL` pointing at a PostgreSQL server). `BENCH_SECONDS` sets each phase's length.
+//! `TEST_DATABASE_URL` pointing at a PostgreSQL server). `BENCH_SECONDS` sets each phase's length;
+//! `BENCH_DROP_INDEX` drops an index before the run, to measure what it costs.
 
 // The dashboard's view types are deep: laying them out in an optimized build of this crate
 // needs more than the default 128 (the library says the same for itself).
@@ -147,6 +148,10 @@ async fn bench(label: &str, database_url: String, seconds: u64) -> (Run, Run) {
     tokio::spawn(couponry::serve::serve(listener, router, header_timeout, std::future::pending()));
 
     let db = Db::connect(&database_url, 16).await.expect("bench pool");
+    // `BENCH_DROP_INDEX=name` runs without one index: what it costs every redemption.
+    if let Ok(index) = std::env::var("BENCH_DROP_INDEX") {
+        sqlx::query(&format!("DROP INDEX {index}")).execute(db.pool()).await.expect("index dropped");
+    }
     let definition = coupon();
     let created = store::create(&db, &Actor::system(), &definition).await.expect("coupon");
     store::set_status(&db, &Actor::system(), created.id, CouponStatus::Active).await.expect("live");
