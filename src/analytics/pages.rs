@@ -159,16 +159,16 @@ fn Live(subject: Subject, asked: PeriodInput, initial: Report) -> impl IntoView 
     let redeemers = RwSignal::new(None::<(i64, i64)>);
     let counting = StoredValue::new(false);
     let moved = Memo::new(move |_| data.with(|r| (r.period.clone(), r.current.redemptions, r.current.reversals)));
+    let coupon_id = match subject {
+        Subject::Coupon(id) => Some(id),
+        Subject::All => None,
+    };
     Effect::new(move |_| {
         let (period, _, _) = moved.get();
         if counting.get_value() {
             return;
         }
         counting.set_value(true);
-        let coupon_id = match subject {
-            Subject::Coupon(id) => Some(id),
-            Subject::All => None,
-        };
         let asked = PeriodInput {
             from: Some(period.from.to_string()),
             to: Some(period.to.to_string()),

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
-use super::{page_limit, parse_body, path_id, ApiError, ApiResult, ErrorBody};
+use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::accounts::keys::Scope;
 use crate::audience::campaigns::{store as campaigns, Campaign, CampaignCounts, CampaignInput};
 use crate::audience::segments::{store as segments, Preview, SegmentInput};
@@ -163,7 +163,8 @@ pub async fn list_campaigns(
 ) -> ApiResult<Json<CampaignList>> {
     caller.require(Scope::Manage)?;
     let (campaigns, has_more) =
-        campaigns::page(&state.db, query.coupon_id, query.starting_after, page_limit(query.limit)).await?;
+        campaigns::page(&state.db, query.coupon_id, query.starting_after, crate::coupons::page_size(query.limit))
+            .await?;
     Ok(Json(CampaignList { campaigns, has_more }))
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::caller::Caller;
-use super::{page_limit, parse_body, path_id, ApiError, ApiResult, ErrorBody, PageQuery};
+use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody, PageQuery};
 use crate::accounts::keys::Scope;
 use crate::codes::http::file_name;
 use crate::codes::import::{self, CodeImport};
@@ -130,6 +130,7 @@ pub async fn batches(
     caller.require(Scope::Manage)?;
     let id = path_id(&id)?;
     crate::coupons::store::get(&state.db, id).await?;
-    let (batches, has_more) = store::page(&state.db, Some(id), page.starting_after, page_limit(page.limit)).await?;
+    let (batches, has_more) =
+        store::page(&state.db, Some(id), page.starting_after, crate::coupons::page_size(page.limit)).await?;
     Ok(Json(BatchList { batches, has_more }))
 }

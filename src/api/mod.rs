@@ -283,8 +283,3 @@ pub struct PageQuery {
     /// The id of the last item of the page before: the page after it.
     pub starting_after: Option<i64>,
 }
-
-/// A page's size as asked, within 1 to 500 (100 when not asked).
-pub fn page_limit(limit: Option<i64>) -> i64 {
-    limit.unwrap_or(100).clamp(1, crate::coupons::MAX_PAGE)
-}

@@ -135,8 +135,13 @@ pub struct ListQuery {
     pub starting_after: Option<i64>,
 }
 
-/// The most coupons one page holds.
+/// The most items one page of a list holds (coupons, and the API's other lists).
 pub const MAX_PAGE: i64 = 500;
+
+/// A page's size as asked, within 1 to [`MAX_PAGE`] (100 when not asked).
+pub fn page_size(limit: Option<i64>) -> i64 {
+    limit.unwrap_or(100).clamp(1, MAX_PAGE)
+}
 
 /// One page of the coupon list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use super::definition::*;
 use super::status::CouponStatus;
-use super::{Coupon, CouponListItem, CouponPage, ListQuery, MAX_PAGE};
+use super::{page_size, Coupon, CouponListItem, CouponPage, ListQuery};
 use crate::accounts::audit::{self, Actor};
 use crate::db::{now_ms, Db, StoreError, Tx};
 use crate::wire::Named;
@@ -340,7 +340,7 @@ pub async fn list(db: &Db, q: &ListQuery) -> Result<CouponPage, StoreError> {
         ),
         None => ("", String::new()),
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let limit = page_size(q.limit);
     let search = q.search.trim();
     let sql = format!(
         "SELECT c.id, c.status, c.definition, c.version, c.created_at, c.updated_at, c.live_since,

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::accounts::server::list_audit;
 use crate::components::confirm::Confirm;
 use crate::components::problem::Problem;
-use crate::components::time::When;
+use crate::components::time::{zoned_text, When};
 use crate::conditions::Condition;
 use crate::coupons::definition::*;
 use crate::coupons::pages::activity::Activity;
@@ -219,7 +219,7 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                 <dt>"Activation"</dt>
                 <dd>
                     {match &d.activation {
-                        Activation::Time { from: Some(t) } => format!("From {}", local(t, d.time_zone)),
+                        Activation::Time { from: Some(t) } => format!("From {}", zoned_text(*t, d.time_zone)),
                         Activation::Time { from: None } => "As soon as it is active".to_string(),
                         Activation::Event { event } => format!("When the user performs {event}"),
                     }}
@@ -228,7 +228,7 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                 <dd>
                     {match &d.expiry {
                         Expiry::Never => "Never".to_string(),
-                        Expiry::Fixed { at } => format!("At {}", local(at, d.time_zone)),
+                        Expiry::Fixed { at } => format!("At {}", zoned_text(*at, d.time_zone)),
                         Expiry::Relative { duration, relative_to } => {
                             format!("{} after {}", duration_text(duration), relative_to.wire())
                         }
@@ -243,8 +243,8 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                         Some(w) => {
                             format!(
                                 "{} → {}",
-                                w.start.map(|t| local(&t, d.time_zone)).unwrap_or_else(|| "open".into()),
-                                w.end.map(|t| local(&t, d.time_zone)).unwrap_or_else(|| "open".into()),
+                                w.start.map(|t| zoned_text(t, d.time_zone)).unwrap_or_else(|| "open".into()),
+                                w.end.map(|t| zoned_text(t, d.time_zone)).unwrap_or_else(|| "open".into()),
                             )
                         }
                     }}
@@ -278,10 +278,6 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
             </dl>
         </section>
     }
-}
-
-fn local(t: &chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
-    crate::components::time::zoned_text(*t, tz)
 }
 
 fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
