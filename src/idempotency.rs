@@ -24,7 +24,8 @@ crate::store_errors_into!(IdempotencyError);
 pub struct Idempotency {
     pub api_key_id: i64,
     pub key: String,
-    /// A hash of the endpoint and the body: the same key on another request is refused.
+    /// A hash of the endpoint and the body's JSON value: the same key on another request is
+    /// refused, while a retry that orders its keys or spaces its JSON differently is the same.
     pub request_hash: String,
 }
 
@@ -33,8 +34,44 @@ impl Idempotency {
         let mut hash = Sha256::new();
         hash.update(endpoint.as_bytes());
         hash.update([0]);
-        hash.update(body);
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(value) => canonical(&value, &mut hash),
+            // Not JSON: the request fails its checks anyway; its bytes are all there is to compare.
+            Err(_) => hash.update(body),
+        }
         Idempotency { api_key_id, key: key.to_string(), request_hash: hex::encode(hash.finalize()) }
+    }
+}
+
+/// Feeds `value` to the hash in one spelling: object keys sorted, no spaces.
+fn canonical(value: &serde_json::Value, hash: &mut Sha256) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            hash.update(b"{");
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    hash.update(b",");
+                }
+                canonical(&Value::String(key.clone()), hash);
+                hash.update(b":");
+                canonical(&map[key], hash);
+            }
+            hash.update(b"}");
+        }
+        Value::Array(items) => {
+            hash.update(b"[");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    hash.update(b",");
+                }
+                canonical(item, hash);
+            }
+            hash.update(b"]");
+        }
+        scalar => hash.update(scalar.to_string().as_bytes()),
     }
 }
 
@@ -83,4 +120,29 @@ pub async fn sweep(db: &crate::db::Db, before: i64) -> Result<u64, sqlx::Error> 
     let swept =
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(db.pool()).await?;
     Ok(swept.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(body: &str) -> String {
+        Idempotency::new(1, "k", "POST /redemptions", body.as_bytes()).request_hash
+    }
+
+    #[test]
+    fn the_same_json_value_is_the_same_request() {
+        let compact = r#"{"user_id":"u","cart":{"items":[{"sku":"A","qty":2}],"subtotal":100},"code":"X"}"#;
+        let spaced = "{ \"code\": \"X\",\n  \"cart\": {\"subtotal\": 100, \"items\": [ {\"qty\": 2, \"sku\": \"A\"} ]},\n  \"user_id\": \"u\" }";
+        assert_eq!(hash(compact), hash(spaced));
+        assert_ne!(hash(compact), hash(&compact.replace("100", "101")), "another value");
+        assert_ne!(hash(r#"{"a":[1,2]}"#), hash(r#"{"a":[2,1]}"#), "arrays keep their order");
+        assert_ne!(hash(r#"{"a":"1"}"#), hash(r#"{"a":1}"#), "a string is not a number");
+        assert_ne!(
+            Idempotency::new(1, "k", "POST /validate", b"{}").request_hash,
+            Idempotency::new(1, "k", "POST /redemptions", b"{}").request_hash
+        );
+        assert_eq!(hash("not json"), hash("not json"));
+        assert_ne!(hash("not json"), hash("not  json"));
+    }
 }

@@ -11,6 +11,8 @@ pub struct WalletEntry {
     pub redemption_id: Option<i64>,
     pub shortfall: i64,
     pub note: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
 }
 

@@ -271,7 +271,8 @@ on_both!(launch_reaches_every_matching_user_once, |app: TestApp| async move {
     let entry = &tray["coupons"][0];
     assert_eq!(entry["coupon_id"].as_i64(), Some(id), "{tray}");
     assert!(entry["code"].as_str().unwrap().starts_with("MUM-"));
-    assert!(entry["expires_at"].as_i64().is_some());
+    let expires = entry["expires_at"].as_str().unwrap_or_default();
+    assert!(chrono::DateTime::parse_from_rfc3339(expires).is_ok(), "times are RFC 3339: {tray}");
     let (_, tray) = api.get("/users/u1/coupons").await;
     assert_eq!(tray["coupons"].as_array().unwrap().len(), 0, "Pune is not reached: {tray}");
 
@@ -622,6 +623,13 @@ on_both!(segments_and_campaigns_over_the_api, |app: TestApp| async move {
     assert_eq!((c["status"].as_str(), c["counts"]["assigned"].as_i64()), (Some("launched"), Some(2)));
     let (s, again) = api.get(&format!("/campaigns/{}", c["id"])).await;
     assert_eq!((s, again["matched"].as_i64()), (StatusCode::OK, Some(2)));
+    assert_eq!(again["coupon_time_zone"], json!("Asia/Kolkata"), "{again}");
+    // Its page writes its times in the coupon's zone, as the coupon's own pages do.
+    app.login_admin().await;
+    let (s, page) = app.get(&format!("/campaigns/{}", c["id"])).await;
+    assert_eq!(s, StatusCode::OK);
+    let shown = regex::Regex::new(r#"<time datetime="[0-9T:-]+Z" title="[0-9: -]+ UTC">[0-9: -]+ IST</time>"#).unwrap();
+    assert!(shown.is_match(&page), "no time in the coupon's zone: {page}");
     let (s, body) = api.post(&format!("/campaigns/{}/cancel", c["id"]), &json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     // The listing pages newest first and filters by coupon.

@@ -62,6 +62,14 @@ on_both!(validate_redeem_replay_and_reverse, |app: TestApp| async move {
     assert_eq!(headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
     assert_eq!(app.count("redemptions").await, 1);
     assert_eq!(global_uses(&app, id).await, 1);
+    // A retry that orders its keys and spaces its JSON differently is the same request.
+    let respelled = format!(
+        "{{\n  \"order_id\": \"order-1\",\n  \"cart\": {},\n  \"code\": \"TENOFF\", \"user_id\": \"u-1\"\n}}",
+        serde_json::to_string_pretty(&cart()).unwrap()
+    );
+    let (status, same) = api.post_text("/redemptions", &respelled, "key-1").await;
+    assert_eq!((status, &same), (StatusCode::CREATED, &first), "{same}");
+    assert_eq!(app.count("redemptions").await, 1);
 
     // The same key with another body is a conflict.
     let other = redeem_body("u-1", "TENOFF", "order-2");
@@ -190,6 +198,67 @@ on_both!(cashback_lands_in_the_wallet_and_leaves_on_reverse, |app: TestApp| asyn
     assert_eq!(couponry::wallet::balance(&app.db, "w").await.unwrap(), 0);
     let entries = couponry::wallet::entries(&app.db, "w", 10).await.unwrap();
     assert_eq!((entries[0].kind.as_str(), entries[0].points, entries[0].shortfall), ("reversal", -200, 100));
+});
+
+on_both!(redemptions_are_listed_by_filter_a_page_at_a_time, |app: TestApp| async move {
+    let api = app.api().await;
+    let a = app.live_coupon(coupon("LISTA", json!({}))).await;
+    let b = app.live_coupon(coupon("LISTB", json!({}))).await;
+    let mut ids = vec![];
+    for (i, code) in ["LISTA", "LISTB", "LISTA", "LISTA", "LISTB"].iter().enumerate() {
+        let (status, r) =
+            api.post("/redemptions", &redeem_body(&format!("lu{}", i % 2), code, &format!("lo{i}"))).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+        ids.push(r["id"].as_i64().unwrap());
+    }
+    let reversed = ids[2];
+    assert_eq!(api.post(&format!("/redemptions/{reversed}/reverse"), &json!({})).await.0, StatusCode::OK);
+    let listed = |body: &Value| -> Vec<i64> {
+        body["redemptions"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect()
+    };
+    let newest_first: Vec<i64> = ids.iter().rev().copied().collect();
+
+    let (s, all) = api.get("/redemptions").await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!((listed(&all), all["has_more"].clone()), (newest_first.clone(), json!(false)));
+    assert!(all["redemptions"][0]["redeemed_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{all}");
+    // A page at a time, each after the last one's id.
+    let (_, first) = api.get("/redemptions?limit=2").await;
+    assert_eq!((listed(&first), first["has_more"].clone()), (newest_first[..2].to_vec(), json!(true)));
+    let (_, rest) = api.get(&format!("/redemptions?limit=2&starting_after={}", newest_first[1])).await;
+    assert_eq!(listed(&rest), newest_first[2..4].to_vec());
+    let (_, last) = api.get(&format!("/redemptions?limit=2&starting_after={}", newest_first[3])).await;
+    assert_eq!((listed(&last), last["has_more"].clone()), (newest_first[4..].to_vec(), json!(false)));
+    // Each filter, and filters together.
+    let (_, of_a) = api.get(&format!("/redemptions?coupon_id={a}")).await;
+    assert_eq!(listed(&of_a), vec![ids[3], ids[2], ids[0]]);
+    let (_, of_user) = api.get("/redemptions?user_id=lu1").await;
+    assert_eq!(listed(&of_user), vec![ids[3], ids[1]]);
+    let (_, of_order) = api.get("/redemptions?order_id=lo4").await;
+    assert_eq!(listed(&of_order), vec![ids[4]]);
+    let (_, undone) = api.get("/redemptions?status=reversed").await;
+    assert_eq!(listed(&undone), vec![reversed]);
+    let (_, both) = api.get(&format!("/redemptions?coupon_id={b}&user_id=lu0&status=redeemed")).await;
+    assert_eq!(listed(&both), vec![ids[4]]);
+    // `from` takes what was redeemed at or after an instant, `to` what came before it: together
+    // every redemption, once.
+    let middle = all["redemptions"][2]["redeemed_at"].as_str().unwrap().to_string();
+    let (_, later) = api.get(&format!("/redemptions?from={middle}")).await;
+    let (_, earlier) = api.get(&format!("/redemptions?to={middle}")).await;
+    assert!(listed(&later).contains(&newest_first[2]) && !listed(&earlier).contains(&newest_first[2]));
+    let mut split: Vec<i64> = listed(&later).into_iter().chain(listed(&earlier)).collect();
+    split.sort_unstable_by(|x, y| y.cmp(x));
+    assert_eq!(split, newest_first);
+    let (_, before) = api.get("/redemptions?to=2000-01-01T00:00:00Z").await;
+    assert_eq!(listed(&before), Vec::<i64>::new());
+    // Bad filters are named, each next to its field.
+    let (s, bad) = api.get(&format!("/redemptions?status=gone&from=yesterday&user_id={}", "u".repeat(300))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let mut fields: Vec<&str> =
+        bad["error"]["details"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, vec!["from", "status", "user_id"], "{bad}");
+    assert_eq!(api.get("/redemptions?limit=many").await.0, StatusCode::BAD_REQUEST);
 });
 
 on_both!(keys_are_checked, |app: TestApp| async move {
@@ -356,7 +425,7 @@ on_both!(events_activate_assign_and_fill_the_tray, |app: TestApp| async move {
     assert_eq!(coupons[0]["coupon_id"], json!(first));
     assert_eq!(coupons[0]["code"], json!("WELCOME"));
     assert_eq!(coupons[0]["uses_left"], json!(1));
-    assert!(coupons[0]["expires_at"].as_i64().is_some());
+    assert!(coupons[0]["expires_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{coupons:?}");
 
     // A second install does not move the activation; a repeated abandonment does not hand out a second code.
     let (_, again) = api.post("/events", &json!({"user_id": "new", "name": "cart_abandoned"})).await;
@@ -413,6 +482,7 @@ on_both!(coupons_through_the_api, |app: TestApp| async move {
     assert_eq!(stats["figures"]["unique_redeemers"], json!(1));
     assert_eq!(stats["figures"]["discount_given"], json!([{"currency": "INR", "minor": 80_000}]));
     assert_eq!(stats["previous"]["redemptions"], json!(0));
+    assert_eq!((stats["redeemers"].clone(), stats["previous_redeemers"].clone()), (json!(1), json!(0)), "{stats}");
     let (status, bad) = api.get(&format!("/coupons/{id}/stats?from=2026-02-30")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("from"), "{bad}");
@@ -635,6 +705,7 @@ on_both!(the_openapi_document_describes_every_endpoint, |app: TestApp| async mov
     for (path, method) in [
         ("/validate", "post"),
         ("/redemptions", "post"),
+        ("/redemptions", "get"),
         ("/redemptions/{id}", "get"),
         ("/redemptions/{id}/reverse", "post"),
         ("/users/{user_id}", "put"),

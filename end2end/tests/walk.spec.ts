@@ -156,6 +156,17 @@ test("on a phone the menu folds, opens, leads on, folds again, and focus lands o
   await expect(page.locator("main")).toBeFocused();
 });
 
+test("on a phone the use-case templates take one sideways row and the form starts on the first screen", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login(page);
+  await page.goto("/coupons/new");
+  await hydrated(page);
+  const list = page.locator(".template-list");
+  expect((await list.boundingBox())!.height).toBeLessThan(160);
+  expect(await list.evaluate((l) => l.scrollWidth > l.clientWidth)).toBe(true);
+  await expect(page.locator('[data-field="name"] input')).toBeInViewport();
+});
+
 test("the keyboard's first stop skips to the page", async ({ page }) => {
   await login(page);
   await page.keyboard.press("Tab");

@@ -69,6 +69,7 @@ pub struct Account {
     pub name: String,
     pub role: Role,
     pub disabled: bool,
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
 }
 

@@ -22,7 +22,11 @@ pub struct SegmentBody {
     pub description: String,
     pub rule: RuleInput,
     pub summary: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
 }
 

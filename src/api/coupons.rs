@@ -32,7 +32,11 @@ pub struct CouponView {
     /// The coupon in one plain sentence.
     pub summary: String,
     pub definition: CouponInput,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
 }
 
@@ -191,6 +195,11 @@ pub struct StatsOut {
     pub figures: Figures,
     pub previous_period: Period,
     pub previous: Figures,
+    /// People who redeemed in `period` (each once; reversed redemptions do not count). Exact:
+    /// it reads the period's redemptions, where `figures` reads daily rollups.
+    pub redeemers: i64,
+    /// The same count for `previous_period`.
+    pub previous_redeemers: i64,
     /// Why the coupon was refused at validate and redeem in the period, most refusals first.
     pub refusals: Vec<crate::analytics::RefusalCount>,
 }
@@ -213,12 +222,17 @@ pub async fn stats(
     let now = chrono::Utc::now();
     let period = asked.resolve(coupon.definition.time_zone.name(), now).map_err(ApiError::invalid)?;
     let r = crate::analytics::report::coupon(&state.db, &coupon, &period, now.timestamp_millis()).await?;
+    let redeemers = crate::analytics::report::redeemers(&state.db, Some(id), period.bounds_ms()).await?;
+    let previous_redeemers =
+        crate::analytics::report::redeemers(&state.db, Some(id), period.previous().bounds_ms()).await?;
     Ok(Json(StatsOut {
         coupon_id: id,
         period: r.period,
         figures: r.current,
         previous_period: r.previous,
         previous: r.before,
+        redeemers,
+        previous_redeemers,
         refusals: r.refusals,
     }))
 }

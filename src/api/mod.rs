@@ -62,7 +62,7 @@ impl utoipa::Modify for BearerKey {
 fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(redemptions::validate))
-        .routes(routes!(redemptions::redeem))
+        .routes(routes!(redemptions::redeem, redemptions::list))
         .routes(routes!(redemptions::show))
         .routes(routes!(redemptions::reverse))
         .routes(routes!(users::bulk))

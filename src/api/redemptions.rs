@@ -1,7 +1,8 @@
-//! `POST /validate`, `POST /redemptions`, `GET /redemptions/{id}`, `POST /redemptions/{id}/reverse`.
+//! `POST /validate`, `POST /redemptions`, `GET /redemptions` (a filtered, paged listing),
+//! `GET /redemptions/{id}`, `POST /redemptions/{id}/reverse`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,7 +19,9 @@ use crate::redemption::cart::CartInput;
 use crate::redemption::decision::{Decision, FeeQuote, LineQuote};
 use crate::redemption::reasons::{Reason, Refusal};
 use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
-use crate::redemption::store::{self, RedeemOutcome, Redemption, Replayable, Request, Target};
+use crate::redemption::store::{
+    self, Filter, RedeemOutcome, Redemption, RedemptionStatus, Replayable, Request, Target,
+};
 use crate::state::AppState;
 
 /// A cart and the coupon to use on it: a `code` the shopper typed or a `coupon_id` (using the code
@@ -304,7 +307,7 @@ fn outcome_response(outcome: &RedeemOutcome, stacked: bool, replayed: bool) -> R
     description = "Validates and records the redemption in one transaction: every limit, cap, budget and \
         single-use code is taken or none is. Several codes are recorded together or not at all. Attempts that \
         name a code count against the same rate limits as validate.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and the same JSON body (key order and spacing aside) get the first answer; another body is a 409")),
     responses(
         (status = 201, body = RedeemAnswer, description = "Redeemed"),
         (status = 409, body = ErrorBody, description = "The key was used with another body, or the order already redeemed the coupon"),
@@ -337,6 +340,86 @@ pub async fn redeem(
         }
         Replayable::Replay(o) => outcome_response(&o, stacked, true),
     })
+}
+
+/// Which redemptions to list; every filter given must hold.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RedemptionQuery {
+    /// Only this coupon's redemptions.
+    pub coupon_id: Option<i64>,
+    /// Only this user's.
+    pub user_id: Option<String>,
+    /// Only this order's (as sent with the redeem).
+    pub order_id: Option<String>,
+    /// `redeemed` or `reversed`.
+    pub status: Option<String>,
+    /// Redeemed at or after this instant (RFC 3339).
+    pub from: Option<String>,
+    /// Redeemed before this instant (RFC 3339).
+    pub to: Option<String>,
+    /// Redemptions per page, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// The id of the last redemption of the page before: the page after it.
+    pub starting_after: Option<i64>,
+}
+
+impl RedemptionQuery {
+    fn filter(self) -> ApiResult<Filter> {
+        let mut e = FieldErrors::default();
+        let text = |t: Option<String>| t.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let user_id = text(self.user_id).and_then(|u| e.check("user_id", crate::audience::users::parse_user_id(&u)));
+        let order_id = text(self.order_id);
+        if order_id.as_ref().is_some_and(|o| o.len() > MAX_ORDER_ID) {
+            e.add("order_id", format!("an order id has at most {MAX_ORDER_ID} characters"));
+        }
+        let status = text(self.status).and_then(|s| {
+            e.check(
+                "status",
+                crate::wire::parse::<RedemptionStatus>(&s).ok_or(format!("`{s}` is not one of redeemed, reversed")),
+            )
+        });
+        let mut instant = |field: &str, t: Option<String>| {
+            text(t).and_then(|t| {
+                let at = chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|_| format!("`{t}` is not an RFC 3339 date-time (2026-12-01T09:00:00Z)"))
+                    .and_then(|at| crate::dates::check_instant(at.to_utc()));
+                e.check(field, at).map(|at| at.timestamp_millis())
+            })
+        };
+        let from = instant("from", self.from);
+        let to = instant("to", self.to);
+        if e.is_empty() {
+            Ok(Filter { coupon_id: self.coupon_id, user_id, order_id, status, from, to })
+        } else {
+            Err(ApiError::invalid(e))
+        }
+    }
+}
+
+/// A page of redemptions, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RedemptionList {
+    pub redemptions: Vec<Redemption>,
+    /// More redemptions follow: ask again with `starting_after` the last one's id.
+    pub has_more: bool,
+}
+
+#[utoipa::path(
+    get, path = "/redemptions", tag = "checkout", params(RedemptionQuery),
+    description = "Redemptions newest first, by coupon, user, order, status and time, a page at a time.",
+    responses((status = 200, body = RedemptionList), (status = 422, body = ErrorBody))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<RedemptionQuery>,
+) -> ApiResult<Json<RedemptionList>> {
+    caller.require(Scope::Checkout)?;
+    let limit = crate::coupons::page_size(query.limit);
+    let after = query.starting_after;
+    let (redemptions, has_more) = store::page(&state.db, &query.filter()?, after, limit).await?;
+    Ok(Json(RedemptionList { redemptions, has_more }))
 }
 
 #[utoipa::path(

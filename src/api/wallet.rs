@@ -70,7 +70,7 @@ pub struct TransactionBody {
     description = "Credits or debits points. A debit larger than the balance is refused whole; the balance never goes below zero.",
     params(
         ("user_id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first answer"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and the same JSON body (key order and spacing aside) get the first answer; another body is a 409"),
     ),
     responses(
         (status = 201, body = Transaction),

@@ -11,6 +11,8 @@ pub struct TrayEntry {
     pub description: String,
     pub summary: String,
     pub code: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub expires_at: Option<i64>,
     /// The fewest uses any limit still allows this user; `None` when nothing limits it.
     pub uses_left: Option<i64>,

@@ -102,8 +102,12 @@ pub struct Batch {
     pub problem_summary: Vec<ProblemCount>,
     pub message: Option<String>,
     pub created_by: String,
-    /// Unix milliseconds.
+    /// RFC 3339, UTC.
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub finished_at: Option<i64>,
     pub counts: CodeCounts,
 }

@@ -1,7 +1,7 @@
 //! Times as people read them, by one rule: a time on a coupon's own pages (its history, its
-//! redemptions, its batches) shows in the coupon's time zone, the zone its schedule and window
-//! are set in; every other time shows in UTC. Hovering shows the time in UTC, and the element
-//! carries the exact instant (`datetime`) for tools.
+//! redemptions, its batches, its campaigns) shows in the coupon's time zone, the zone its
+//! schedule and window are set in; every other time shows in UTC. Hovering shows the time in
+//! UTC, and the element carries the exact instant (`datetime`) for tools.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;

@@ -28,7 +28,9 @@ pub struct Coupon {
     pub definition: CouponDefinition,
     /// Goes up with every change; an edit names the version it started from.
     pub version: i64,
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
     /// When it first became active: event activation counts events from here.
     pub live_since: Option<i64>,
@@ -100,6 +102,8 @@ pub struct CouponListItem {
     pub code: Option<String>,
     pub summary: String,
     pub uses: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
 }
 

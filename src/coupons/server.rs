@@ -84,13 +84,14 @@ pub struct RecentRedemption {
     pub discount: i64,
     pub cashback: i64,
     pub reversed: bool,
+    #[serde(with = "crate::dates::rfc3339")]
     pub redeemed_at: i64,
 }
 
 #[server]
 pub async fn get_coupon_activity(id: i64) -> Result<CouponActivity, AppError> {
     use crate::analytics::period::Period;
-    use crate::redemption::store::{list_for_coupon, usage, RedemptionStatus};
+    use crate::redemption::store::{page, usage, Filter, RedemptionStatus};
     use ssr::*;
     let (app, _) = authorize(Permission::ViewCoupons).await?;
     let db = &app.db;
@@ -113,8 +114,9 @@ pub async fn get_coupon_activity(id: i64) -> Result<CouponActivity, AppError> {
     let week = Period { from: today - chrono::Days::new(6), to: today, zone: d.time_zone.name().to_string() };
     let report = crate::analytics::report::coupon(db, &coupon, &week, now.timestamp_millis()).await?;
     let in_currency = |amounts: &[crate::analytics::Amount]| amounts.iter().map(|a| a.minor).sum::<i64>();
-    let recent = list_for_coupon(db, id, 10)
+    let recent = page(db, &Filter::coupon(id), None, 10)
         .await?
+        .0
         .into_iter()
         .map(|r| RecentRedemption {
             id: r.id,

@@ -10,7 +10,9 @@ use super::Coupon;
 /// A coupon held by the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentFacts {
+    #[serde(with = "crate::dates::rfc3339")]
     pub assigned_at: i64,
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub activated_at: Option<i64>,
     pub code_id: Option<i64>,
 }

@@ -40,6 +40,7 @@ pub struct CodeFacts {
     /// The user a unique code is reserved for.
     pub user_id: Option<String>,
     pub status: CodeStatus,
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub expires_at: Option<i64>,
     /// The batch it came in, where its redemptions are counted.
     pub batch_id: Option<i64>,

@@ -305,6 +305,21 @@ impl Api {
         (status, value, headers)
     }
 
+    /// POSTs `body` as it is written, for requests whose spelling matters.
+    pub async fn post_text(&self, path: &str, body: &str, idempotency: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("content-type", "application/json")
+            .header("Idempotency-Key", idempotency)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("API request");
+        read(res).await
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         let (s, v, _) = self.send(reqwest::Method::POST, path, Some(body), None).await;
         (s, v)

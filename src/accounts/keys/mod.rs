@@ -35,7 +35,10 @@ pub struct ApiKey {
     /// The first characters of the secret, to tell keys apart.
     pub prefix: String,
     pub scopes: Vec<Scope>,
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub last_used_at: Option<i64>,
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub revoked_at: Option<i64>,
 }

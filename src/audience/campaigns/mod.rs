@@ -45,16 +45,24 @@ pub struct Campaign {
     pub name: String,
     pub coupon_id: i64,
     pub coupon_name: String,
+    /// The coupon's IANA time zone: the one its launch times are written in.
+    pub coupon_time_zone: String,
     pub segment_id: i64,
     pub segment_name: String,
     /// The rule it launches (or launched) with: the segment's, as it was when scheduled.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub rule: Rule,
     pub status: CampaignStatus,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub launch_at: i64,
     pub keep_in_sync: bool,
     pub created_by: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub launched_at: Option<i64>,
     pub launched_by: Option<String>,
     /// Users the segment matched at launch, and how many of them already held the coupon.

@@ -74,6 +74,7 @@ fn CampaignTable(list: Vec<Campaign>) -> impl IntoView {
                 {list
                     .into_iter()
                     .map(|c| {
+                        let zone = c.coupon_time_zone.parse().ok();
                         view! {
                             <tr>
                                 <td>
@@ -86,7 +87,7 @@ fn CampaignTable(list: Vec<Campaign>) -> impl IntoView {
                                     <a href=format!("/segments/{}", c.segment_id)>{c.segment_name}</a>
                                 </td>
                                 <td>{status_badge(c.status)}</td>
-                                <td class="muted"><When ms={c.launched_at.unwrap_or(c.launch_at)} /></td>
+                                <td class="muted"><When ms={c.launched_at.unwrap_or(c.launch_at)} zone /></td>
                                 <td class="num">{group(c.matched)}</td>
                             </tr>
                         }
@@ -318,6 +319,7 @@ pub fn CampaignPage() -> impl IntoView {
                         let n = v.counts;
                         let id = c.id;
                         let cancellable = v.can_edit && c.status == CampaignStatus::Scheduled;
+                        let zone = c.coupon_time_zone.parse().ok();
                         view! {
                             <div class="page-head">
                                 <h1>{c.name.clone()}</h1>
@@ -341,11 +343,11 @@ pub fn CampaignPage() -> impl IntoView {
                                     <dt>"Segment"</dt>
                                     <dd><a href=format!("/segments/{}", c.segment_id)>{c.segment_name.clone()}</a>" — "{c.rule.to_string()}</dd>
                                     <dt>{if c.launched_at.is_some() { "Launched" } else { "Launches" }}</dt>
-                                    <dd><When ms={c.launched_at.unwrap_or(c.launch_at)} /></dd>
+                                    <dd><When ms={c.launched_at.unwrap_or(c.launch_at)} zone /></dd>
                                     <dt>"Launched by"</dt>
                                     <dd>{c.launched_by.clone().unwrap_or_else(|| "—".into())}</dd>
                                     <dt>"Created by"</dt>
-                                    <dd>{c.created_by.clone()} " at " <When ms=c.created_at /></dd>
+                                    <dd>{c.created_by.clone()} " at " <When ms=c.created_at zone /></dd>
                                     <dt>"At launch"</dt>
                                     <dd>{format!("{} users matched, {} already held the coupon", group(c.matched), group(c.already_held))}</dd>
                                     <dt>"Keep in sync"</dt>

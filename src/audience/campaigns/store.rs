@@ -54,6 +54,7 @@ struct Row {
     name: String,
     coupon_id: i64,
     coupon_name: String,
+    coupon_time_zone: String,
     segment_id: i64,
     segment_name: String,
     rule: String,
@@ -69,7 +70,7 @@ struct Row {
     message: Option<String>,
 }
 
-const SELECT: &str = "SELECT c.id, c.name, c.coupon_id, k.name AS coupon_name, c.segment_id, s.name AS segment_name,
+const SELECT: &str = "SELECT c.id, c.name, c.coupon_id, k.name AS coupon_name, k.time_zone AS coupon_time_zone, c.segment_id, s.name AS segment_name,
         c.rule, c.status, c.launch_at, c.keep_in_sync, c.created_by_label, c.created_at, c.launched_at,
         c.launched_by, c.matched, c.already_held, c.message
     FROM campaigns c JOIN coupons k ON k.id = c.coupon_id JOIN segments s ON s.id = c.segment_id";
@@ -85,6 +86,7 @@ impl TryFrom<Row> for Campaign {
             name: r.name,
             coupon_id: r.coupon_id,
             coupon_name: r.coupon_name,
+            coupon_time_zone: r.coupon_time_zone,
             segment_id: r.segment_id,
             segment_name: r.segment_name,
             launch_at: r.launch_at,

@@ -16,7 +16,9 @@ pub struct Segment {
     pub name: String,
     pub description: String,
     pub rule: Rule,
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
 }
 
@@ -99,6 +101,7 @@ pub struct SegmentListItem {
     pub description: String,
     pub summary: String,
     pub campaigns: i64,
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
 }
 

@@ -23,7 +23,11 @@ pub struct AppUser {
     pub user_id: String,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub properties: Properties,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub created_at: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub updated_at: i64,
 }
 

@@ -20,6 +20,7 @@ pub struct RedemptionRow {
     pub discount: String,
     pub cashback: i64,
     pub reversed: bool,
+    #[serde(with = "crate::dates::rfc3339")]
     pub redeemed_at: i64,
 }
 
@@ -44,11 +45,11 @@ pub struct UserView {
 pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
     use crate::accounts::auth::authorize;
     use crate::accounts::Permission;
-    use crate::redemption::store::{list_for_user, RedemptionStatus};
+    use crate::redemption::store::{page, Filter, RedemptionStatus};
     let (app, account) = authorize(Permission::ViewCoupons).await?;
     let user_id = super::parse_user_id(&user_id).map_err(|m| AppError::field("user_id", m))?;
     let db = &app.db;
-    let redemptions = list_for_user(db, &user_id, 50).await?;
+    let (redemptions, _) = page(db, &Filter::user(&user_id), None, 50).await?;
     let mut coupon_ids: Vec<i64> = redemptions.iter().map(|r| r.coupon_id).collect();
     coupon_ids.sort_unstable();
     coupon_ids.dedup();

@@ -33,7 +33,11 @@ pub struct Redemption {
     pub discount: i64,
     pub cashback: i64,
     pub status: RedemptionStatus,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339")]
     pub redeemed_at: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
+    #[serde(with = "crate::dates::rfc3339::option")]
     pub reversed_at: Option<i64>,
     pub quote: Quote,
 }
@@ -168,26 +172,83 @@ pub async fn get(db: &Db, id: i64) -> Result<Redemption, RedemptionError> {
     Ok(load(&mut conn, id).await?.ok_or(RedemptionError::NotFound)?.0)
 }
 
-/// A user's redemptions, newest first.
-/// A coupon's latest redemptions, newest first.
-pub async fn list_for_coupon(db: &Db, coupon_id: i64, limit: i64) -> Result<Vec<Redemption>, StoreError> {
-    let rows = sqlx::query_as::<_, RedemptionRow>(&format!(
-        "{REDEMPTION_SELECT} WHERE r.coupon_id = $1 ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $2"
-    ))
-    .bind(coupon_id)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect()
+/// Which redemptions a listing shows: every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub coupon_id: Option<i64>,
+    pub user_id: Option<String>,
+    pub order_id: Option<String>,
+    pub status: Option<RedemptionStatus>,
+    /// Redeemed at or after, Unix milliseconds.
+    pub from: Option<i64>,
+    /// Redeemed before, Unix milliseconds.
+    pub to: Option<i64>,
 }
 
-pub async fn list_for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Redemption>, StoreError> {
-    let rows = sqlx::query_as::<_, RedemptionRow>(&format!(
-        "{REDEMPTION_SELECT} WHERE r.user_id = $1 ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $2"
-    ))
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect()
+impl Filter {
+    pub fn coupon(id: i64) -> Filter {
+        Filter { coupon_id: Some(id), ..Filter::default() }
+    }
+
+    pub fn user(id: &str) -> Filter {
+        Filter { user_id: Some(id.to_string()), ..Filter::default() }
+    }
+}
+
+/// One page of the redemptions `filter` picks, newest first: `limit` of them after the
+/// redemption `after`, and whether more follow. Each filter reads through an index: the coupon's
+/// or the user's (by time), the order id's, or time alone.
+pub async fn page(
+    db: &Db,
+    filter: &Filter,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Redemption>, bool), StoreError> {
+    // Only the filters given reach the SQL, so the planner can pick their index.
+    enum Arg<'a> {
+        Int(i64),
+        Text(&'a str),
+    }
+    let mut args = vec![Arg::Int(limit + 1)];
+    let mut clauses: Vec<String> = vec![];
+    let mut add = |clause: &str, arg| {
+        args.push(arg);
+        clauses.push(clause.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(id) = filter.coupon_id {
+        add("r.coupon_id = ?", Arg::Int(id));
+    }
+    if let Some(user) = filter.user_id.as_deref() {
+        add("r.user_id = ?", Arg::Text(user));
+    }
+    if let Some(order) = filter.order_id.as_deref() {
+        add("r.order_id = ?", Arg::Text(order));
+    }
+    if let Some(status) = filter.status {
+        add("r.status = ?", Arg::Text(crate::wire::name(&status)));
+    }
+    if let Some(from) = filter.from {
+        add("r.redeemed_at >= ?", Arg::Int(from));
+    }
+    if let Some(to) = filter.to {
+        add("r.redeemed_at < ?", Arg::Int(to));
+    }
+    if let Some(after) = after {
+        add("(r.redeemed_at, r.id) < (SELECT redeemed_at, id FROM redemptions WHERE id = ?)", Arg::Int(after));
+    }
+    let filters = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let sql = format!("{REDEMPTION_SELECT} {filters} ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $1");
+    let mut query = sqlx::query_as::<_, RedemptionRow>(&sql);
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    let mut redemptions: Vec<Redemption> =
+        rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect::<Result<_, _>>()?;
+    let more = redemptions.len() as i64 > limit;
+    redemptions.truncate(limit.max(0) as usize);
+    Ok((redemptions, more))
 }

@@ -16,7 +16,7 @@ pub use super::request::{Request, Target};
 pub use counters::{buckets, usage, Bucket};
 pub use error::RedemptionError;
 pub use facts::{load_facts, validate};
-pub use ledger::{get, list_for_coupon, list_for_user, RedeemOutcome, Redemption, RedemptionStatus};
+pub use ledger::{get, page, Filter, RedeemOutcome, Redemption, RedemptionStatus};
 pub use redeem::{redeem, Replayable};
 pub use reverse::reverse;
 
