@@ -80,7 +80,7 @@ impl From<CodesError> for AppError {
 /// the count of a generation).
 pub fn codes_at(at: &str, e: CodesError) -> AppError {
     match e {
-        CodesError::NoSuchBatch => AppError::NotFound,
+        CodesError::NoSuchBatch | CodesError::NoSuchCode => AppError::NotFound,
         CodesError::NotUniqueCodes => field(at, e),
         CodesError::PatternTooSmall(_) => field("pattern", e),
         CodesError::EmptyFile => field("file", e),
@@ -88,6 +88,8 @@ pub fn codes_at(at: &str, e: CodesError) -> AppError {
         | CodesError::PatternFull { .. }
         | CodesError::Interrupted
         | CodesError::AlreadyVoided
+        | CodesError::StaticCode
+        | CodesError::CodeRedeemed
         | CodesError::NotStored => conflict(e),
         CodesError::Spill(_) => logged("code import failed", e),
         CodesError::Coupon(e) => e.into(),

@@ -399,3 +399,61 @@ on_both!(batch_and_campaign_lists_page_by_keyset, |app: TestApp| async move {
     }
     assert_eq!(names, vec!["C4", "C3", "C2", "C1", "C0"]);
 });
+
+on_both!(one_code_at_a_time_lookup_listing_and_void, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Single").await;
+    let (status, first) = import(&api, id, "code\nONE-1\nTWO-2\nTHR-3\nFOU-4\n").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, second) = import(&api, id, "code\nFIV-5\n").await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(api.post("/redemptions", &redeem("r1", "THR-3", "o1")).await.0, StatusCode::CREATED);
+
+    // A lookup, as typed.
+    let (status, one) = api.get("/codes/%20one-1%20").await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(
+        (one["code"].clone(), one["status"].clone(), one["kind"].clone()),
+        (json!("ONE-1"), json!("available"), json!("unique"))
+    );
+    assert_eq!((one["coupon_id"].as_i64(), one["batch_id"].clone()), (Some(id), first["id"].clone()));
+    assert_eq!(api.get("/codes/NOPE-9").await.0, StatusCode::NOT_FOUND);
+
+    // The coupon's codes in the order they were made, a page at a time, by status and batch.
+    let codes = |body: &Value| -> Vec<String> {
+        body["codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_string()).collect()
+    };
+    let (status, page) = api.get(&format!("/coupons/{id}/codes?limit=2")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((codes(&page), page["has_more"].clone()), (vec!["ONE-1".to_string(), "TWO-2".into()], json!(true)));
+    let last = page["codes"][1]["id"].clone();
+    let (_, rest) = api.get(&format!("/coupons/{id}/codes?limit=3&starting_after={last}")).await;
+    assert_eq!(
+        (codes(&rest), rest["has_more"].clone()),
+        (vec!["THR-3".to_string(), "FOU-4".into(), "FIV-5".into()], json!(false))
+    );
+    let (_, used) = api.get(&format!("/coupons/{id}/codes?status=redeemed")).await;
+    assert_eq!(codes(&used), vec!["THR-3"]);
+    assert_eq!(used["codes"][0]["user_id"], json!("r1"));
+    assert!(used["codes"][0]["redeemed_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{used}");
+    let (_, of_second) = api.get(&format!("/coupons/{id}/codes?batch_id={}", second["id"])).await;
+    assert_eq!(codes(&of_second), vec!["FIV-5"]);
+    let (status, bad) = api.get(&format!("/coupons/{id}/codes?status=lost")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("status"));
+    assert_eq!(api.get("/coupons/999999/codes").await.0, StatusCode::NOT_FOUND);
+
+    // Voiding a leaked code stops it at once; twice changes nothing; redeemed and static codes stay.
+    let (status, void) = api.post("/codes/one-1/void", &json!({})).await;
+    assert_eq!((status, void["status"].clone()), (StatusCode::OK, json!("void")), "{void}");
+    let (_, body) = api.post("/validate", &redeem("v9", "ONE-1", "o9")).await;
+    assert_eq!(body["reasons"][0]["code"], json!("code_not_found"), "{body}");
+    assert_eq!(api.post("/codes/ONE-1/void", &json!({})).await.0, StatusCode::OK);
+    assert_eq!(app.count("audit_log WHERE action = 'code.void'").await, 1);
+    let (status, redeemed) = api.post("/codes/THR-3/void", &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{redeemed}");
+    let fixed = app.live_coupon(coupon("Fixed", json!({"type": "static", "code": "FIXED-10"}))).await;
+    assert!(fixed > 0);
+    assert_eq!(api.post("/codes/FIXED-10/void", &json!({})).await.0, StatusCode::CONFLICT);
+    assert_eq!(api.get("/codes/FIXED-10").await.1["kind"], json!("static"));
+});

@@ -47,6 +47,7 @@ fn layer(module: &str) -> Layer {
             "events",
             "users",
             "lifecycle",
+            "single",
             "audit",
             "attempts",
         ])

@@ -1,5 +1,6 @@
 //! `POST /coupons/{id}/codes/generate`, `POST /coupons/{id}/codes/import` (a `text/csv` body),
-//! `GET /coupons/{id}/batches`: the same generation and import as the dashboard.
+//! `GET /coupons/{id}/batches`: the same generation and import as the dashboard. And one code at
+//! a time: `GET /coupons/{id}/codes`, `GET /codes/{code}`, `POST /codes/{code}/void`.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -14,6 +15,7 @@ use crate::accounts::keys::Scope;
 use crate::codes::http::file_name;
 use crate::codes::import::{self, CodeImport};
 use crate::codes::pattern::GenerateInput;
+use crate::codes::single::{self, CodeFilter, CodeView};
 use crate::codes::{generate, store, Batch};
 use crate::state::AppState;
 use crate::uploads::spool;
@@ -133,4 +135,84 @@ pub async fn batches(
     let (batches, has_more) =
         store::page(&state.db, Some(id), page.starting_after, crate::coupons::page_size(page.limit)).await?;
     Ok(Json(BatchList { batches, has_more }))
+}
+
+/// Which of a coupon's codes to list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CodeQuery {
+    /// Only this batch's codes.
+    pub batch_id: Option<i64>,
+    /// `available`, `assigned`, `redeemed` or `void`.
+    pub status: Option<String>,
+    /// Codes per page, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// The id of the last code of the page before: the page after it.
+    pub starting_after: Option<i64>,
+}
+
+/// A page of a coupon's codes, in the order they were made.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CodeList {
+    pub codes: Vec<CodeView>,
+    /// More codes follow: ask again with `starting_after` the last one's id.
+    pub has_more: bool,
+}
+
+#[utoipa::path(
+    get, path = "/coupons/{id}/codes", tag = "codes", params(("id" = i64, Path, description = ID), CodeQuery),
+    description = "The coupon's codes in the order they were made, a page at a time, by batch and status.",
+    responses((status = 200, body = CodeList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<CodeQuery>,
+) -> ApiResult<Json<CodeList>> {
+    caller.require(Scope::Manage)?;
+    let id = path_id(&id)?;
+    let status = match query.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(crate::wire::parse(s).ok_or_else(|| {
+            let mut e = crate::fields::FieldErrors::default();
+            e.add("status", format!("`{s}` is not one of available, assigned, redeemed, void"));
+            ApiError::invalid(e)
+        })?),
+    };
+    crate::coupons::store::get(&state.db, id).await?;
+    let filter = CodeFilter { batch_id: query.batch_id, status };
+    let limit = crate::coupons::page_size(query.limit);
+    let (codes, has_more) = single::page(&state.db, id, filter, query.starting_after, limit).await?;
+    Ok(Json(CodeList { codes, has_more }))
+}
+
+#[utoipa::path(
+    get, path = "/codes/{code}", tag = "codes", params(("code" = String, Path, description = "The code; case does not matter")),
+    description = "One code: its coupon, batch, status, holder and times.",
+    responses((status = 200, body = CodeView), (status = 404, body = ErrorBody))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<CodeView>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(single::find(&state.db, &code).await?))
+}
+
+#[utoipa::path(
+    post, path = "/codes/{code}/void", tag = "codes", params(("code" = String, Path, description = "The code; case does not matter")),
+    description = "Voids one unique code, free or held, so it stops working at once (a leaked code). A redeemed \
+        code is refused (409: reverse its redemption first), as is a coupon's static code; voiding a void code \
+        changes nothing.",
+    responses((status = 200, body = CodeView, description = "The code, void"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn void(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<CodeView>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(single::void(&state.db, &caller.actor(), &code).await?))
 }

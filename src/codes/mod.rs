@@ -20,6 +20,8 @@ pub mod import;
 #[cfg(feature = "ssr")]
 pub mod lifecycle;
 #[cfg(feature = "ssr")]
+pub mod single;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub mod pages;

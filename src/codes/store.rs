@@ -21,6 +21,12 @@ pub use super::lifecycle::{free_codes_of, seen};
 pub enum CodesError {
     #[error("no such batch")]
     NoSuchBatch,
+    #[error("no such code")]
+    NoSuchCode,
+    #[error("a coupon's static code changes with the coupon: edit or archive the coupon instead")]
+    StaticCode,
+    #[error("this code was redeemed: reverse its redemption first")]
+    CodeRedeemed,
     #[error("this coupon does not use unique codes: choose unique codes (or event-triggered with codes) in its distribution")]
     NotUniqueCodes,
     #[error("this coupon is archived: it takes no new codes")]

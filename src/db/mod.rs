@@ -9,6 +9,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor, Transaction};
 
 mod error;
+pub mod filters;
 mod json;
 
 pub use error::{fault, Fault, StoreError};

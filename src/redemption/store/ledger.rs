@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 
 use super::counters::Bucket;
 use super::error::RedemptionError;
+use crate::db::filters::{Arg, Filters};
 use crate::db::{is_unique_violation, Db, StoreError, Tx};
 use crate::redemption::decision::Quote;
 use crate::redemption::request::Request;
@@ -204,48 +205,31 @@ pub async fn page(
     after: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<Redemption>, bool), StoreError> {
-    // Only the filters given reach the SQL, so the planner can pick their index.
-    enum Arg<'a> {
-        Int(i64),
-        Text(&'a str),
-    }
-    let mut args = vec![Arg::Int(limit + 1)];
-    let mut clauses: Vec<String> = vec![];
-    let mut add = |clause: &str, arg| {
-        args.push(arg);
-        clauses.push(clause.replace('?', &format!("${}", args.len())));
-    };
+    let mut w = Filters::default();
     if let Some(id) = filter.coupon_id {
-        add("r.coupon_id = ?", Arg::Int(id));
+        w.and("r.coupon_id = ?", Arg::Int(id));
     }
     if let Some(user) = filter.user_id.as_deref() {
-        add("r.user_id = ?", Arg::Text(user));
+        w.and("r.user_id = ?", Arg::Text(user));
     }
     if let Some(order) = filter.order_id.as_deref() {
-        add("r.order_id = ?", Arg::Text(order));
+        w.and("r.order_id = ?", Arg::Text(order));
     }
     if let Some(status) = filter.status {
-        add("r.status = ?", Arg::Text(crate::wire::name(&status)));
+        w.and("r.status = ?", Arg::Text(crate::wire::name(&status)));
     }
     if let Some(from) = filter.from {
-        add("r.redeemed_at >= ?", Arg::Int(from));
+        w.and("r.redeemed_at >= ?", Arg::Int(from));
     }
     if let Some(to) = filter.to {
-        add("r.redeemed_at < ?", Arg::Int(to));
+        w.and("r.redeemed_at < ?", Arg::Int(to));
     }
     if let Some(after) = after {
-        add("(r.redeemed_at, r.id) < (SELECT redeemed_at, id FROM redemptions WHERE id = ?)", Arg::Int(after));
+        w.and("(r.redeemed_at, r.id) < (SELECT redeemed_at, id FROM redemptions WHERE id = ?)", Arg::Int(after));
     }
-    let filters = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    let sql = format!("{REDEMPTION_SELECT} {filters} ORDER BY r.redeemed_at DESC, r.id DESC LIMIT $1");
-    let mut query = sqlx::query_as::<_, RedemptionRow>(&sql);
-    for arg in args {
-        query = match arg {
-            Arg::Int(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
-        };
-    }
-    let rows = query.fetch_all(db.pool()).await?;
+    let limit_at = w.arg(Arg::Int(limit + 1));
+    let sql = format!("{REDEMPTION_SELECT} {} ORDER BY r.redeemed_at DESC, r.id DESC LIMIT {limit_at}", w.sql());
+    let rows = w.bind(sqlx::query_as::<_, RedemptionRow>(&sql)).fetch_all(db.pool()).await?;
     let mut redemptions: Vec<Redemption> =
         rows.into_iter().map(|r| r.into_redemption().map(|(r, _)| r)).collect::<Result<_, _>>()?;
     let more = redemptions.len() as i64 > limit;
