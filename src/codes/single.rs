@@ -9,7 +9,7 @@ use super::store::CodesError;
 use crate::accounts::audit::{self, Actor};
 use crate::db::filters::{Arg, Filters};
 use crate::db::Db;
-use crate::redemption::decision::CodeStatus;
+use crate::redemption::decision::{CodeKind, CodeStatus};
 
 /// A code as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -20,7 +20,8 @@ pub struct CodeView {
     /// The batch it came in; none for a coupon's static code.
     pub batch_id: Option<i64>,
     /// `static` (the coupon's one code) or `unique` (one per user).
-    pub kind: String,
+    #[schema(value_type = String, example = "unique")]
+    pub kind: CodeKind,
     #[schema(value_type = String, example = "assigned")]
     pub status: CodeStatus,
     /// Who holds it (assigned or redeemed unique codes).
@@ -52,14 +53,15 @@ struct CodeRow {
 
 impl CodeRow {
     fn into_view(self) -> Result<CodeView, CodesError> {
-        let status = crate::wire::parse(&self.status)
-            .ok_or_else(|| crate::db::StoreError::corrupt("a code's status", self.status.clone()))?;
+        let corrupt = crate::db::StoreError::corrupt;
+        let status = crate::wire::parse(&self.status).ok_or_else(|| corrupt("a code's status", &self.status))?;
+        let kind = crate::wire::parse(&self.kind).ok_or_else(|| corrupt("a code's kind", &self.kind))?;
         Ok(CodeView {
             id: self.id,
             code: self.code,
             coupon_id: self.coupon_id,
             batch_id: self.batch_id,
-            kind: self.kind,
+            kind,
             status,
             user_id: self.user_id,
             expires_at: self.expires_at,
@@ -78,8 +80,7 @@ pub async fn find(db: &Db, code: &str) -> Result<CodeView, CodesError> {
     let row: Option<CodeRow> = sqlx::query_as(&format!("{SELECT} WHERE code = $1 AND {}", seen("batch_id")))
         .bind(&code)
         .fetch_optional(db.read_pool())
-        .await
-        .map_err(crate::db::StoreError::from)?;
+        .await?;
     row.ok_or(CodesError::NoSuchCode)?.into_view()
 }
 
@@ -113,8 +114,7 @@ pub async fn page(
     }
     let limit_at = w.arg(Arg::Int(limit + 1));
     let sql = format!("{SELECT} {} AND {} ORDER BY id LIMIT {limit_at}", w.sql(), seen("batch_id"));
-    let rows: Vec<CodeRow> =
-        w.bind(sqlx::query_as(&sql)).fetch_all(db.read_pool()).await.map_err(crate::db::StoreError::from)?;
+    let rows: Vec<CodeRow> = w.bind(sqlx::query_as(&sql)).fetch_all(db.read_pool()).await?;
     let mut codes = rows.into_iter().map(CodeRow::into_view).collect::<Result<Vec<_>, _>>()?;
     let more = codes.len() as i64 > limit;
     codes.truncate(limit.max(0) as usize);
@@ -125,21 +125,16 @@ pub async fn page(
 /// code keeps its history: reverse the redemption first. Voiding a void code changes nothing.
 pub async fn void(db: &Db, actor: &Actor, code: &str) -> Result<CodeView, CodesError> {
     let before = find(db, code).await?;
-    if before.kind != "unique" {
+    if before.kind != CodeKind::Unique {
         return Err(CodesError::StaticCode);
     }
     let mut tx = db.begin_write().await?;
     let changed = sqlx::query("UPDATE codes SET status = 'void' WHERE id = $1 AND status IN ('available', 'assigned')")
         .bind(before.id)
         .execute(&mut *tx)
-        .await
-        .map_err(crate::db::StoreError::from)?
+        .await?
         .rows_affected();
-    let row: CodeRow = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
-        .bind(before.id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(crate::db::StoreError::from)?;
+    let row: CodeRow = sqlx::query_as(&format!("{SELECT} WHERE id = $1")).bind(before.id).fetch_one(&mut *tx).await?;
     let after = row.into_view()?;
     if changed == 0 && after.status == CodeStatus::Redeemed {
         return Err(CodesError::CodeRedeemed);
@@ -147,6 +142,6 @@ pub async fn void(db: &Db, actor: &Actor, code: &str) -> Result<CodeView, CodesE
     if changed > 0 {
         audit::record(&mut tx, actor, "code.void", ("code", after.code.clone()), Some(&before), Some(&after)).await?;
     }
-    tx.commit().await.map_err(crate::db::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
