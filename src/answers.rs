@@ -84,6 +84,7 @@ pub fn codes_at(at: &str, e: CodesError) -> AppError {
         CodesError::NotUniqueCodes => field(at, e),
         CodesError::PatternTooSmall(_) => field("pattern", e),
         CodesError::EmptyFile => field("file", e),
+        CodesError::Invalid(errors) => AppError::Invalid(errors),
         CodesError::ArchivedCoupon
         | CodesError::PatternFull { .. }
         | CodesError::Interrupted
@@ -164,7 +165,8 @@ impl From<RedemptionError> for AppError {
     fn from(e: RedemptionError) -> Self {
         match e {
             RedemptionError::NotFound => AppError::NotFound,
-            RedemptionError::OrderTaken { .. } => conflict(e),
+            RedemptionError::OrderTaken { .. } | RedemptionError::AlreadyReversed => conflict(e),
+            RedemptionError::Invalid(errors) => AppError::Invalid(errors),
             RedemptionError::Throttled(e) => e.into(),
             RedemptionError::Idempotency(e) => e.into(),
             RedemptionError::Store(e) => e.into(),

@@ -30,6 +30,7 @@ pub mod housekeeping;
 pub mod http_error;
 #[cfg(feature = "ssr")]
 pub mod idempotency;
+pub mod metadata;
 pub mod money;
 #[cfg(feature = "ssr")]
 pub mod ops;

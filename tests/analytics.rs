@@ -180,7 +180,7 @@ on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
         }
         if !made.is_empty() && rng.gen_range(0..6) == 0 {
             let id = made[rng.gen_range(0..made.len())];
-            redemptions::reverse(&app.db, id, &actor, at).await.expect("reversed");
+            redemptions::reverse(&app.db, id, None, &actor, at).await.expect("reversed");
             continue;
         }
         let n = if rng.gen_range(0..5) == 0 { 2 } else { 1 };
@@ -191,6 +191,7 @@ on_both!(rollups_equal_recounts_in_every_zone, |app: TestApp| async move {
             targets,
             cart: cart(&mut rng),
             order_id: Some(format!("o{order}")),
+            metadata: Default::default(),
         };
         match redemptions::redeem(&app.db, &request, None, &Attempts::none(), at).await.expect("redeem") {
             Replayable::Fresh(RedeemOutcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),
@@ -441,7 +442,7 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
                     let at = now - Duration::minutes(rng.gen_range(0..4000));
                     if !made.is_empty() && rng.gen_range(0..4) == 0 {
                         let id = made[rng.gen_range(0..made.len())];
-                        redemptions::reverse(&db, id, &Actor::system(), now).await.expect("reversed");
+                        redemptions::reverse(&db, id, None, &Actor::system(), now).await.expect("reversed");
                         continue;
                     }
                     let codes = if rng.gen_range(0..4) == 0 { vec!["ALPHA", "BETA"] } else { vec!["ALPHA"] };
@@ -450,6 +451,7 @@ on_both!(reports_beside_concurrent_writes_stay_exact, |app: TestApp| async move 
                         targets: codes.into_iter().map(|c| Target::Code(c.into())).collect(),
                         cart: cart(&mut rng),
                         order_id: Some(format!("w{w}-{i}")),
+                        metadata: Default::default(),
                     };
                     match redemptions::redeem(&db, &request, None, &Attempts::none(), at).await.expect("redeem") {
                         Replayable::Fresh(RedeemOutcome::Redeemed { redemptions, .. }) => made.push(redemptions[0].id),

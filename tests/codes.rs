@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Api, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// A live coupon with unique codes (or the given distribution).
@@ -456,4 +456,63 @@ on_both!(one_code_at_a_time_lookup_listing_and_void, |app: TestApp| async move {
     assert!(fixed > 0);
     assert_eq!(api.post("/codes/FIXED-10/void", &json!({})).await.0, StatusCode::CONFLICT);
     assert_eq!(api.get("/codes/FIXED-10").await.1["kind"], json!("static"));
+});
+
+on_both!(metadata_travels_with_coupons_redemptions_and_codes, |app: TestApp| async move {
+    let api = app.api().await;
+    // A coupon's metadata is part of its definition: created, shown, merged by PATCH.
+    let mut body = coupon("Tagged", json!({"type": "unique"}));
+    body["metadata"] = json!({"crm_campaign": "diwali-26", "wave": 2});
+    let (status, created) = api.post("/coupons", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["definition"]["metadata"], json!({"crm_campaign": "diwali-26", "wave": 2}));
+    let id = created["id"].as_i64().unwrap();
+    let change = json!({"definition": {"metadata": {"wave": null, "owner": "growth"}}});
+    let (status, patched, _) = api.send(Method::PATCH, &format!("/coupons/{id}"), Some(&change), None).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["definition"]["metadata"], json!({"crm_campaign": "diwali-26", "owner": "growth"}));
+    let mut nested = coupon("Nested", json!({"type": "unique"}));
+    nested["metadata"] = json!({"deep": {"x": 1}});
+    let (status, bad) = api.post("/coupons", &nested).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("metadata.deep"));
+
+    // A code's metadata: set and removed key by key, audited, returned by lookups and listings.
+    let (status, _, _) =
+        api.send(Method::PATCH, &format!("/coupons/{id}"), Some(&json!({"status": "active"})), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(import(&api, id, "code\nMETA-1\nMETA-2\n").await.0, StatusCode::CREATED);
+    let set = json!({"metadata": {"printed_on": "flyer-7", "batch_box": 12}});
+    let (status, code, _) = api.send(Method::PATCH, "/codes/meta-1", Some(&set), None).await;
+    assert_eq!(status, StatusCode::OK, "{code}");
+    assert_eq!(code["metadata"], json!({"printed_on": "flyer-7", "batch_box": 12}));
+    let unset = json!({"metadata": {"batch_box": null}});
+    let (_, code, _) = api.send(Method::PATCH, "/codes/META-1", Some(&unset), None).await;
+    assert_eq!(code["metadata"], json!({"printed_on": "flyer-7"}));
+    assert_eq!(api.get("/codes/META-1").await.1["metadata"], json!({"printed_on": "flyer-7"}));
+    let (_, listed) = api.get(&format!("/coupons/{id}/codes")).await;
+    assert_eq!(
+        (listed["codes"][0]["metadata"].clone(), listed["codes"][1]["metadata"].clone()),
+        (json!({"printed_on": "flyer-7"}), json!({}))
+    );
+    assert_eq!(app.count("audit_log WHERE action = 'code.metadata'").await, 2);
+    let (status, bad, _) = api.send(Method::PATCH, "/codes/META-1", Some(&json!({"metadata": [1]})), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(api.send(Method::PATCH, "/codes/NOPE-1", Some(&set), None).await.0, StatusCode::NOT_FOUND);
+
+    // A redemption keeps what the app sent, in the answer, the lookup and the listing.
+    let mut r = redeem("m1", "META-2", "order-m1");
+    r["metadata"] = json!({"pos_terminal": "T-4", "loyalty": true});
+    let (status, redeemed) = api.post("/redemptions", &r).await;
+    assert_eq!(status, StatusCode::CREATED, "{redeemed}");
+    assert_eq!(redeemed["metadata"], json!({"pos_terminal": "T-4", "loyalty": true}));
+    let rid = redeemed["id"].as_i64().unwrap();
+    assert_eq!(api.get(&format!("/redemptions/{rid}")).await.1["metadata"], redeemed["metadata"]);
+    let (_, listed) = api.get("/redemptions?order_id=order-m1").await;
+    assert_eq!(listed["redemptions"][0]["metadata"], redeemed["metadata"], "{listed}");
+    r["metadata"] = json!({"k": "x".repeat(501)});
+    r["order_id"] = json!("order-m2");
+    let (status, bad) = api.post("/redemptions", &r).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("metadata.k"));
 });

@@ -189,7 +189,12 @@ on_both!(cashback_lands_in_the_wallet_and_leaves_on_reverse, |app: TestApp| asyn
     app.live_coupon(coupon("CASH5", json!({"reward": {"type": "cashback", "percent": 5, "max_points": 300}}))).await;
     let (status, r) = api.post("/redemptions", &redeem_body("w", "CASH5", "c1")).await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
-    assert_eq!((r["discount"].as_i64(), r["cashback"].as_i64()), (Some(0), Some(300)));
+    assert_eq!((r["discount"].as_i64(), r["cashback_points"].as_i64()), (Some(0), Some(300)));
+    assert_eq!(
+        (r["quote"]["cashback_points"].as_i64(), r["quote"]["eligible_amount"].as_i64()),
+        (Some(300), Some(399_999)),
+        "{r}"
+    );
     assert_eq!(couponry::wallet::balance(&app.db, "w").await.unwrap(), 300);
     // The shopper spends 100 points; the reversal takes the 200 left and records the shortfall.
     sqlx::query("UPDATE wallets SET balance = 200 WHERE user_id = 'w'").execute(app.db.pool()).await.unwrap();
@@ -489,6 +494,133 @@ on_both!(coupons_through_the_api, |app: TestApp| async move {
     let (_, list) = api.get("/coupons?search=apideal").await;
     assert_eq!(list["coupons"].as_array().unwrap().len(), 1);
     assert_eq!(api.get("/coupons/424242").await.0, StatusCode::NOT_FOUND);
+});
+
+on_both!(tiers_give_the_reward_of_the_highest_step_reached, |app: TestApp| async move {
+    let api = app.api().await;
+    let tiers = json!({"type": "percent_off", "percent": 10, "tiers": [
+        {"from": 200000, "percent": 15},
+        {"from": 500000, "percent": 20}
+    ]});
+    let mut wrong = tiers.clone();
+    wrong["tiers"][1]["from"] = json!(100000);
+    let (status, bad) = api.post("/coupons", &coupon("TIERED", json!({"reward": wrong}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("reward.tiers[1].from"), "{bad}");
+    assert_eq!(app.count("coupons").await, 0);
+
+    let id = app.live_coupon(coupon("TIERED", json!({"reward": tiers, "limits": {"budget_discount": 100000}}))).await;
+    let (_, shown) = api.get(&format!("/coupons/{id}")).await;
+    assert_eq!(shown["definition"]["reward"]["tiers"][1]["percent"], json!(20), "{shown}");
+    assert!(
+        shown["summary"].as_str().unwrap().starts_with("10% off, 15% off from ₹2,000, 20% off from ₹5,000"),
+        "{shown}"
+    );
+
+    // ₹3,999.99 of items reaches the ₹2,000 tier: 15%, and ₹1,000.01 more reaches 20%.
+    let (_, answer) = api.post("/validate", &json!({"user_id": "u-1", "code": "TIERED", "cart": cart()})).await;
+    assert_eq!((answer["discount"].clone(), answer["tier"].clone()), (json!(60_000), json!(0)), "{answer}");
+    assert_eq!(answer["next_tier"], json!({"index": 1, "from": 500000, "missing": 100001}));
+    let (status, first) = api.post("/redemptions", &redeem_body("u-1", "TIERED", "t-1")).await;
+    assert_eq!((status, first["discount"].clone()), (StatusCode::CREATED, json!(60_000)), "{first}");
+    assert_eq!(first["quote"]["tier"], json!(0));
+    // The budget counts the tier's discount: ₹600 given, ₹400 left, so a second ₹600 is refused.
+    let (status, refused) = api.post("/redemptions", &redeem_body("u-2", "TIERED", "t-2")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["details"]["reasons"][0]["code"], json!("budget_exhausted"));
+});
+
+on_both!(a_partial_reverse_gives_back_exactly_its_part, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = app.live_coupon(coupon("PART10", json!({"limits": {"budget_discount": 100000}}))).await;
+    app.live_coupon(coupon("PARTCASH", json!({"reward": {"type": "cashback", "percent": 5, "max_points": 300}}))).await;
+    let budget_used = |coupon: i64| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT discount FROM usage_counters WHERE coupon_id = $1 AND user_id = '' AND period = 'all'",
+            )
+            .bind(coupon)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    let (_, first) = api.post("/redemptions", &redeem_body("p1", "PART10", "po-1")).await;
+    let rid = first["id"].as_i64().unwrap();
+    assert_eq!(first["quote"]["lines"][0]["quantity"], json!(2), "{first}");
+    let path = format!("/redemptions/{rid}/reverse");
+
+    // One pair of shoes comes back: its ₹150 of the ₹400 discount returns to the budget.
+    let one_pair = json!({"lines": [{"index": 0, "quantity": 1}], "reason": "one pair returned"});
+    let (status, no_key) = api.post(&path, &one_pair).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{no_key}");
+    assert_eq!(no_key["error"]["code"], json!("idempotency_key_required"));
+    let (status, part, _) = api.send(Method::POST, &path, Some(&one_pair), Some("ret-1")).await;
+    assert_eq!(status, StatusCode::OK, "{part}");
+    assert_eq!((part["status"].clone(), part["discount"].clone()), (json!("redeemed"), json!(25_000)));
+    assert_eq!(part["returned"]["discount"], json!(15_000), "{part}");
+    let (status, again, headers) = api.send(Method::POST, &path, Some(&one_pair), Some("ret-1")).await;
+    assert_eq!((status, &again), (StatusCode::OK, &part), "a retry returns nothing twice");
+    assert_eq!(headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(budget_used(id).await, 25_000);
+    assert_eq!(global_uses(&app, id).await, 1, "the use stays counted");
+    let (_, stats) = api.get(&format!("/coupons/{id}/stats")).await;
+    assert_eq!(stats["figures"]["discount_given"], json!([{"currency": "INR", "minor": 25_000}]), "{stats}");
+    assert_eq!(app.count("audit_log WHERE action = 'redemption.return'").await, 1);
+
+    // More than is left is refused and changes nothing.
+    let (status, bad, _) = api.send(Method::POST, &path, Some(&json!({"amount": 400000})), Some("ret-2")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("amount"));
+    assert_eq!(budget_used(id).await, 25_000);
+
+    // The full reverse afterwards gives back the rest, exactly.
+    let (status, reversed) = api.post(&path, &json!({"reason": "order cancelled"})).await;
+    assert_eq!((status, reversed["status"].clone()), (StatusCode::OK, json!("reversed")), "{reversed}");
+    assert_eq!((budget_used(id).await, global_uses(&app, id).await), (0, 0));
+    let (status, late, _) = api.send(Method::POST, &path, Some(&one_pair), Some("ret-3")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{late}");
+
+    // Cashback leaves the wallet by the eligible share: one shoe of ₹3,999.99 is 112 of 300 points.
+    let (_, earned) = api.post("/redemptions", &redeem_body("p2", "PARTCASH", "po-2")).await;
+    assert_eq!(couponry::wallet::balance(&app.db, "p2").await.unwrap(), 300);
+    let path = format!("/redemptions/{}/reverse", earned["id"]);
+    let shoe = json!({"lines": [{"index": 0, "quantity": 1}]});
+    let (status, part, _) = api.send(Method::POST, &path, Some(&shoe), Some("ret-4")).await;
+    assert_eq!((status, part["cashback_points"].clone()), (StatusCode::OK, json!(188)), "{part}");
+    assert_eq!(couponry::wallet::balance(&app.db, "p2").await.unwrap(), 188);
+});
+
+on_both!(priority_orders_a_stack_and_a_stop_ends_it, |app: TestApp| async move {
+    let api = app.api().await;
+    let stopper = json!({"reward": {"type": "amount_off", "amount": 10000}, "stacking": "combinable",
+                         "priority": 10, "stop_after": true});
+    let first = app.live_coupon(coupon("FIRST100", stopper)).await;
+    let shoes = app
+        .live_coupon(coupon(
+            "SHOES20",
+            json!({"reward": {"type": "percent_off", "percent": 20}, "stacking": "combinable",
+                   "applies_to": {"type": "items", "categories": ["Shoes"]}}),
+        ))
+        .await;
+    let body = json!({"user_id": "s1", "codes": ["SHOES20", "FIRST100"], "cart": cart()});
+    let (status, answer) = api.post("/validate", &body).await;
+    assert_eq!((status, answer["valid"].clone()), (StatusCode::OK, json!(false)), "{answer}");
+    assert_eq!(answer["reasons"][0]["code"], json!("not_combinable"));
+    assert_eq!(answer["reasons"][0]["coupon_id"], json!(shoes));
+    assert!(answer["reasons"][0]["message"].as_str().unwrap().contains("No coupon applies after"), "{answer}");
+
+    // Without the stop, the higher priority still comes first: ₹100 off the order, then 20% of
+    // what it left of the shoes (₹2,925: the ₹100 spread ₹75 to the shoes, ₹25 to the shirt).
+    let change = json!({"definition": {"stop_after": false}});
+    let (status, shown, _) = api.send(Method::PATCH, &format!("/coupons/{first}"), Some(&change), None).await;
+    assert_eq!((status, shown["definition"]["priority"].clone()), (StatusCode::OK, json!(10)), "{shown}");
+    let (_, answer) = api.post("/validate", &body).await;
+    assert_eq!(answer["valid"], json!(true), "{answer}");
+    assert_eq!(answer["coupons"][1]["discount"], json!(10_000));
+    let shoes_left = 300_000 - answer["coupons"][1]["lines"][0]["discount"].as_i64().unwrap();
+    assert_eq!(answer["coupons"][0]["discount"], json!((shoes_left * 20 + 50) / 100), "{answer}");
 });
 
 /// Two server processes on one PostgreSQL: the limits are the database's, not a process's.

@@ -22,6 +22,13 @@ test("the live summary follows typing without a page load (hydration)", async ({
   await expect(summary).toContainText("15% off");
   await field(page, "reward.percent").fill("25");
   await expect(summary).toContainText("25% off");
+  // Spend more, save more: a tier, typed in the coupon's currency, joins the sentence.
+  await page.getByRole("button", { name: "+ Add tier" }).click();
+  await page.getByLabel("Tier 1: from").fill("2000");
+  await page.getByLabel("Tier 1: percent off").fill("30");
+  await expect(summary).toContainText("25% off, 30% off from $2,000");
+  await page.getByRole("button", { name: "Remove tier 1" }).click();
+  await expect(summary).not.toContainText("30% off");
   expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
   // Property names are suggested: the facts every cart has, with the page's first render.
   await expect(page.locator("datalist#cart-facts option")).toHaveCount(3);

@@ -191,12 +191,7 @@ pub struct Reversed {
 pub async fn reversed(tx: &mut Tx, reversed: &[Reversed], now: i64) -> Result<(), StoreError> {
     let mut changes = Changes::default();
     for r in reversed {
-        let batch_id: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(k.batch_id, 0) FROM redemptions r LEFT JOIN codes k ON k.id = r.code_id WHERE r.id = $1",
-        )
-        .bind(r.redemption_id)
-        .fetch_one(&mut **tx)
-        .await?;
+        let batch_id = batch_of(tx, r.redemption_id).await?;
         let back = Delta { redeemed: -1, discount: -r.discount, cashback: -r.cashback, ..Delta::default() };
         changes.add(Key { coupon_id: r.coupon_id, quarter: quarter(r.redeemed_at), batch_id }, back);
         changes.add(
@@ -204,6 +199,26 @@ pub async fn reversed(tx: &mut Tx, reversed: &[Reversed], now: i64) -> Result<()
             Delta { reversals: 1, ..Delta::default() },
         );
     }
+    changes.write(tx).await
+}
+
+/// The batch a redemption's code came in (0 for none), which its rollup rows are keyed by.
+async fn batch_of(tx: &mut Tx, redemption_id: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(k.batch_id, 0) FROM redemptions r LEFT JOIN codes k ON k.id = r.code_id WHERE r.id = $1",
+    )
+    .bind(redemption_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Takes what a partial reverse gave back out of the quarter hour the redemption was made in; the
+/// redemption itself still counts.
+pub async fn returned(tx: &mut Tx, r: &Reversed) -> Result<(), StoreError> {
+    let batch_id = batch_of(tx, r.redemption_id).await?;
+    let mut changes = Changes::default();
+    let back = Delta { discount: -r.discount, cashback: -r.cashback, ..Delta::default() };
+    changes.add(Key { coupon_id: r.coupon_id, quarter: quarter(r.redeemed_at), batch_id }, back);
     changes.write(tx).await
 }
 

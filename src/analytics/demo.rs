@@ -145,7 +145,7 @@ impl Checkout<'_> {
                 // About one order in forty comes back.
                 let back = when + Duration::hours(rng.gen_range(1..72));
                 if rng.gen_range(0..40) == 0 && back < self.now {
-                    redemptions::reverse(self.db, made[0].id, &Actor::system(), back).await?;
+                    redemptions::reverse(self.db, made[0].id, None, &Actor::system(), back).await?;
                     self.filled.reversals += 1;
                 }
             }
@@ -230,6 +230,7 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, DemoErr
                         targets: vec![Target::Coupon(coupons.abandoned)],
                         cart,
                         order_id: Some(format!("DEMO-{order:06}")),
+                        metadata: Default::default(),
                     };
                     checkout.run(&mut rng, request, back).await?;
                     continue;
@@ -278,8 +279,13 @@ pub async fn fill(db: &Db, now: DateTime<Utc>) -> Result<Option<Filled>, DemoErr
                 ),
                 _ => (anyone, Target::Code("FESTIVE15".into()), cart(&mut rng, "Everyday", none, json!({}))?),
             };
-            let request =
-                Request { user_id: user, targets: vec![target], cart, order_id: Some(format!("DEMO-{order:06}")) };
+            let request = Request {
+                user_id: user,
+                targets: vec![target],
+                cart,
+                order_id: Some(format!("DEMO-{order:06}")),
+                metadata: Default::default(),
+            };
             checkout.run(&mut rng, request, when).await?;
         }
         at += Duration::hours(1);

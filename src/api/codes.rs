@@ -1,6 +1,6 @@
 //! `POST /coupons/{id}/codes/generate`, `POST /coupons/{id}/codes/import` (a `text/csv` body),
 //! `GET /coupons/{id}/batches`: the same generation and import as the dashboard. And one code at
-//! a time: `GET /coupons/{id}/codes`, `GET /codes/{code}`, `POST /codes/{code}/void`.
+//! a time: `GET /coupons/{id}/codes`, `GET`/`PATCH /codes/{code}` (its metadata), `POST /codes/{code}/void`.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -199,6 +199,32 @@ pub async fn show(
 ) -> ApiResult<Json<CodeView>> {
     caller.require(Scope::Manage)?;
     Ok(Json(single::find(&state.db, &code).await?))
+}
+
+/// A change to a code: metadata keys to set, or to remove with `null`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CodeChange {
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    metadata: serde_json::Value,
+}
+
+#[utoipa::path(
+    patch, path = "/codes/{code}", tag = "codes", request_body = CodeChange,
+    params(("code" = String, Path, description = "The code; case does not matter")),
+    description = "Sets the code's `metadata` keys (a JSON merge: `null` removes a key), audited.",
+    responses((status = 200, body = CodeView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<CodeView>> {
+    caller.require(Scope::Manage)?;
+    let change: CodeChange = parse_body(&headers, &body)?;
+    Ok(Json(single::update_metadata(&state.db, &caller.actor(), &code, &change.metadata).await?))
 }
 
 #[utoipa::path(

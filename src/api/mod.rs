@@ -78,7 +78,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(codes::import))
         .routes(routes!(codes::batches))
         .routes(routes!(codes::list))
-        .routes(routes!(codes::show))
+        .routes(routes!(codes::show, codes::update))
         .routes(routes!(codes::void))
         .routes(routes!(audience::list_segments, audience::create_segment))
         .routes(routes!(audience::preview))

@@ -7,17 +7,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::caller::Caller;
 use super::{parse_body, path_id, ApiError, ApiResult, ErrorBody};
 use crate::accounts::keys::Scope;
 use crate::activity::checks::Door;
 use crate::fields::FieldErrors;
+use crate::metadata::Metadata;
 use crate::redemption::attempts;
 use crate::redemption::cart::CartInput;
-use crate::redemption::decision::{Decision, FeeQuote, LineQuote};
+use crate::redemption::decision::{Decision, FeeQuote, LineQuote, NextTier};
 use crate::redemption::reasons::{Reason, Refusal};
+use crate::redemption::returns::Return;
 use crate::redemption::stack::{StackDecision, Totals, MAX_CODES};
 use crate::redemption::store::{
     self, Filter, RedeemOutcome, Redemption, RedemptionStatus, Replayable, Request, Target,
@@ -40,6 +42,11 @@ pub struct RedeemBody {
     cart: Option<CartInput>,
     /// Redeem only: one order redeems a coupon once.
     order_id: Option<String>,
+    /// Redeem only: up to 50 keys of your own (strings, numbers, booleans), kept with each
+    /// redemption and returned with it.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    metadata: Value,
 }
 
 const MAX_ORDER_ID: usize = 128;
@@ -87,8 +94,11 @@ fn request(mut body: RedeemBody) -> ApiResult<(Request, bool)> {
     if order_id.as_ref().is_some_and(|o| o.is_empty() || o.chars().count() > MAX_ORDER_ID) {
         errors.add("order_id", format!("an order id has 1–{MAX_ORDER_ID} characters"));
     }
-    match (user, cart) {
-        (Some(user_id), Some(cart)) if errors.is_empty() => Ok((Request { user_id, targets, cart, order_id }, stacked)),
+    let metadata = Metadata::parse(&body.metadata, "metadata", &mut errors);
+    match (user, cart, metadata) {
+        (Some(user_id), Some(cart), Some(metadata)) if errors.is_empty() => {
+            Ok((Request { user_id, targets, cart, order_id, metadata }, stacked))
+        }
         _ => Err(ApiError::invalid(errors)),
     }
 }
@@ -121,6 +131,12 @@ pub struct QuoteOut {
     pub lines: Option<Vec<LineQuote>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fees: Option<Vec<FeeQuote>>,
+    /// The tier of a tiered reward the cart reached (its index in `reward.tiers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<usize>,
+    /// The next tier up and what the cart lacks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_tier: Option<NextTier>,
 }
 
 /// The answer of validate for one coupon: valid or not, the money, and every reason.
@@ -185,6 +201,8 @@ fn validation(d: &Decision) -> Validation {
             cashback_points: Some(q.cashback),
             lines: Some(q.lines.clone()),
             fees: Some(q.fees.clone()),
+            tier: q.tier,
+            next_tier: q.next_tier.clone(),
         }),
     }
 }
@@ -224,7 +242,7 @@ pub enum ValidateAnswer {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum RedeemAnswer {
-    One(Redemption),
+    One(Box<Redemption>),
     Stack(StackRedemption),
 }
 
@@ -282,7 +300,7 @@ fn outcome_response(outcome: &RedeemOutcome, stacked: bool, replayed: bool) -> R
     let response = match outcome {
         RedeemOutcome::Redeemed { redemptions, totals } => {
             let body = match (stacked, redemptions.first()) {
-                (false, Some(one)) => RedeemAnswer::One(one.clone()),
+                (false, Some(one)) => RedeemAnswer::One(Box::new(one.clone())),
                 _ => RedeemAnswer::Stack(StackRedemption {
                     group_id: redemptions.first().map_or(0, |r| r.group_id),
                     totals: totals_out(totals),
@@ -436,18 +454,86 @@ pub async fn show(
     Ok(Json(store::get(&state.db, path_id(&id)?).await?))
 }
 
+/// Units of one cart line coming back.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LineReturn {
+    /// The line's index in the redeemed cart (as in the answer's `quote.lines`).
+    pub index: usize,
+    pub quantity: i64,
+}
+
+/// A reverse: the whole redemption (send neither `amount` nor `lines`), or part of it.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ReverseBody {
+    /// Part of the coupon's eligible amount (`quote.eligible_amount`) coming back, in minor
+    /// units: its share of the discount and cashback is given back.
+    amount: Option<i64>,
+    /// Units of cart lines coming back: each line's share of its discount is given back, and of
+    /// the cashback the share of the eligible amount they carried.
+    lines: Option<Vec<LineReturn>>,
+    /// Why, for the audit log (at most 500 characters).
+    reason: Option<String>,
+}
+
+const MAX_REASON: usize = 500;
+
 #[utoipa::path(
-    post, path = "/redemptions/{id}/reverse", tag = "checkout",
-    description = "Gives the use back to every limit and takes the cashback back. Coupons stacked on the same \
-        cart are reversed with it. Reversing twice changes nothing.",
+    post, path = "/redemptions/{id}/reverse", tag = "checkout", request_body = ReverseBody,
+    description = "Without `amount` or `lines`: gives the use back to every limit and takes the cashback back; \
+        coupons stacked on the same cart are reversed with it; reversing twice changes nothing. With them \
+        (a partial refund): gives back that part's share of the discount (to the budget and the analytics) and \
+        of the cashback (from the wallet), keeps the use counted, and moves only this redemption. What came back \
+        so far is in `returned`; the redemption's `discount` and `cashback_points` are what is left. A partial \
+        reverse needs an `Idempotency-Key`, so that a retry cannot return the part twice.",
     params(("id" = i64, Path, description = "The redemption's id")),
-    responses((status = 200, body = Redemption, description = "The redemption, reversed"), (status = 404, body = ErrorBody))
+    responses(
+        (status = 200, body = Redemption, description = "The redemption, reversed or with the part returned"),
+        (status = 400, body = ErrorBody, description = "A partial reverse without an `Idempotency-Key`"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "A partial reverse of a reversed redemption, or a key used with another body"),
+        (status = 422, body = ErrorBody, description = "More than is left to return, or a line that is not there"),
+    )
 )]
 pub async fn reverse(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Redemption>> {
+    headers: HeaderMap,
+    raw: Bytes,
+) -> ApiResult<Response> {
     caller.require(Scope::Checkout)?;
-    Ok(Json(store::reverse(&state.db, path_id(&id)?, &caller.actor(), chrono::Utc::now()).await?.0))
+    let id = path_id(&id)?;
+    // Reverses were sent without a body before partial ones existed.
+    let body: ReverseBody =
+        if raw.iter().all(u8::is_ascii_whitespace) { ReverseBody::default() } else { parse_body(&headers, &raw)? };
+    let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let mut errors = FieldErrors::default();
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
+        errors.add("reason", format!("at most {MAX_REASON} characters"));
+    }
+    let now = chrono::Utc::now();
+    if body.amount.is_none() && body.lines.is_none() {
+        errors.into_result(|| ()).map_err(ApiError::invalid)?;
+        let (redemption, _) = store::reverse(&state.db, id, reason, &caller.actor(), now).await?;
+        return Ok(Json(redemption).into_response());
+    }
+    let lines = body.lines.unwrap_or_default();
+    if lines.len() > crate::redemption::cart::MAX_ITEMS {
+        errors.add("lines", format!("at most {} lines", crate::redemption::cart::MAX_ITEMS));
+    }
+    errors.into_result(|| ()).map_err(ApiError::invalid)?;
+    let ret = Return { lines: lines.iter().map(|l| (l.index, l.quantity)).collect(), amount: body.amount.unwrap_or(0) };
+    let idempotency = super::idempotency(&headers, &caller, &format!("POST /redemptions/{id}/reverse"), &raw)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "idempotency_key_required",
+                "a partial reverse needs an Idempotency-Key header, so that a retry cannot return the part twice",
+            )
+        })?;
+    let outcome = store::reverse_part(&state.db, id, &ret, reason, &caller.actor(), Some(&idempotency), now).await?;
+    Ok(match outcome {
+        Replayable::Fresh(r) => Json(r).into_response(),
+        Replayable::Replay(r) => super::mark_replayed(Json(r).into_response(), true),
+    })
 }

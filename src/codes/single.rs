@@ -9,6 +9,8 @@ use super::store::CodesError;
 use crate::accounts::audit::{self, Actor};
 use crate::db::filters::{Arg, Filters};
 use crate::db::Db;
+use crate::fields::FieldErrors;
+use crate::metadata::Metadata;
 use crate::redemption::decision::{CodeKind, CodeStatus};
 
 /// A code as the API shows it.
@@ -35,6 +37,9 @@ pub struct CodeView {
     #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::dates::rfc3339::option")]
     pub redeemed_at: Option<i64>,
+    /// Your own keys, set with `PATCH /codes/{code}`.
+    #[schema(value_type = Object)]
+    pub metadata: Metadata,
 }
 
 #[derive(sqlx::FromRow)]
@@ -49,6 +54,7 @@ struct CodeRow {
     expires_at: Option<i64>,
     assigned_at: Option<i64>,
     redeemed_at: Option<i64>,
+    metadata: Option<String>,
 }
 
 impl CodeRow {
@@ -67,11 +73,14 @@ impl CodeRow {
             expires_at: self.expires_at,
             assigned_at: self.assigned_at,
             redeemed_at: self.redeemed_at,
+            metadata: Metadata::from_column(self.metadata.as_deref()),
         })
     }
 }
 
-const SELECT: &str = "SELECT id, code, coupon_id, batch_id, kind, status, user_id, expires_at, assigned_at, redeemed_at
+const SELECT: &str =
+    "SELECT id, code, coupon_id, batch_id, kind, status, user_id, expires_at, assigned_at, redeemed_at,
+        metadata
     FROM codes";
 
 /// The code `code` (normalized as typed: case and spaces do not matter).
@@ -142,6 +151,34 @@ pub async fn void(db: &Db, actor: &Actor, code: &str) -> Result<CodeView, CodesE
     if changed > 0 {
         audit::record(&mut tx, actor, "code.void", ("code", after.code.clone()), Some(&before), Some(&after)).await?;
     }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Applies a metadata `change` to a code (keys set to `null` are removed), audited. The read and
+/// the write are one transaction, so two changes at once cannot lose each other's keys.
+pub async fn update_metadata(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    change: &serde_json::Value,
+) -> Result<CodeView, CodesError> {
+    let before = find(db, code).await?;
+    let mut tx = db.begin_write().await?;
+    let row: CodeRow = sqlx::query_as(&format!("{SELECT} WHERE id = $1")).bind(before.id).fetch_one(&mut *tx).await?;
+    let current = row.into_view()?;
+    let mut e = FieldErrors::default();
+    let metadata = current.metadata.merged(change, "metadata", &mut e).ok_or(CodesError::Invalid(e))?;
+    if metadata == current.metadata {
+        return Ok(current);
+    }
+    sqlx::query("UPDATE codes SET metadata = $1 WHERE id = $2")
+        .bind(metadata.to_column())
+        .bind(current.id)
+        .execute(&mut *tx)
+        .await?;
+    let after = CodeView { metadata, ..current.clone() };
+    audit::record(&mut tx, actor, "code.metadata", ("code", after.code.clone()), Some(&current), Some(&after)).await?;
     tx.commit().await?;
     Ok(after)
 }

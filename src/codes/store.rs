@@ -38,6 +38,9 @@ pub enum CodesError {
     PatternFull { stored: u64, count: u64, pattern: String },
     #[error("the file has no codes")]
     EmptyFile,
+    /// Fields the caller sent that are wrong, each with its reason.
+    #[error("{0}")]
+    Invalid(crate::fields::FieldErrors),
     /// The batch was closed as interrupted while this import or generation was still writing.
     #[error("the batch was marked interrupted meanwhile; run it again")]
     Interrupted,

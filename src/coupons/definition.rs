@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+pub use crate::metadata::Metadata;
+
 use crate::conditions::Condition;
 use crate::money::Currency;
 
@@ -16,6 +18,9 @@ pub struct CouponDefinition {
     /// Zone of the schedule, the period caps and of date-times typed without an offset.
     pub time_zone: Tz,
     pub reward: Reward,
+    /// Spend more, save more: rewards that replace `reward` once the cart reaches them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Tiers>,
     pub applies_to: AppliesTo,
     pub qualifying: Qualifying,
     pub audience: Audience,
@@ -28,6 +33,20 @@ pub struct CouponDefinition {
     pub visibility: Visibility,
     pub targeting: Vec<Condition>,
     pub stacking: Stacking,
+    /// Among the coupons of one cart, a higher priority applies first (on what the ones before
+    /// left); equal priorities keep the fixed order of [`crate::redemption::stack`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub priority: i32,
+    /// No coupon after this one applies to the cart (commercetools' "stop after this discount").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop_after: bool,
+    /// The integrator's own keys and values, returned with the coupon.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// What kind of reward, applies-to, distribution, activation and expiry a coupon has: the
@@ -84,6 +103,7 @@ crate::named! {
     ExpiryAnchor: [Activation, Assignment],
     Period: [Day, Week, Month, Year],
     CapScope: [Global, PerUser],
+    TierBasis: [Amount, Quantity],
 }
 
 impl Reward {
@@ -153,6 +173,40 @@ pub enum Reward {
 pub enum Cashback {
     Percent { percent: Percent, max_points: Option<i64> },
     Fixed { points: i64 },
+}
+
+/// Steps of the same reward type as the coupon's, each from a threshold up; the highest step the
+/// cart reaches applies, and below the first the coupon's own reward does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tiers {
+    pub basis: TierBasis,
+    /// Strictly rising `from`s.
+    pub steps: Vec<Tier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tier {
+    /// The threshold, in what `basis` counts.
+    pub from: i64,
+    pub reward: Reward,
+}
+
+/// What a tier threshold counts: the eligible amount (minor units) or the eligible units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierBasis {
+    Amount,
+    Quantity,
+}
+
+impl Tiers {
+    /// The step reached at `reached` (its index) and the reward it gives, or the coupon's own.
+    pub fn reward_at<'a>(&'a self, base: &'a Reward, reached: i64) -> (Option<usize>, &'a Reward) {
+        match self.steps.iter().rposition(|t| t.from <= reached) {
+            Some(i) => (Some(i), &self.steps[i].reward),
+            None => (None, base),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -473,3 +473,105 @@ fn each_kind_is_named_as_its_type_tag() {
     assert_eq!(RewardKind::ALL.len(), 3, "every kind is listed");
     assert_eq!(Day::Wed.key(), "wed");
 }
+
+/// 10% off, 15% from ₹2,000, 20% from ₹5,000 (max ₹1,500) of the eligible amount.
+fn tiered() -> serde_json::Value {
+    json!({"type": "percent_off", "percent": 10, "tiers": [
+        {"from": 200000, "percent": 15},
+        {"from": 500000, "percent": 20, "max_discount": 150000}
+    ]})
+}
+
+#[test]
+fn tiers_are_steps_of_the_coupons_reward_type() {
+    let d = with(&["reward"], tiered()).parse().expect("valid");
+    let t = d.tiers.clone().expect("tiers");
+    assert_eq!(t.basis, TierBasis::Amount);
+    assert_eq!(
+        t.steps[1],
+        Tier { from: 500_000, reward: Reward::PercentOff { percent: Percent(20), max_discount: Some(150_000) } }
+    );
+    assert_eq!(CouponInput::from(&d).parse().unwrap(), d, "tiers round-trip through the input");
+    let stored = serde_json::to_string(&d).unwrap();
+    assert_eq!(serde_json::from_str::<CouponDefinition>(&stored).unwrap(), d);
+    // Definitions stored before tiers existed read as flat rewards.
+    let flat = input(full()).parse().unwrap();
+    let mut old: serde_json::Value = serde_json::to_value(&flat).unwrap();
+    assert!(old.get("tiers").is_none(), "a flat reward stores no tiers");
+    old.as_object_mut().unwrap().remove("tiers");
+    assert_eq!(serde_json::from_value::<CouponDefinition>(old).unwrap().tiers, None);
+}
+
+#[test]
+fn tiers_need_rising_thresholds_and_valid_rewards() {
+    let mut r = tiered();
+    r["tiers"][1]["from"] = json!(200000);
+    assert_eq!(error_at(with(&["reward"], r), "reward.tiers[1].from"), "must be above the tier before");
+    let mut r = tiered();
+    r["tiers"][0]["percent"] = json!(120);
+    assert_eq!(error_at(with(&["reward"], r), "reward.tiers[0].percent"), "must be from 1 to 100");
+    let mut r = tiered();
+    r["tiers"][0]["from"] = json!(null);
+    assert_eq!(error_at(with(&["reward"], r), "reward.tiers[0].from"), "enter where this tier starts");
+    let mut r = tiered();
+    r["tiers"][0]["from"] = json!(-5);
+    assert_eq!(error_at(with(&["reward"], r), "reward.tiers[0].from"), "must be more than zero");
+    // A tier gives the coupon's reward type: an amount-off coupon's tiers need amounts.
+    let r = json!({"type": "amount_off", "amount": 10000, "tiers": [{"from": 100000, "percent": 15}]});
+    assert_eq!(error_at(with(&["reward"], r), "reward.tiers[0].amount"), "enter an amount");
+    let mut r = tiered();
+    r["tier_basis"] = json!("weight");
+    assert!(error_at(with(&["reward"], r), "reward.tier_basis").contains("amount, quantity"));
+    let many: Vec<_> = (1..=21).map(|i| json!({"from": i * 1000, "percent": 10})).collect();
+    let r = json!({"type": "percent_off", "percent": 5, "tiers": many});
+    assert_eq!(error_at(with(&["reward"], r), "reward.tiers"), "at most 20 tiers");
+}
+
+#[test]
+fn quantity_tiers_count_items_not_fees() {
+    let mut r = tiered();
+    r["tier_basis"] = json!("quantity");
+    r["tiers"] = json!([{"from": 3, "percent": 15}, {"from": 5, "percent": 20}]);
+    let on_fees = |mut v: serde_json::Value| {
+        v["applies_to"] = json!({"type": "fees", "names": ["shipping"]});
+        v["qualifying"]["items"] = json!([]);
+        input(v)
+    };
+    let mut v = full();
+    v["reward"] = r.clone();
+    assert!(input(v.clone()).parse().is_ok());
+    assert_eq!(error_at(on_fees(v), "reward.tier_basis"), "fees have no units to count: tier on the amount");
+}
+
+#[test]
+fn summary_lists_each_tier() {
+    let mut v = full();
+    v["reward"] = tiered();
+    v["applies_to"] = json!({"type": "order"});
+    let s = describe_definition(&input(v.clone()).parse().unwrap());
+    assert!(s.starts_with("10% off, 15% off from ₹2,000, 20% off up to ₹1,500 from ₹5,000,"), "{s}");
+    v["reward"]["tier_basis"] = json!("quantity");
+    v["reward"]["tiers"] = json!([{"from": 3, "percent": 15}]);
+    let s = describe_definition(&input(v).parse().unwrap());
+    assert!(s.starts_with("10% off, 15% off from 3 units,"), "{s}");
+}
+
+#[test]
+fn priority_and_stop_after_order_a_stack() {
+    let mut v = full();
+    v["priority"] = json!(7);
+    v["stop_after"] = json!(true);
+    let d = input(v.clone()).parse().expect("valid");
+    assert_eq!((d.priority, d.stop_after), (7, true));
+    assert_eq!(CouponInput::from(&d).parse().unwrap(), d);
+    assert!(
+        describe_definition(&d).ends_with("combinable, priority 7, no coupon applies after it"),
+        "{}",
+        describe_definition(&d)
+    );
+    v["priority"] = json!(1001);
+    assert_eq!(error_at(input(v.clone()), "priority"), "from −1000 to 1000");
+    v["priority"] = json!(0);
+    v["stacking"] = json!("exclusive");
+    assert!(error_at(input(v), "stop_after").starts_with("an exclusive coupon is never combined"));
+}

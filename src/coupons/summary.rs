@@ -19,6 +19,17 @@ pub fn describe(d: &PartialDefinition) -> String {
     let mut parts: Vec<String> = Vec::new();
 
     let mut head = d.reward.as_ref().map(|r| reward(r, &money)).unwrap_or_default();
+    if let (false, Some(Some(t))) = (head.is_empty(), &d.tiers) {
+        let steps = t.steps.iter().map(|s| {
+            let from = match t.basis {
+                TierBasis::Amount => money(s.from),
+                TierBasis::Quantity if s.from == 1 => "1 unit".to_string(),
+                TierBasis::Quantity => format!("{} units", group(s.from)),
+            };
+            format!("{} from {from}", reward(&s.reward, &money))
+        });
+        head = std::iter::once(head).chain(steps).collect::<Vec<_>>().join(", ");
+    }
     if let Some(a) = &d.applies_to {
         let target = applies_to(a, &money);
         if !target.is_empty() {
@@ -80,6 +91,13 @@ pub fn describe(d: &PartialDefinition) -> String {
     }
     if d.stacking == Some(Stacking::Combinable) {
         parts.push("combinable".into());
+    }
+    match d.priority {
+        Some(p) if p != 0 => parts.push(format!("priority {p}")),
+        _ => {}
+    }
+    if d.stop_after && d.stacking == Some(Stacking::Combinable) {
+        parts.push("no coupon applies after it".into());
     }
     parts.join(", ")
 }

@@ -72,6 +72,12 @@ pub struct Usage {
 pub struct LineQuote {
     pub index: usize,
     pub sku: String,
+    /// Units on the line, as the cart sent them.
+    #[serde(default)]
+    pub quantity: i64,
+    /// The reward applies to this line (it is among what `applies_to` selects).
+    #[serde(default)]
+    pub eligible: bool,
     pub amount: i64,
     pub discount: i64,
     pub total: i64,
@@ -91,12 +97,32 @@ pub struct FeeQuote {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub currency: String,
-    /// The amount the reward was computed on.
+    /// The amount the reward was computed on. Named as validate names it (stored details written
+    /// before that read through the alias).
+    #[serde(rename = "eligible_amount", alias = "eligible")]
     pub eligible: i64,
     pub discount: i64,
+    #[serde(rename = "cashback_points", alias = "cashback")]
     pub cashback: i64,
     pub lines: Vec<LineQuote>,
     pub fees: Vec<FeeQuote>,
+    /// The tier the cart reached (its index), when the coupon has tiers and one is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<usize>,
+    /// The next tier up, when the coupon has one the cart has not reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_tier: Option<NextTier>,
+}
+
+/// What the cart lacks for the next tier: "add ₹500 more for 15% off".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NextTier {
+    pub index: usize,
+    /// Where it starts, in what the tiers count (minor units of the eligible amount, or units).
+    pub from: i64,
+    /// How much more eligible amount, or how many more eligible units, reach it.
+    pub missing: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,7 +245,20 @@ pub fn quote(d: &CouponDefinition, cart: &Cart) -> Quote {
 pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
     let (lines, fees) = eligible(&d.applies_to, cart, left);
     let eligible: i64 = lines.iter().chain(&fees).map(|(_, a)| *a).sum();
-    let (discount, cashback) = match &d.reward {
+    let (tier, next_tier, reward) = match &d.tiers {
+        None => (None, None, &d.reward),
+        Some(tiers) => {
+            let reached = match tiers.basis {
+                TierBasis::Amount => eligible,
+                TierBasis::Quantity => lines.iter().map(|(i, _)| cart.items[*i].quantity).sum(),
+            };
+            let (tier, reward) = tiers.reward_at(&d.reward, reached);
+            let next = tiers.steps.iter().enumerate().find(|(_, t)| t.from > reached);
+            let next = next.map(|(index, t)| NextTier { index, from: t.from, missing: t.from - reached });
+            (tier, next, reward)
+        }
+    };
+    let (discount, cashback) = match reward {
         Reward::PercentOff { percent, max_discount } => {
             let raw = percent_of(eligible, percent.0);
             (max_discount.map_or(raw, |m| raw.min(m)).min(eligible), 0)
@@ -235,8 +274,10 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
     let shares = allocate(discount, &weights);
     let (line_shares, fee_shares) = shares.split_at(lines.len());
     let mut line_discount = vec![0; cart.items.len()];
+    let mut line_eligible = vec![false; cart.items.len()];
     for ((i, _), share) in lines.iter().zip(line_shares) {
         line_discount[*i] = *share;
+        line_eligible[*i] = true;
     }
     let mut fee_discount = vec![0; cart.fees.len()];
     for ((i, _), share) in fees.iter().zip(fee_shares) {
@@ -255,6 +296,8 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
             .map(|(i, (item, amount))| LineQuote {
                 index: i,
                 sku: item.sku.clone(),
+                quantity: item.quantity,
+                eligible: line_eligible[i],
                 amount: *amount,
                 discount: line_discount[i],
                 total: amount - line_discount[i],
@@ -272,6 +315,8 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
                 total: amount - fee_discount[i],
             })
             .collect(),
+        tier,
+        next_tier,
     }
 }
 

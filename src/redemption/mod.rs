@@ -9,6 +9,7 @@ pub mod decision;
 pub mod periods;
 pub mod reasons;
 pub mod request;
+pub mod returns;
 pub mod server;
 pub mod stack;
 pub mod try_panel;
@@ -19,6 +20,8 @@ mod decision_tests;
 mod stack_tests;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(test)]
+mod tier_tests;
 
 use serde::{Deserialize, Serialize};
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cart::Cart;
+use crate::metadata::Metadata;
 
 /// What the shopper used: a code they typed, or a coupon by id (using the code they hold).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,4 +20,6 @@ pub struct Request {
     pub targets: Vec<Target>,
     pub cart: Cart,
     pub order_id: Option<String>,
+    /// Kept with each redemption recorded.
+    pub metadata: Metadata,
 }

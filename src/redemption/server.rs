@@ -105,7 +105,7 @@ pub async fn try_coupon(
         "" => Target::Coupon(coupon_id),
         typed => Target::Code(typed.to_string()),
     };
-    let request = Request { user_id, targets: vec![target], cart, order_id: None };
+    let request = Request { user_id, targets: vec![target], cart, order_id: None, metadata: Default::default() };
     let now = chrono::Utc::now();
     attempts::Attempts::of(&app.config, attempts::By::Account(account.id), &request)
         .count(db, now.timestamp_millis())

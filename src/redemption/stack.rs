@@ -1,8 +1,9 @@
-//! Several codes on one cart. Coupons apply in a fixed order that favours the shopper and never
-//! counts an amount twice: item-level rewards first, then order-level, then fee-level; within a
-//! level percentages before fixed amounts before cashback; ties by coupon id (oldest first), so the
-//! order the codes were sent in never changes the result. Each coupon is computed on what the
-//! ones before it left.
+//! Several codes on one cart. Coupons apply by their priority, highest first; within a priority in
+//! a fixed order that favours the shopper and never counts an amount twice: item-level rewards
+//! first, then order-level, then fee-level; within a level percentages before fixed amounts before
+//! cashback; ties by coupon id (oldest first), so the order the codes were sent in never changes
+//! the result. Each coupon is computed on what the ones before it left, and a coupon that stops
+//! the ones after it (`stop_after`) leaves them refused.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -107,23 +108,31 @@ fn combination_refusal(candidates: &[Candidate], at: usize) -> Option<Refusal> {
 pub fn decide_stack(candidates: &[Candidate], cart: &Cart, now: DateTime<Utc>) -> StackDecision {
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by_key(|&i| match &candidates[i] {
-        Candidate::Found(f) => (rank(&f.coupon), f.coupon.id, i),
-        Candidate::Missing(_) => ((u8::MAX, u8::MAX), i64::MAX, i),
+        Candidate::Found(f) => (std::cmp::Reverse(f.coupon.definition.priority), rank(&f.coupon), f.coupon.id, i),
+        Candidate::Missing(_) => (std::cmp::Reverse(i32::MIN), (u8::MAX, u8::MAX), i64::MAX, i),
     });
     let mut left = Left::of(cart);
     let mut decisions: Vec<Option<Decision>> = vec![None; candidates.len()];
+    // The name of the coupon applied so far that stops the ones after it.
+    let mut stopped_by: Option<&str> = None;
     for i in order {
         let decision = match &candidates[i] {
             Candidate::Missing(refused) => refused.clone(),
             Candidate::Found(f) => {
                 let mut d = decide_on(&f.coupon, f.code.as_ref(), &f.user, cart, &left, &f.usage, now);
-                if let Some(refusal) = combination_refusal(candidates, i) {
+                let stopped = stopped_by.map(|name| {
+                    Refusal::with(Reason::NotCombinable, format!("No coupon applies after “{name}” on this cart."))
+                });
+                if let Some(refusal) = combination_refusal(candidates, i).or(stopped) {
                     d.refusals.push(refusal);
                     d.refusals.sort_by_key(|r| r.reason);
                     d.quote = None;
                 }
                 if let Some(q) = &d.quote {
                     left.take(q);
+                    if f.coupon.definition.stop_after {
+                        stopped_by = Some(&f.coupon.definition.name);
+                    }
                 }
                 d
             }
@@ -150,6 +159,8 @@ fn totals(cart: &Cart, left: &Left, decisions: &[Decision]) -> Totals {
             .map(|(i, item)| LineQuote {
                 index: i,
                 sku: item.sku.clone(),
+                quantity: item.quantity,
+                eligible: quotes().any(|q| q.lines[i].eligible),
                 amount: original.lines[i],
                 discount: original.lines[i] - left.lines[i],
                 total: left.lines[i],

@@ -84,16 +84,49 @@ fn a_coupon_with_nothing_left_to_discount_is_refused() {
     assert_eq!(reasons(&s.decisions[0]), vec![Reason::NoEligibleItems]);
 }
 
+#[test]
+fn a_higher_priority_applies_first_and_may_stop_the_rest() {
+    let shoes_20 =
+        combinable(1, json!({"type": "percent_off", "percent": 20}), json!({"type": "items", "categories": ["Shoes"]}));
+    let mut order_100 = combinable(2, json!({"type": "amount_off", "amount": 10000}), json!({"type": "order"}));
+    order_100.definition.priority = 5;
+    // ₹100 off the order comes first now; the shoes' 20% is on what it left of them.
+    let s = stack(&[&shoes_20, &order_100]);
+    assert!(s.valid(), "{s:?}");
+    let order_quote = s.decisions[1].quote.clone().unwrap();
+    let shoes_left = 300_000 - order_quote.lines[0].discount;
+    assert_eq!(discounts(&s), vec![(shoes_left * 20 + 50) / 100, 10_000]);
+    assert_eq!(stack(&[&order_100, &shoes_20]).totals, s.totals, "the order sent does not matter");
+
+    // Stopping: the coupons after it are refused, whatever order they were sent in.
+    order_100.definition.stop_after = true;
+    for s in [stack(&[&shoes_20, &order_100]), stack(&[&order_100, &shoes_20])] {
+        assert!(!s.valid());
+        let shoes = s.decisions.iter().find(|d| d.coupon_id == 1).unwrap();
+        assert_eq!(shoes.refusals[0].reason, Reason::NotCombinable);
+        assert!(shoes.refusals[0].message.contains("No coupon applies after"), "{shoes:?}");
+        assert!(s.decisions.iter().find(|d| d.coupon_id == 2).unwrap().valid());
+    }
+    // A stopper applied last stops nothing.
+    order_100.definition.priority = -1;
+    assert!(stack(&[&shoes_20, &order_100]).valid());
+}
+
 proptest! {
     #[test]
     fn stacked_totals_are_exact_and_order_free(
         cart in arb_cart(),
-        rewards in proptest::collection::vec((arb_reward(), arb_applies_to()), 1..=MAX_CODES),
+        rewards in proptest::collection::vec((arb_reward(), arb_applies_to(), -2i32..=2, any::<bool>()), 1..=MAX_CODES),
     ) {
         let coupons: Vec<Coupon> = rewards
             .into_iter()
             .enumerate()
-            .map(|(i, (r, a))| combinable(i as i64 + 1, r, a))
+            .map(|(i, (r, a, priority, stop_after))| {
+                let mut c = combinable(i as i64 + 1, r, a);
+                c.definition.priority = priority;
+                c.definition.stop_after = stop_after && priority > 0;
+                c
+            })
             .collect();
         let run = |order: &mut dyn Iterator<Item = &Coupon>| {
             let candidates: Vec<Candidate> = order.map(found).collect();
@@ -113,6 +146,12 @@ proptest! {
             }
         }
         let backwards = run(&mut coupons.iter().rev());
-        prop_assert_eq!(backwards.totals, s.totals);
+        prop_assert_eq!(&backwards.totals, &s.totals);
+        let refused = |s: &StackDecision| {
+            let mut ids: Vec<i64> = s.decisions.iter().filter(|d| !d.valid()).map(|d| d.coupon_id).collect();
+            ids.sort();
+            ids
+        };
+        prop_assert_eq!(refused(&backwards), refused(&s));
     }
 }

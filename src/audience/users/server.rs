@@ -96,7 +96,7 @@ pub async fn reverse_redemption(id: i64) -> Result<(), AppError> {
     use crate::accounts::Permission;
     let (app, account) = authorize(Permission::EditCoupons).await?;
     let actor = crate::accounts::audit::Actor::from(&account);
-    crate::redemption::store::reverse(&app.db, id, &actor, chrono::Utc::now()).await?;
+    crate::redemption::store::reverse(&app.db, id, None, &actor, chrono::Utc::now()).await?;
     Ok(())
 }
 

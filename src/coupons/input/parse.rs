@@ -64,6 +64,7 @@ impl CouponInput {
             currency,
             time_zone,
             reward: self.parse_reward(&mut e),
+            tiers: self.parse_tiers(&mut e),
             applies_to: self.parse_applies_to(&mut e),
             qualifying: Qualifying {
                 user: condition_list(&self.qualifying.user, "qualifying.user", &mut e),
@@ -80,52 +81,54 @@ impl CouponInput {
             visibility: e.check("visibility", choice(&self.visibility, Some(Visibility::Visible), "a visibility")),
             targeting: condition_list(&self.targeting, "targeting", &mut e),
             stacking: e.check("stacking", choice(&self.stacking, Some(Stacking::Exclusive), "how it stacks")),
+            priority: e.check("priority", priority(self.priority)),
+            stop_after: self.stop_after,
+            metadata: Metadata::parse(&self.metadata, "metadata", &mut e),
         };
         p.check_rules_between_settings(&mut e);
         (p, e)
     }
 
     fn parse_reward(&self, e: &mut FieldErrors) -> Option<Reward> {
-        let r = &self.reward;
-        let kind = e.check("reward.type", choice(&r.kind, None, "a reward"))?;
-        match kind {
-            RewardKind::PercentOff => {
-                let percent = e.check("reward.percent", percent(r.percent));
-                let max = e.check("reward.max_discount", ceiling(r.max_discount));
-                Some(Reward::PercentOff { percent: percent?, max_discount: max? })
-            }
-            RewardKind::AmountOff => {
-                let amount = e.check("reward.amount", money(r.amount, true))?;
-                amount.map(|amount| Reward::AmountOff { amount })
-            }
-            RewardKind::Cashback => match (r.points, r.percent) {
-                (Some(_), Some(_)) => {
-                    e.add("reward.points", "give either fixed points or a percentage, not both");
-                    None
-                }
-                (None, Some(_)) => {
-                    let p = e.check("reward.percent", percent(r.percent));
-                    let max = e.check("reward.max_points", ceiling(r.max_points));
-                    Some(Reward::Cashback(Cashback::Percent { percent: p?, max_points: max? }))
-                }
-                (points, None) => {
-                    if r.max_points.is_some() {
-                        e.add("reward.max_points", "a maximum applies to percentage cashback only");
-                    }
-                    let points = e.check(
-                        "reward.points",
-                        if points.is_none() {
-                            Err("enter the points, or a percentage".into())
-                        } else {
-                            money(points, true)
-                        },
-                    )??;
-                    Some(Reward::Cashback(Cashback::Fixed { points }))
-                }
-            },
-        }
+        let kind = e.check("reward.type", choice(&self.reward.kind, None, "a reward"))?;
+        reward_of(kind, RewardValues::from(&self.reward), "reward", e)
     }
 
+    /// The steps of a tiered reward, each parsed as a reward of the coupon's kind.
+    fn parse_tiers(&self, e: &mut FieldErrors) -> Option<Option<Tiers>> {
+        let r = &self.reward;
+        let basis = e.check("reward.tier_basis", choice(&r.tier_basis, Some(TierBasis::Amount), "what tiers count"));
+        if r.tiers.is_empty() {
+            return Some(None);
+        }
+        let kind = choice::<RewardKind>(&r.kind, None, "").ok()?;
+        if r.tiers.len() > MAX_TIERS {
+            e.add("reward.tiers", format!("at most {MAX_TIERS} tiers"));
+        }
+        let before = e.0.len();
+        let mut steps: Vec<Tier> = Vec::new();
+        for (i, t) in r.tiers.iter().enumerate().take(MAX_TIERS) {
+            let path = format!("reward.tiers[{i}]");
+            let from = e.check(
+                format!("{path}.from"),
+                match basis {
+                    Some(TierBasis::Quantity) => count(t.from).map(|c| c.map(i64::from)),
+                    _ => money(t.from, false),
+                }
+                .and_then(|f| f.ok_or_else(|| "enter where this tier starts".to_string())),
+            );
+            let reward = reward_of(kind, RewardValues::from(t), &path, e);
+            if let Some(from) = from {
+                if steps.last().is_some_and(|s| s.from >= from) {
+                    e.add(format!("{path}.from"), "must be above the tier before");
+                }
+                if let Some(reward) = reward {
+                    steps.push(Tier { from, reward });
+                }
+            }
+        }
+        (e.0.len() == before).then_some(Some(Tiers { basis: basis?, steps }))
+    }
     fn parse_applies_to(&self, e: &mut FieldErrors) -> Option<AppliesTo> {
         let a = &self.applies_to;
         let kind = e.check("applies_to.type", choice(&a.kind, Some(AppliesToKind::Order), "what it applies to"))?;
@@ -337,6 +340,7 @@ pub struct PartialDefinition {
     pub currency: Option<Currency>,
     pub time_zone: Option<Tz>,
     pub reward: Option<Reward>,
+    pub tiers: Option<Option<Tiers>>,
     pub applies_to: Option<AppliesTo>,
     pub qualifying: Qualifying,
     pub audience: Option<Audience>,
@@ -349,6 +353,9 @@ pub struct PartialDefinition {
     pub visibility: Option<Visibility>,
     pub targeting: Vec<crate::conditions::Condition>,
     pub stacking: Option<Stacking>,
+    pub priority: Option<i32>,
+    pub stop_after: bool,
+    pub metadata: Option<Metadata>,
 }
 
 impl PartialDefinition {
@@ -377,6 +384,17 @@ impl PartialDefinition {
                 );
             }
         }
+        if let (Some(Some(Tiers { basis: TierBasis::Quantity, .. })), Some(AppliesTo::Fees { .. })) =
+            (&self.tiers, &self.applies_to)
+        {
+            e.add("reward.tier_basis", "fees have no units to count: tier on the amount");
+        }
+        if self.stop_after && self.stacking == Some(Stacking::Exclusive) {
+            e.add(
+                "stop_after",
+                "an exclusive coupon is never combined: make it combinable to stop the coupons after it",
+            );
+        }
         match (&self.reward, &self.limits) {
             (Some(Reward::AmountOff { .. } | Reward::PercentOff { .. }), Some(l)) if l.budget_cashback.is_some() => {
                 e.add("limits.budget_cashback", "a cashback budget needs a cashback reward");
@@ -396,6 +414,7 @@ impl PartialDefinition {
             currency: self.currency?,
             time_zone: self.time_zone?,
             reward: self.reward?,
+            tiers: self.tiers?,
             applies_to: self.applies_to?,
             qualifying: self.qualifying,
             audience: self.audience?,
@@ -408,6 +427,9 @@ impl PartialDefinition {
             visibility: self.visibility?,
             targeting: self.targeting,
             stacking: self.stacking?,
+            priority: self.priority?,
+            stop_after: self.stop_after,
+            metadata: self.metadata?,
         })
     }
 }
@@ -420,6 +442,7 @@ impl From<CouponDefinition> for PartialDefinition {
             currency: Some(d.currency),
             time_zone: Some(d.time_zone),
             reward: Some(d.reward),
+            tiers: Some(d.tiers),
             applies_to: Some(d.applies_to),
             qualifying: d.qualifying,
             audience: Some(d.audience),
@@ -432,6 +455,73 @@ impl From<CouponDefinition> for PartialDefinition {
             visibility: Some(d.visibility),
             targeting: d.targeting,
             stacking: Some(d.stacking),
+            priority: Some(d.priority),
+            stop_after: d.stop_after,
+            metadata: Some(d.metadata),
         }
+    }
+}
+
+/// The values a reward is given by, whether the coupon's own or a tier's.
+#[derive(Clone, Copy)]
+struct RewardValues {
+    percent: Option<i64>,
+    max_discount: Option<i64>,
+    amount: Option<i64>,
+    points: Option<i64>,
+    max_points: Option<i64>,
+}
+
+impl From<&RewardInput> for RewardValues {
+    fn from(r: &RewardInput) -> Self {
+        let RewardInput { percent, max_discount, amount, points, max_points, .. } = *r;
+        RewardValues { percent, max_discount, amount, points, max_points }
+    }
+}
+
+impl From<&TierInput> for RewardValues {
+    fn from(t: &TierInput) -> Self {
+        let TierInput { percent, max_discount, amount, points, max_points, .. } = *t;
+        RewardValues { percent, max_discount, amount, points, max_points }
+    }
+}
+
+/// A reward of `kind` from its values, each error under `at`.
+fn reward_of(kind: RewardKind, r: RewardValues, at: &str, e: &mut FieldErrors) -> Option<Reward> {
+    match kind {
+        RewardKind::PercentOff => {
+            let percent = e.check(format!("{at}.percent"), percent(r.percent));
+            let max = e.check(format!("{at}.max_discount"), ceiling(r.max_discount));
+            Some(Reward::PercentOff { percent: percent?, max_discount: max? })
+        }
+        RewardKind::AmountOff => {
+            let amount = e.check(format!("{at}.amount"), money(r.amount, true))?;
+            amount.map(|amount| Reward::AmountOff { amount })
+        }
+        RewardKind::Cashback => match (r.points, r.percent) {
+            (Some(_), Some(_)) => {
+                e.add(format!("{at}.points"), "give either fixed points or a percentage, not both");
+                None
+            }
+            (None, Some(_)) => {
+                let p = e.check(format!("{at}.percent"), percent(r.percent));
+                let max = e.check(format!("{at}.max_points"), ceiling(r.max_points));
+                Some(Reward::Cashback(Cashback::Percent { percent: p?, max_points: max? }))
+            }
+            (points, None) => {
+                if r.max_points.is_some() {
+                    e.add(format!("{at}.max_points"), "a maximum applies to percentage cashback only");
+                }
+                let points = e.check(
+                    format!("{at}.points"),
+                    if points.is_none() {
+                        Err("enter the points, or a percentage".into())
+                    } else {
+                        money(points, true)
+                    },
+                )??;
+                Some(Reward::Cashback(Cashback::Fixed { points }))
+            }
+        },
     }
 }

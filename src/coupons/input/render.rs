@@ -25,25 +25,21 @@ impl From<&CouponDefinition> for CouponInput {
     fn from(d: &CouponDefinition) -> Self {
         let tz = d.time_zone;
         let cond = |cs: &[crate::conditions::Condition]| cs.iter().map(ConditionInput::from).collect::<Vec<_>>();
-        let reward = match &d.reward {
-            Reward::PercentOff { percent, max_discount } => RewardInput {
-                kind: d.reward.kind().wire().into(),
-                percent: Some(percent.0.into()),
-                max_discount: *max_discount,
-                ..Default::default()
-            },
-            Reward::AmountOff { amount } => {
-                RewardInput { kind: d.reward.kind().wire().into(), amount: Some(*amount), ..Default::default() }
-            }
-            Reward::Cashback(Cashback::Fixed { points }) => {
-                RewardInput { kind: d.reward.kind().wire().into(), points: Some(*points), ..Default::default() }
-            }
-            Reward::Cashback(Cashback::Percent { percent, max_points }) => RewardInput {
-                kind: d.reward.kind().wire().into(),
-                percent: Some(percent.0.into()),
-                max_points: *max_points,
-                ..Default::default()
-            },
+        let base = values_of(&d.reward);
+        let reward = RewardInput {
+            kind: d.reward.kind().wire().into(),
+            percent: base.percent,
+            max_discount: base.max_discount,
+            amount: base.amount,
+            points: base.points,
+            max_points: base.max_points,
+            tiers: d
+                .tiers
+                .iter()
+                .flat_map(|t| &t.steps)
+                .map(|t| TierInput { from: Some(t.from), ..values_of(&t.reward) })
+                .collect(),
+            tier_basis: d.tiers.as_ref().map(|t| t.basis.wire().to_string()).unwrap_or_default(),
         };
         let applies_to = match &d.applies_to {
             AppliesTo::Order => AppliesToInput { kind: d.applies_to.kind().wire().into(), ..Default::default() },
@@ -151,6 +147,23 @@ impl From<&CouponDefinition> for CouponInput {
             visibility: d.visibility.wire().into(),
             targeting: cond(&d.targeting),
             stacking: d.stacking.wire().into(),
+            priority: (d.priority != 0).then_some(d.priority.into()),
+            stop_after: d.stop_after,
+            metadata: serde_json::Value::Object(d.metadata.0.clone()),
+        }
+    }
+}
+
+/// A reward's values, in a tier's shape (without its threshold).
+fn values_of(r: &Reward) -> TierInput {
+    match r {
+        Reward::PercentOff { percent, max_discount } => {
+            TierInput { percent: Some(percent.0.into()), max_discount: *max_discount, ..Default::default() }
+        }
+        Reward::AmountOff { amount } => TierInput { amount: Some(*amount), ..Default::default() },
+        Reward::Cashback(Cashback::Fixed { points }) => TierInput { points: Some(*points), ..Default::default() },
+        Reward::Cashback(Cashback::Percent { percent, max_points }) => {
+            TierInput { percent: Some(percent.0.into()), max_points: *max_points, ..Default::default() }
         }
     }
 }

@@ -25,6 +25,13 @@ pub struct CouponInput {
     pub visibility: String,
     pub targeting: Vec<ConditionInput>,
     pub stacking: String,
+    /// Among the coupons of one cart, higher applies first: −1,000 to 1,000 (default 0).
+    pub priority: Option<i64>,
+    /// No coupon after this one (by priority and the fixed order) applies to the cart.
+    pub stop_after: bool,
+    /// Up to 50 keys of your own, each a string (≤ 500 characters), number or boolean.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub metadata: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -33,6 +40,27 @@ pub struct CouponInput {
 pub struct RewardInput {
     #[serde(rename = "type")]
     pub kind: String,
+    pub percent: Option<i64>,
+    pub max_discount: Option<i64>,
+    pub amount: Option<i64>,
+    pub points: Option<i64>,
+    pub max_points: Option<i64>,
+    /// Spend more, save more: steps of this same reward type, each from a threshold up. The
+    /// highest step the cart reaches replaces the values above; empty for a flat reward.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierInput>,
+    /// What a step's `from` counts: `amount` (the eligible amount in minor units; the default)
+    /// or `quantity` (eligible units).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tier_basis: String,
+}
+
+/// One step of a tiered reward: its threshold and the reward's values from there up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TierInput {
+    pub from: Option<i64>,
     pub percent: Option<i64>,
     pub max_discount: Option<i64>,
     pub amount: Option<i64>,

@@ -14,6 +14,7 @@ pub const MAX_DESCRIPTION_LEN: usize = 2_000;
 pub(super) const MAX_LIST: usize = 1_000;
 pub(super) const MAX_CONDITIONS: usize = 50;
 pub(super) const MAX_CAPS: usize = 20;
+pub(super) const MAX_TIERS: usize = 20;
 /// Ten years, in minutes: longer relative expiries are almost certainly typos.
 pub(super) const MAX_DURATION_MINUTES: i64 = 10 * 366 * 24 * 60;
 
@@ -64,6 +65,18 @@ pub(super) fn percent(value: Option<i64>) -> Result<Percent, String> {
         None => Err("enter a percentage".into()),
         Some(p @ 1..=100) => Ok(Percent(p as u8)),
         Some(_) => Err("must be from 1 to 100".into()),
+    }
+}
+
+pub const MAX_PRIORITY: i64 = 1_000;
+
+/// A stacking priority: blank is 0.
+pub(super) fn priority(value: Option<i64>) -> Result<i32, String> {
+    let p = value.unwrap_or(0);
+    if (-MAX_PRIORITY..=MAX_PRIORITY).contains(&p) {
+        Ok(p as i32)
+    } else {
+        Err(format!("from −{MAX_PRIORITY} to {MAX_PRIORITY}"))
     }
 }
 

@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::editors::{
     AmountFacts, CapsEditor, ConditionsEditor, DateTimeInput, IntInput, ListInput, MoneyInput, ScheduleEditor,
+    TierShape, TiersEditor,
 };
 use crate::accounts::Permission;
 use crate::audience::users::server::sent_names;
@@ -19,7 +20,7 @@ use crate::components::suggestions::Suggestions;
 use crate::conditions::ConditionInput;
 use crate::coupons::definition::{
     ActivationKind, AppliesToKind, Audience, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind, RewardKind,
-    Stacking, Visibility,
+    Stacking, TierBasis, Visibility,
 };
 use crate::coupons::input::*;
 use crate::coupons::server::{get_coupon, SaveCoupon};
@@ -388,6 +389,29 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         choices=kinds(&[(Stacking::Exclusive, "Exclusive: never combined"), (Stacking::Combinable, "Combinable with other combinable coupons")])
                         errors
                     />
+                    <Show when=move || input.with(|i| i.stacking == Stacking::Combinable.wire())>
+                        <div class="row">
+                            <Field label="Priority" field="priority" errors hint="Higher applies first; −1,000 to 1,000">
+                                <IntInput
+                                    field="priority"
+                                    value=bind!(input, priority).0
+                                    on_change=bind!(input, priority).1
+                                    text_errors
+                                    placeholder="0"
+                                />
+                            </Field>
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    name="stop_after"
+                                    prop:checked=move || input.with(|i| i.stop_after)
+                                    on:change=move |ev| input.update(|i| i.stop_after = event_target_checked(&ev))
+                                />
+                                "Stop: no coupon applies after this one"
+                            </label>
+                        </div>
+                    </Show>
+                    <FieldMessage errors field="stop_after" />
                 </Section>
                 <div class="actions save-bar">
                     {move || banner.get().map(|b| view! { <p class="banner error">{b}</p> })}
@@ -488,6 +512,14 @@ fn RewardSection(
     let (amount, set_amount) = bind!(input, reward.amount);
     let (points, set_points) = bind!(input, reward.points);
     let (max_points, set_max_points) = bind!(input, reward.max_points);
+    let (tiers, set_tiers) = bind!(input, reward.tiers);
+    let (tier_basis, set_tier_basis) = bind!(input, reward.tier_basis);
+    let tier_shape = move || match RewardKind::ALL.iter().find(|k| k.wire() == kind()) {
+        Some(RewardKind::AmountOff) => TierShape::AmountOff,
+        Some(RewardKind::Cashback) if cashback_percent.get() => TierShape::CashbackPercent,
+        Some(RewardKind::Cashback) => TierShape::Points,
+        _ => TierShape::PercentOff,
+    };
     view! {
         <Section title="Reward">
             <Field label="Reward" field="reward.type" errors>
@@ -566,6 +598,33 @@ fn RewardSection(
                         </Field>
                     </Show>
                 </div>
+            </Show>
+            // Not a <Field>: its rows hold several controls, each named on its own.
+            <div class="field" data-field="reward.tiers">
+                <span class="label">"Tiers: spend more, save more"</span>
+                <p class="hint">"The highest tier the cart reaches replaces the reward above."</p>
+                <TiersEditor
+                    value=tiers
+                    on_change=set_tiers
+                    basis=tier_basis
+                    shape=Signal::derive(tier_shape)
+                    currency
+                    errors
+                    text_errors
+                />
+            </div>
+            <Show when=move || input.with(|i| !i.reward.tiers.is_empty())>
+                <Field label="Tiers count" field="reward.tier_basis" errors>
+                    <SelectInput
+                        value=Signal::derive(move || {
+                            let b = tier_basis.get();
+                            if b.is_empty() { TierBasis::Amount.wire().to_string() } else { b }
+                        })
+                        on_change=set_tier_basis
+                        name="reward.tier_basis"
+                        options=kinds(&[(TierBasis::Amount, "the eligible amount"), (TierBasis::Quantity, "eligible units")])
+                    />
+                </Field>
             </Show>
         </Section>
     }

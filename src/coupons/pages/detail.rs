@@ -187,6 +187,10 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                 <dd>{d.time_zone.name()}</dd>
                 <dt>"Reward"</dt>
                 <dd>{reward_text(&d.reward, &money)}</dd>
+                {d.tiers.as_ref().map(|t| view! {
+                    <dt>"Tiers"</dt>
+                    <dd>{tiers_text(t, &money)}</dd>
+                })}
                 <dt>"Applies to"</dt>
                 <dd>{applies_text(&d.applies_to, &money)}</dd>
                 <dt>"Qualifying rules"</dt>
@@ -269,10 +273,20 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                 <dt>"Stacking"</dt>
                 <dd>
                     {match d.stacking {
-                        Stacking::Exclusive => "Exclusive",
-                        Stacking::Combinable => "Combinable",
+                        Stacking::Exclusive => "Exclusive".to_string(),
+                        Stacking::Combinable => {
+                            let mut s = format!("Combinable, priority {}", d.priority);
+                            if d.stop_after {
+                                s.push_str("; no coupon applies after it");
+                            }
+                            s
+                        }
                     }}
                 </dd>
+                {(!d.metadata.is_empty()).then(|| view! {
+                    <dt>"Metadata"</dt>
+                    <dd class="metadata">{metadata_text(&d.metadata)}</dd>
+                })}
                 <dt>"Created"</dt>
                 <dd><When ms=c.created_at zone=d.time_zone /></dd>
             </dl>
@@ -293,6 +307,25 @@ fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
             max_points.map(|m| format!(", at most {m} points")).unwrap_or_default()
         ),
     }
+}
+
+/// "From ₹2,000: 15% off. From ₹5,000: 20% off." (or units, for quantity tiers).
+fn tiers_text(t: &Tiers, money: &dyn Fn(i64) -> String) -> String {
+    let from = |n: i64| match t.basis {
+        TierBasis::Amount => format!("{} of eligible items", money(n)),
+        TierBasis::Quantity => format!("{} eligible units", group_thousands(n.max(0) as u64)),
+    };
+    t.steps
+        .iter()
+        .map(|s| format!("From {}: {}.", from(s.from), reward_text(&s.reward, money)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `key: value` pairs, strings without their quotes.
+fn metadata_text(m: &Metadata) -> String {
+    let value = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    m.0.iter().map(|(k, v)| format!("{k}: {}", value(v))).collect::<Vec<_>>().join("; ")
 }
 
 fn applies_text(a: &AppliesTo, money: &dyn Fn(i64) -> String) -> String {

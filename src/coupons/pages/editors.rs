@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::components::fields::{kinds, options, Errors, FieldMessage, SelectInput};
 use crate::conditions::{ConditionInput, OPERATORS};
-use crate::coupons::definition::{CapScope, Day, Period};
-use crate::coupons::input::{CapInput, DayScheduleInput, TimeRangeInput};
+use crate::coupons::definition::{CapScope, Day, Period, TierBasis};
+use crate::coupons::input::{CapInput, DayScheduleInput, TierInput, TimeRangeInput};
 use crate::fields::FieldErrors;
 use crate::money::Currency;
 use crate::wire::Named;
@@ -31,6 +31,25 @@ fn RemoveButton(#[prop(into)] what: String, on_click: impl Fn() + Send + Sync + 
             "×"
         </button>
     }
+}
+
+/// Changes row `i` of a list held in a signal.
+fn update_row<T: Clone + Send + Sync + 'static>(
+    value: Signal<Vec<T>>,
+    on_change: Callback<Vec<T>>,
+    i: usize,
+    f: &dyn Fn(&mut T),
+) {
+    let mut list = value.get_untracked();
+    if let Some(row) = list.get_mut(i) {
+        f(row);
+    }
+    on_change.run(list);
+}
+
+/// Row `i` of a list held in a signal, tracked (a blank row once it is gone).
+fn row_at<T: Clone + Default + Send + Sync + 'static>(value: Signal<Vec<T>>, i: usize) -> T {
+    value.with(|l| l.get(i).cloned().unwrap_or_default())
 }
 
 /// Removes row `i` of a list held in a signal.
@@ -101,12 +120,24 @@ pub fn MoneyInput(
     #[prop(into)] on_change: Callback<Option<i64>>,
     #[prop(into)] currency: Signal<Option<Currency>>,
     text_errors: TextErrors,
+    /// The accessible name, for an input in a row without labels.
+    #[prop(optional, into)]
+    label: Option<String>,
 ) -> impl IntoView {
-    let initial = value.get_untracked().map(|v| match currency.get_untracked() {
-        Some(c) => c.to_major_text(v),
-        None => v.to_string(),
+    let shown = move |v: Option<i64>| match (v, currency.get_untracked()) {
+        (Some(v), Some(c)) => c.to_major_text(v),
+        (Some(v), None) => v.to_string(),
+        (None, _) => String::new(),
+    };
+    let text = RwSignal::new(shown(value.get_untracked()));
+    // Follow changes made elsewhere (a row above removed), but never rewrite what is being typed.
+    Effect::new(move |_| {
+        let v = value.get();
+        let typed = currency.get_untracked().and_then(|c| c.parse_major(&text.get_untracked()).ok());
+        if typed != v && !(v.is_none() && text.with_untracked(|t| t.trim().is_empty())) {
+            text.set(shown(v));
+        }
     });
-    let text = RwSignal::new(initial.unwrap_or_default());
     let symbol = move || currency.get().map(|c| c.code().to_string()).unwrap_or_default();
     view! {
         <span class="money-input">
@@ -114,6 +145,7 @@ pub fn MoneyInput(
             <input
                 type="text"
                 inputmode="decimal"
+                aria-label=label
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     let t = event_target_value(&ev);
@@ -253,14 +285,8 @@ pub fn ConditionsEditor(
     #[prop(default = None)]
     amounts: Option<AmountFacts>,
 ) -> impl IntoView {
-    let update = move |i: usize, f: &dyn Fn(&mut ConditionInput)| {
-        let mut list = value.get_untracked();
-        if let Some(c) = list.get_mut(i) {
-            f(c);
-        }
-        on_change.run(list);
-    };
-    let at = move |i: usize| move || value.with(|l| l.get(i).cloned().unwrap_or_default());
+    let update = move |i: usize, f: &dyn Fn(&mut ConditionInput)| update_row(value, on_change, i, f);
+    let at = move |i: usize| move || row_at(value, i);
     let list_path = path.clone();
     let row = move |i: usize| {
         let p = format!("{path}[{i}]");
@@ -364,14 +390,8 @@ pub fn CapsEditor(
     errors: Errors,
     text_errors: TextErrors,
 ) -> impl IntoView {
-    let update = move |i: usize, f: &dyn Fn(&mut CapInput)| {
-        let mut list = value.get_untracked();
-        if let Some(c) = list.get_mut(i) {
-            f(c);
-        }
-        on_change.run(list);
-    };
-    let at = move |i: usize| move || value.with(|l| l.get(i).cloned().unwrap_or_default());
+    let update = move |i: usize, f: &dyn Fn(&mut CapInput)| update_row(value, on_change, i, f);
+    let at = move |i: usize| move || row_at(value, i);
     let row = move |i: usize| {
         let p = format!("limits.caps[{i}]");
         let c = at(i);
@@ -419,6 +439,104 @@ pub fn CapsEditor(
                 }
             >
                 "+ Add cap"
+            </button>
+        </div>
+    }
+}
+
+/// Which values a tier of the coupon's reward takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierShape {
+    PercentOff,
+    AmountOff,
+    Points,
+    CashbackPercent,
+}
+
+/// Spend more, save more: a threshold per row and the reward's values from there up.
+#[component]
+pub fn TiersEditor(
+    #[prop(into)] value: Signal<Vec<TierInput>>,
+    #[prop(into)] on_change: Callback<Vec<TierInput>>,
+    #[prop(into)] basis: Signal<String>,
+    #[prop(into)] shape: Signal<TierShape>,
+    #[prop(into)] currency: Signal<Option<Currency>>,
+    errors: Errors,
+    text_errors: TextErrors,
+) -> impl IntoView {
+    let update = move |i: usize, f: &dyn Fn(&mut TierInput)| update_row(value, on_change, i, f);
+    let at = move |i: usize| move || row_at(value, i);
+    let by_units = move || basis.get() == TierBasis::Quantity.wire();
+    let row = move |i: usize| {
+        let p = format!("reward.tiers[{i}]");
+        let t = at(i);
+        let n = i + 1;
+        let field = move |name: &str| format!("reward.tiers[{i}].{name}");
+        let set =
+            move |f: fn(&mut TierInput, Option<i64>)| Callback::new(move |v: Option<i64>| update(i, &|t| f(t, v)));
+        let money = move |name: &str,
+                          label: String,
+                          get: fn(&TierInput) -> Option<i64>,
+                          put: fn(&mut TierInput, Option<i64>)| {
+            view! { <MoneyInput field=field(name) value=Signal::derive(move || get(&t())) on_change=set(put) currency text_errors label /> }
+        };
+        let int = move |name: &str,
+                        label: String,
+                        get: fn(&TierInput) -> Option<i64>,
+                        put: fn(&mut TierInput, Option<i64>)| {
+            view! { <IntInput field=field(name) value=Signal::derive(move || get(&t())) on_change=set(put) text_errors label /> }
+        };
+        let from_label = format!("Tier {n}: from");
+        let values = move || {
+            match shape.get() {
+            TierShape::PercentOff => view! {
+                {int("percent", format!("Tier {n}: percent off"), |t| t.percent, |t, v| t.percent = v)}
+                {money("max_discount", format!("Tier {n}: maximum discount"), |t| t.max_discount, |t, v| t.max_discount = v)}
+            }
+            .into_any(),
+            TierShape::AmountOff => money("amount", format!("Tier {n}: amount off"), |t| t.amount, |t, v| t.amount = v).into_any(),
+            TierShape::Points => int("points", format!("Tier {n}: points"), |t| t.points, |t, v| t.points = v).into_any(),
+            TierShape::CashbackPercent => view! {
+                {int("percent", format!("Tier {n}: percent cashback"), |t| t.percent, |t, v| t.percent = v)}
+                {int("max_points", format!("Tier {n}: maximum points"), |t| t.max_points, |t, v| t.max_points = v)}
+            }
+            .into_any(),
+        }
+        };
+        view! {
+            <div class="tier-row" data-row=p.clone()>
+                <span class="tier-from">
+                    "From "
+                    {move || {
+                        let label = from_label.clone();
+                        if by_units() {
+                            int("from", label, |t| t.from, |t, v| t.from = v).into_any()
+                        } else {
+                            money("from", label, |t| t.from, |t, v| t.from = v).into_any()
+                        }
+                    }}
+                </span>
+                {values}
+                <RemoveButton what=format!("tier {n}") on_click=move || remove_at(value, on_change, i) />
+                {["from", "percent", "max_discount", "amount", "points", "max_points"]
+                    .map(|f| view! { <FieldMessage errors field=field(f) /> })}
+            </div>
+        }
+    };
+    view! {
+        <div class="tiers">
+            <For each=move || 0..value.with(Vec::len) key=|i| *i children=row />
+            <FieldMessage errors field="reward.tiers" />
+            <button
+                type="button"
+                class="secondary small add"
+                on:click=move |_| {
+                    let mut list = value.get_untracked();
+                    list.push(TierInput::default());
+                    on_change.run(list);
+                }
+            >
+                "+ Add tier"
             </button>
         </div>
     }

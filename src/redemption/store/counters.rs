@@ -155,12 +155,13 @@ pub(super) async fn give_back(
     tx: &mut Tx,
     coupon_id: i64,
     buckets: &[Bucket],
+    uses: i64,
     discount: i64,
     cashback: i64,
 ) -> Result<(), StoreError> {
     for b in buckets {
         sqlx::query(
-            "UPDATE usage_counters SET uses = uses - 1, discount = discount - $1, cashback = cashback - $2
+            "UPDATE usage_counters SET uses = uses - $7, discount = discount - $1, cashback = cashback - $2
              WHERE coupon_id = $3 AND user_id = $4 AND period = $5 AND period_key = $6",
         )
         .bind(discount)
@@ -169,6 +170,7 @@ pub(super) async fn give_back(
         .bind(&b.user_id)
         .bind(&b.period)
         .bind(b.key)
+        .bind(uses)
         .execute(&mut **tx)
         .await?;
     }

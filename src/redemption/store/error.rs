@@ -7,6 +7,11 @@ use crate::db::StoreError;
 pub enum RedemptionError {
     #[error("no such redemption")]
     NotFound,
+    #[error("this redemption is reversed: nothing is left to return")]
+    AlreadyReversed,
+    /// A partial reverse asked for more than is left, or for a line that is not there.
+    #[error("{0}")]
+    Invalid(crate::fields::FieldErrors),
     #[error("order {order_id} has already redeemed coupon {coupon_id}")]
     OrderTaken { order_id: String, coupon_id: i64 },
     #[error(transparent)]

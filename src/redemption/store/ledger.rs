@@ -9,8 +9,10 @@ use super::counters::Bucket;
 use super::error::RedemptionError;
 use crate::db::filters::{Arg, Filters};
 use crate::db::{is_unique_violation, Db, StoreError, Tx};
+use crate::metadata::Metadata;
 use crate::redemption::decision::Quote;
 use crate::redemption::request::Request;
+use crate::redemption::returns::Returned;
 use crate::redemption::stack::{Facts, StackDecision, Totals};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -32,6 +34,8 @@ pub struct Redemption {
     pub order_id: Option<String>,
     pub currency: String,
     pub discount: i64,
+    /// Named as in validate's answer and the totals.
+    #[serde(rename = "cashback_points", alias = "cashback")]
     pub cashback: i64,
     pub status: RedemptionStatus,
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
@@ -41,6 +45,13 @@ pub struct Redemption {
     #[serde(with = "crate::dates::rfc3339::option")]
     pub reversed_at: Option<i64>,
     pub quote: Quote,
+    /// What the app sent with the redeem, as it sent it.
+    #[schema(value_type = Object)]
+    pub metadata: Metadata,
+    /// What partial reverses gave back so far; `discount` and `cashback_points` above are what is
+    /// left after them.
+    #[serde(default)]
+    pub returned: Returned,
 }
 
 /// The answer to a redeem: every coupon recorded (in the order sent), or refused with every reason.
@@ -61,8 +72,12 @@ pub(super) async fn record(
     req: &Request,
     now: DateTime<Utc>,
 ) -> Result<Redemption, RedemptionError> {
-    let detail = serde_json::to_string(&Detail { quote: quote.clone(), buckets })
-        .map_err(|e| StoreError::corrupt("a redemption's detail as JSON", e))?;
+    let detail = encode(&Detail {
+        quote: quote.clone(),
+        buckets,
+        metadata: req.metadata.clone(),
+        returned: Returned::default(),
+    })?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO redemptions (coupon_id, code_id, user_id, order_id, currency, discount, cashback, detail, status, redeemed_at, group_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'redeemed', $9, $10) RETURNING id",
@@ -103,6 +118,8 @@ pub(super) async fn record(
         redeemed_at: now.timestamp_millis(),
         reversed_at: None,
         quote,
+        metadata: req.metadata.clone(),
+        returned: Returned::default(),
     })
 }
 
@@ -111,6 +128,38 @@ pub(super) async fn record(
 struct Detail<B = Vec<Bucket>> {
     quote: Quote,
     buckets: B,
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    metadata: Metadata,
+    #[serde(default, skip_serializing_if = "Returned::is_empty")]
+    returned: Returned,
+}
+
+fn encode<B: Serialize>(detail: &Detail<B>) -> Result<String, StoreError> {
+    serde_json::to_string(detail).map_err(|e| StoreError::corrupt("a redemption's detail as JSON", e))
+}
+
+/// Records a partial reverse on the row: what is left of its discount and cashback, and what
+/// came back in total. The caller moved the counters by `back`.
+pub(super) async fn save_return(
+    tx: &mut Tx,
+    r: &Redemption,
+    buckets: &[Bucket],
+    back: (i64, i64),
+) -> Result<(), StoreError> {
+    let detail = encode(&Detail {
+        quote: r.quote.clone(),
+        buckets,
+        metadata: r.metadata.clone(),
+        returned: r.returned.clone(),
+    })?;
+    sqlx::query("UPDATE redemptions SET discount = discount - $1, cashback = cashback - $2, detail = $3 WHERE id = $4")
+        .bind(back.0)
+        .bind(back.1)
+        .bind(detail)
+        .bind(r.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -149,6 +198,8 @@ impl RedemptionRow {
                 redeemed_at: self.redeemed_at,
                 reversed_at: self.reversed_at,
                 quote: detail.quote,
+                metadata: detail.metadata,
+                returned: detail.returned,
             },
             detail.buckets,
         ))

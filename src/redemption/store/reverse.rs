@@ -4,11 +4,14 @@ use chrono::{DateTime, Utc};
 
 use super::counters::give_back;
 use super::error::RedemptionError;
-use super::ledger::{load, Redemption};
+use super::ledger::{load, save_return, Redemption, RedemptionStatus};
+use super::redeem::Replayable;
 use crate::accounts::audit::{self, Actor};
 use crate::activity;
 use crate::codes::lifecycle;
-use crate::db::{Db, Tx};
+use crate::db::{Db, StoreError, Tx};
+use crate::idempotency::{self, Idempotency};
+use crate::redemption::returns::Return;
 
 /// Reverses a redemption and the coupons stacked with it on the same cart (their discounts were
 /// computed on each other): every bucket each counted in gets its use, discount and cashback
@@ -18,6 +21,7 @@ use crate::db::{Db, Tx};
 pub async fn reverse(
     db: &Db,
     id: i64,
+    reason: Option<&str>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(Redemption, bool), RedemptionError> {
@@ -49,7 +53,7 @@ pub async fn reverse(
     activity::reversed(&mut tx, &counted, now.timestamp_millis()).await?;
     let (redemption, _) = load(&mut tx, id).await?.ok_or(RedemptionError::NotFound)?;
     if !flipped.is_empty() {
-        let after = serde_json::json!({"status": "reversed", "reversed": flipped});
+        let after = serde_json::json!({"status": "reversed", "reversed": flipped, "reason": reason});
         audit::record(&mut tx, actor, "redemption.reverse", ("redemption", id.to_string()), None::<&()>, Some(&after))
             .await?;
         tx.commit().await?;
@@ -74,10 +78,70 @@ async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<Option<
         return Ok(None);
     }
     let (redemption, buckets) = load(tx, id).await?.ok_or(RedemptionError::NotFound)?;
-    give_back(tx, redemption.coupon_id, &buckets, redemption.discount, redemption.cashback).await?;
+    give_back(tx, redemption.coupon_id, &buckets, 1, redemption.discount, redemption.cashback).await?;
     lifecycle::unredeem(tx, id).await?;
     if redemption.cashback > 0 {
         crate::wallet::debit_reversal(tx, &redemption.user_id, redemption.cashback, id, now).await?;
     }
     Ok(Some(redemption))
+}
+
+/// Gives back the part of a redemption that `ret` returns (a partial refund): its share of the
+/// discount goes back to the budget buckets and the analytics, its share of the cashback leaves
+/// the wallet; the use stays counted. With an idempotency key, a retry answers the first answer
+/// again instead of returning the part twice. Only this redemption moves, not the coupons stacked
+/// with it: each has its own eligible amount, so the app returns each one's part.
+pub async fn reverse_part(
+    db: &Db,
+    id: i64,
+    ret: &Return,
+    reason: Option<&str>,
+    actor: &Actor,
+    idem: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> Result<Replayable<Redemption>, RedemptionError> {
+    let mut tx = db.begin_write().await?;
+    if let Some(stored) = match idem {
+        Some(idem) => idempotency::claim(&mut tx, idem, now).await?,
+        None => None,
+    } {
+        tx.rollback().await?;
+        let previous = serde_json::from_str(&stored).map_err(|e| StoreError::corrupt("a stored partial reverse", e))?;
+        return Ok(Replayable::Replay(previous));
+    }
+    // Touch the row first so that, on PostgreSQL, two returns of one redemption take turns.
+    let found = sqlx::query("UPDATE redemptions SET status = status WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    if found.rows_affected() == 0 {
+        return Err(RedemptionError::NotFound);
+    }
+    let (mut r, buckets) = load(&mut tx, id).await?.ok_or(RedemptionError::NotFound)?;
+    if r.status != RedemptionStatus::Redeemed {
+        return Err(RedemptionError::AlreadyReversed);
+    }
+    let before = r.returned.clone();
+    let (discount, cashback) = r.returned.add(&r.quote, ret).map_err(RedemptionError::Invalid)?;
+    save_return(&mut tx, &r, &buckets, (discount, cashback)).await?;
+    give_back(&mut tx, r.coupon_id, &buckets, 0, discount, cashback).await?;
+    let part = activity::Reversed {
+        coupon_id: r.coupon_id,
+        redemption_id: id,
+        redeemed_at: r.redeemed_at,
+        discount,
+        cashback,
+    };
+    activity::returned(&mut tx, &part).await?;
+    if cashback > 0 {
+        crate::wallet::debit_reversal(&mut tx, &r.user_id, cashback, id, now).await?;
+    }
+    r.discount -= discount;
+    r.cashback -= cashback;
+    let after = serde_json::json!({"returned": r.returned, "gave_back": {"discount": discount, "cashback_points": cashback}, "reason": reason});
+    audit::record(&mut tx, actor, "redemption.return", ("redemption", id.to_string()), Some(&before), Some(&after))
+        .await?;
+    if let Some(idem) = idem {
+        let stored = serde_json::to_string(&r).map_err(|e| StoreError::corrupt("a partial reverse as JSON", e))?;
+        idempotency::finish(&mut tx, idem, 200, &stored).await?;
+    }
+    tx.commit().await?;
+    Ok(Replayable::Fresh(r))
 }
