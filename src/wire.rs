@@ -25,6 +25,14 @@ pub trait Named: Serialize + DeserializeOwned + Copy + PartialEq + 'static {
     fn wire(self) -> &'static str {
         name(&self)
     }
+
+    /// The variant named `text`, or why not in words: "`x` is not one of a, b, c".
+    fn named(text: &str) -> Result<Self, String> {
+        Self::ALL.iter().copied().find(|k| k.wire() == text).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|k| k.wire()).collect();
+            format!("`{text}` is not one of {}", names.join(", "))
+        })
+    }
 }
 
 /// Implements [`Named`] by listing each enum's variants (their names come from serde).

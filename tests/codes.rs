@@ -516,3 +516,43 @@ on_both!(metadata_travels_with_coupons_redemptions_and_codes, |app: TestApp| asy
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     assert_eq!(bad["error"]["details"]["fields"][0]["field"], json!("metadata.k"));
 });
+
+/// Polls a batch until it is no longer importing.
+async fn settled(api: &Api, batch: i64) -> Value {
+    for _ in 0..600 {
+        let (status, b) = api.get(&format!("/batches/{batch}")).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        if b["status"] != json!("importing") {
+            return b;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("batch {batch} still importing after 30 s");
+}
+
+on_both!(a_background_import_answers_at_once_and_reports_how_far_it_got, |app: TestApp| async move {
+    let api = app.api().await;
+    let id = unique_coupon(&app, "Background").await;
+    let csv = std::iter::once("code".to_string())
+        .chain((0..9000).map(|i| format!("BG-{i:05}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = format!("/coupons/{id}/codes/import?file_name=bg.csv&background=true");
+    let (status, started) = api.post_raw(&path, &csv, "text/csv").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    assert_eq!((started["status"].clone(), started["file_name"].clone()), (json!("importing"), json!("bg.csv")));
+    let done = settled(&api, started["id"].as_i64().unwrap()).await;
+    assert_eq!((done["status"].clone(), done["row_count"].clone()), (json!("ready"), json!(9000)), "{done}");
+    assert_eq!(done["byte_count"].as_u64(), Some(csv.len() as u64));
+    assert_eq!(codes_of(&app, id).await, 9000);
+
+    // A refused file fails in the background too, with its problems counted and nothing stored.
+    let bad = "code\nOK-00001\nBG-00001\nAB\n";
+    let (status, started) = api.post_raw(&path, bad, "text/csv").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let failed = settled(&api, started["id"].as_i64().unwrap()).await;
+    assert_eq!(failed["status"], json!("failed"), "{failed}");
+    assert_eq!(failed["problem_count"], json!(2), "{failed}");
+    assert_eq!(codes_of(&app, id).await, 9000);
+    assert_eq!(api.get("/batches/999999").await.0, StatusCode::NOT_FOUND);
+});

@@ -741,7 +741,7 @@ on_both!(an_import_cut_off_by_a_stop_is_closed_but_a_live_one_is_not, |app: Test
     }
     // A live import marks its batch at every step.
     let mut tx = app.db.begin_write().await.expect("a transaction");
-    assert!(couponry::codes::store::step(&mut tx, batches[1]).await.expect("marked"));
+    assert!(couponry::codes::store::step(&mut tx, batches[1], 0, 0).await.expect("marked"));
     tx.commit().await.expect("committed");
     let closed = couponry::codes::store::close_interrupted(&app.db).await.expect("closed");
     assert_eq!(closed, 1);

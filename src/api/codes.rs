@@ -5,6 +5,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,8 +18,10 @@ use crate::codes::import::{self, CodeImport};
 use crate::codes::pattern::GenerateInput;
 use crate::codes::single::{self, CodeFilter, CodeView};
 use crate::codes::{generate, store, Batch};
+use crate::redemption::decision::CodeStatus;
 use crate::state::AppState;
 use crate::uploads::spool;
+use crate::wire::Named;
 
 const ID: &str = "The coupon's id";
 
@@ -62,6 +65,9 @@ pub async fn generate(
 pub struct ImportQuery {
     /// The file's name, kept on the batch.
     file_name: Option<String>,
+    /// `true`: answer 202 as soon as the file is received, with the batch still `importing`, and
+    /// import in the background; poll `GET /batches/{id}` (its `Location`) for how far it got.
+    background: Option<bool>,
 }
 
 #[utoipa::path(
@@ -71,9 +77,12 @@ pub struct ImportQuery {
         description = "Columns `code`, optional `user_id` (pre-assigns) and `expires_at` (RFC 3339 or a date); \
             a header row or none; UTF-8 with or without BOM; CRLF or LF; quoted fields."),
     description = "Imports a file of codes all or nothing: any bad row stores nothing and the answer lists \
-        the problems by line (the first 300; the rest in the batch's problem report).",
+        the problems by line (the first 300; the rest in the batch's problem report). With `background=true` \
+        it answers once the file is received and imports in the background: the batch turns `ready` or \
+        `failed` (with `problem_count` and `problem_summary`), and counts rows and bytes read meanwhile.",
     responses(
         (status = 201, body = Batch),
+        (status = 202, body = Batch, description = "Received; importing in the background (`background=true`)"),
         (status = 413, body = ErrorBody, description = "Larger than the upload limit"),
         (status = 422, body = ErrorBody, description = "Refused: `details` has `batch`, `problem_count`, `counts` and `problems`"),
     )
@@ -85,7 +94,7 @@ pub async fn import(
     Query(query): Query<ImportQuery>,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<(StatusCode, Json<Batch>)> {
+) -> ApiResult<Response> {
     caller.require(Scope::Manage)?;
     let id = path_id(&id)?;
     let is_csv = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
@@ -101,8 +110,13 @@ pub async fn import(
     let coupon = store::coupon_taking_codes(&state.db, id).await?;
     let spooled = spool(body.into_data_stream(), state.config.max_upload_bytes).await.map_err(ApiError::from)?;
     let name = file_name(query.file_name.as_deref());
+    if query.background == Some(true) {
+        let batch = import::start(&state.db, &caller.actor(), &coupon, name.as_deref(), spooled).await?;
+        let location = format!("/api/v1/batches/{}", batch.id);
+        return Ok((StatusCode::ACCEPTED, [(axum::http::header::LOCATION, location)], Json(batch)).into_response());
+    }
     match import::import(&state.db, &caller.actor(), &coupon, name.as_deref(), spooled, |_| {}).await? {
-        CodeImport::Stored(batch) => Ok((StatusCode::CREATED, Json(batch))),
+        CodeImport::Stored(batch) => Ok((StatusCode::CREATED, Json(batch)).into_response()),
         CodeImport::Refused { batch, problems } => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "import_refused",
@@ -115,6 +129,17 @@ pub async fn import(
             "problems": problems,
         }))),
     }
+}
+
+#[utoipa::path(
+    get, path = "/batches/{id}", tag = "codes", params(("id" = i64, Path, description = "The batch's id")),
+    description = "One batch: its status (`importing`, `ready`, `failed`, `voided`), rows and bytes so far, \
+        problems and code counts. Poll it after a background import.",
+    responses((status = 200, body = Batch), (status = 404, body = ErrorBody))
+)]
+pub async fn batch(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Batch>> {
+    caller.require(Scope::Manage)?;
+    Ok(Json(store::get(&state.db, path_id(&id)?).await?))
 }
 
 #[utoipa::path(
@@ -174,9 +199,9 @@ pub async fn list(
     let id = path_id(&id)?;
     let status = match query.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(crate::wire::parse(s).ok_or_else(|| {
+        Some(s) => Some(CodeStatus::named(s).map_err(|m| {
             let mut e = crate::fields::FieldErrors::default();
-            e.add("status", format!("`{s}` is not one of available, assigned, redeemed, void"));
+            e.add("status", m);
             ApiError::invalid(e)
         })?),
     };

@@ -77,6 +77,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(codes::generate))
         .routes(routes!(codes::import))
         .routes(routes!(codes::batches))
+        .routes(routes!(codes::batch))
         .routes(routes!(codes::list))
         .routes(routes!(codes::show, codes::update))
         .routes(routes!(codes::void))

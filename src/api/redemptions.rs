@@ -25,6 +25,7 @@ use crate::redemption::store::{
     self, Filter, RedeemOutcome, Redemption, RedemptionStatus, Replayable, Request, Target,
 };
 use crate::state::AppState;
+use crate::wire::Named;
 
 /// A cart and the coupon to use on it: a `code` the shopper typed or a `coupon_id` (using the code
 /// the user holds), or up to 5 `codes`/`coupon_ids` stacked on one cart.
@@ -391,12 +392,7 @@ impl RedemptionQuery {
         if order_id.as_ref().is_some_and(|o| o.len() > MAX_ORDER_ID) {
             e.add("order_id", format!("an order id has at most {MAX_ORDER_ID} characters"));
         }
-        let status = text(self.status).and_then(|s| {
-            e.check(
-                "status",
-                crate::wire::parse::<RedemptionStatus>(&s).ok_or(format!("`{s}` is not one of redeemed, reversed")),
-            )
-        });
+        let status = text(self.status).and_then(|s| e.check("status", RedemptionStatus::named(&s)));
         let mut instant = |field: &str, t: Option<String>| {
             text(t).and_then(|t| {
                 let at = chrono::DateTime::parse_from_rfc3339(&t)

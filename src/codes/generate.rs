@@ -71,7 +71,7 @@ async fn fill(
     let mut seen = HashSet::with_capacity(INSERT_CHUNK);
     while stored < count {
         let mut tx = db.begin_write_later().await?;
-        if !store::step(&mut tx, batch_id).await? {
+        if !store::step(&mut tx, batch_id, stored as i64, 0).await? {
             return Err(CodesError::Interrupted);
         }
         for _ in 0..CHUNKS_PER_STEP {

@@ -42,9 +42,44 @@ pub async fn import(
     coupon: &Coupon,
     file_name: Option<&str>,
     spooled: Spooled,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
 ) -> Result<CodeImport, CodesError> {
     let batch_id = store::open(db, actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
+    complete(db, actor, coupon, batch_id, spooled, progress).await
+}
+
+/// Starts importing a spooled file into a new batch of `coupon` and answers at once with the
+/// batch, still importing: the rest runs in the background, and the batch (its status, its
+/// `row_count` and `byte_count` so far) says how far it got, as [`import`] would have answered.
+pub async fn start(
+    db: &Db,
+    actor: &Actor,
+    coupon: &Coupon,
+    file_name: Option<&str>,
+    spooled: Spooled,
+) -> Result<Batch, CodesError> {
+    let batch_id = store::open(db, actor, coupon.id, BatchKind::Uploaded, file_name, None).await?;
+    let batch = store::get(db, batch_id).await?;
+    let (db, actor, coupon) = (db.clone(), actor.clone(), coupon.clone());
+    tokio::spawn(async move {
+        // The outcome is on the batch (ready, or failed with its problems); a server that stops
+        // meanwhile leaves it to `close_interrupted`.
+        if let Err(e) = complete(&db, &actor, &coupon, batch_id, spooled, |_| {}).await {
+            tracing::warn!(batch_id, error = %e, "background code import ended early");
+        }
+    });
+    Ok(batch)
+}
+
+/// The rest of an import once its batch is open.
+async fn complete(
+    db: &Db,
+    actor: &Actor,
+    coupon: &Coupon,
+    batch_id: i64,
+    spooled: Spooled,
+    mut progress: impl FnMut(Progress),
+) -> Result<CodeImport, CodesError> {
     let bytes = spooled.bytes;
     match run(db, actor, coupon.id, batch_id, coupon.definition.time_zone, spooled, &mut progress).await {
         Ok(Checked::Stored) => Ok(CodeImport::Stored(store::get(db, batch_id).await?)),
@@ -121,7 +156,7 @@ async fn run(
                 Err(problem) => report.add(problem).map_err(internal)?,
             }
         }
-        store_step(db, coupon_id, batch_id, good, now, &mut report).await?;
+        store_step(db, coupon_id, batch_id, good, now, bytes_read, &mut report).await?;
         progress(Progress::Checking { rows: report.rows, bytes_read, bytes });
     }
     parser.await.map_err(internal)?;
@@ -148,10 +183,11 @@ async fn store_step(
     batch_id: i64,
     rows: Vec<CodeRow>,
     now: i64,
+    bytes_read: u64,
     report: &mut Report,
 ) -> Result<(), CodesError> {
     let mut tx = db.begin_write_later().await?;
-    if !store::step(&mut tx, batch_id).await? {
+    if !store::step(&mut tx, batch_id, report.rows as i64, bytes_read as i64).await? {
         return Err(CodesError::Interrupted);
     }
     let good = drop_unknown_users(&mut tx, rows, report).await?;

@@ -96,8 +96,9 @@ pub struct Batch {
     pub status: BatchStatus,
     pub file_name: Option<String>,
     pub pattern: Option<String>,
-    /// Rows stored (or, for a refused upload, rows read).
+    /// Rows stored (or, for a refused upload, rows read); while importing, rows read so far.
     pub row_count: i64,
+    /// Bytes of the file; while importing, bytes read so far.
     pub byte_count: i64,
     pub problem_count: i64,
     /// Refused uploads: how many rows had each problem.

@@ -205,7 +205,7 @@ pub async fn fail(
             insert_problems(&mut tx, batch_id, &chunk).await?;
             chunk.clear();
             if (n + 1) % (PROBLEM_CHUNK * PROBLEM_CHUNKS_PER_STEP) == 0 {
-                step(&mut tx, batch_id).await?;
+                step(&mut tx, batch_id, outcome.rows, outcome.bytes).await?;
                 tx.commit().await?;
                 tx = db.begin_write_later().await?;
             }
@@ -483,11 +483,16 @@ pub async fn delete_codes(db: &Db, batch_id: i64) -> Result<(), CodesError> {
 }
 
 /// Marks a step of a live import, in the step's transaction: the batch is still its importer's
-/// (nobody closed it as interrupted), and not silent. False when it was closed meanwhile.
-pub async fn step(tx: &mut Tx, batch_id: i64) -> Result<bool, CodesError> {
-    let marked = sqlx::query("UPDATE code_batches SET heartbeat_at = $1 WHERE id = $2 AND status = 'importing'")
-        .bind(now_ms())
-        .bind(batch_id)
+/// (nobody closed it as interrupted), and not silent; and how far it got (rows and bytes read so
+/// far), which anyone polling the batch sees. False when it was closed meanwhile.
+pub async fn step(tx: &mut Tx, batch_id: i64, rows: i64, bytes: i64) -> Result<bool, CodesError> {
+    let marked = sqlx::query(
+        "UPDATE code_batches SET heartbeat_at = $1, row_count = $3, byte_count = $4 WHERE id = $2 AND status = 'importing'",
+    )
+    .bind(now_ms())
+    .bind(batch_id)
+    .bind(rows)
+    .bind(bytes)
         .execute(&mut **tx)
         .await?
         .rows_affected();

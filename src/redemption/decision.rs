@@ -31,6 +31,11 @@ pub enum CodeStatus {
     Void,
 }
 
+crate::named! {
+    CodeKind: [Static, Unique],
+    CodeStatus: [Available, Assigned, Redeemed, Void],
+}
+
 /// The code the shopper typed (or holds through an assignment).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeFacts {

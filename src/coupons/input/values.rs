@@ -29,10 +29,7 @@ pub(super) fn choice<T: Named>(text: &str, default: Option<T>, what: &str) -> Re
     if text.is_empty() {
         return default.ok_or_else(|| format!("choose {what}"));
     }
-    T::ALL.iter().copied().find(|k| k.wire() == text).ok_or_else(|| {
-        let names: Vec<&str> = T::ALL.iter().map(|k| k.wire()).collect();
-        format!("`{text}` is not one of {}", names.join(", "))
-    })
+    T::named(text)
 }
 
 /// Text with a default when blank: settings most coupons leave as they are.

@@ -22,6 +22,8 @@ pub enum RedemptionStatus {
     Reversed,
 }
 
+crate::named! { RedemptionStatus: [Redeemed, Reversed] }
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Redemption {
     pub id: i64,
