@@ -123,6 +123,7 @@ pub fn MoneyInput(
     /// The accessible name, for an input in a row without labels.
     #[prop(optional, into)]
     label: Option<String>,
+    #[prop(optional, into)] placeholder: String,
 ) -> impl IntoView {
     let shown = move |v: Option<i64>| match (v, currency.get_untracked()) {
         (Some(v), Some(c)) => c.to_major_text(v),
@@ -145,6 +146,7 @@ pub fn MoneyInput(
             <input
                 type="text"
                 inputmode="decimal"
+                placeholder=placeholder
                 aria-label=label
                 prop:value=move || text.get()
                 on:input=move |ev| {
@@ -444,6 +446,20 @@ pub fn CapsEditor(
     }
 }
 
+/// What a tier's box takes, shown in it while it is empty (the rows have no column labels; each
+/// box is named for screen readers with its tier).
+fn hint(name: &str) -> &'static str {
+    match name {
+        "from" => "threshold",
+        "percent" => "percent",
+        "max_discount" => "max discount (optional)",
+        "amount" => "amount off",
+        "points" => "points",
+        "max_points" => "max points (optional)",
+        _ => "",
+    }
+}
+
 /// Which values a tier of the coupon's reward takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TierShape {
@@ -478,13 +494,15 @@ pub fn TiersEditor(
                           label: String,
                           get: fn(&TierInput) -> Option<i64>,
                           put: fn(&mut TierInput, Option<i64>)| {
-            view! { <MoneyInput field=field(name) value=Signal::derive(move || get(&t())) on_change=set(put) currency text_errors label /> }
+            let placeholder = hint(name);
+            view! { <MoneyInput field=field(name) value=Signal::derive(move || get(&t())) on_change=set(put) currency text_errors label placeholder /> }
         };
         let int = move |name: &str,
                         label: String,
                         get: fn(&TierInput) -> Option<i64>,
                         put: fn(&mut TierInput, Option<i64>)| {
-            view! { <IntInput field=field(name) value=Signal::derive(move || get(&t())) on_change=set(put) text_errors label /> }
+            let placeholder = hint(name);
+            view! { <IntInput field=field(name) value=Signal::derive(move || get(&t())) on_change=set(put) text_errors label placeholder /> }
         };
         let from_label = format!("Tier {n}: from");
         let values = move || {
