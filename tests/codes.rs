@@ -553,6 +553,16 @@ on_both!(a_background_import_answers_at_once_and_reports_how_far_it_got, |app: T
     let failed = settled(&api, started["id"].as_i64().unwrap()).await;
     assert_eq!(failed["status"], json!("failed"), "{failed}");
     assert_eq!(failed["problem_count"], json!(2), "{failed}");
+    let (_, of_failed) = api.get(&format!("/coupons/{id}/codes?batch_id={}", failed["id"])).await;
+    assert_eq!(of_failed["codes"], json!([]), "{of_failed}");
+    // Its stored rows were never seen (the batch never turned ready), and they are deleted in
+    // short steps once the batch is marked failed, so the count settles a moment after.
+    for _ in 0..200 {
+        if codes_of(&app, id).await == 9000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(codes_of(&app, id).await, 9000);
     assert_eq!(api.get("/batches/999999").await.0, StatusCode::NOT_FOUND);
 });

@@ -16,6 +16,7 @@ use crate::activity::checks::Door;
 use crate::fields::FieldErrors;
 use crate::metadata::Metadata;
 use crate::redemption::attempts;
+use crate::redemption::bxgy::AddItem;
 use crate::redemption::cart::CartInput;
 use crate::redemption::decision::{Decision, FeeQuote, LineQuote, NextTier};
 use crate::redemption::reasons::{Reason, Refusal};
@@ -138,6 +139,13 @@ pub struct QuoteOut {
     /// The next tier up and what the cart lacks for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_tier: Option<NextTier>,
+    /// How many times a buy-X-get-Y applied (each line says the units it `bought` and `got`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applications: Option<i64>,
+    /// Free items to add to the cart (a buy-X-get-Y's units got that the cart lacks): add them
+    /// and validate again, and they are discounted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add_items: Vec<AddItem>,
 }
 
 /// The answer of validate for one coupon: valid or not, the money, and every reason.
@@ -204,6 +212,8 @@ fn validation(d: &Decision) -> Validation {
             fees: Some(q.fees.clone()),
             tier: q.tier,
             next_tier: q.next_tier.clone(),
+            applications: q.applications,
+            add_items: q.add_items.clone(),
         }),
     }
 }

@@ -57,6 +57,7 @@ pub enum RewardKind {
     PercentOff,
     AmountOff,
     Cashback,
+    BuyXGetY,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +92,7 @@ pub enum ExpiryKind {
 }
 
 crate::named! {
-    RewardKind: [PercentOff, AmountOff, Cashback],
+    RewardKind: [PercentOff, AmountOff, Cashback, BuyXGetY],
     AppliesToKind: [Order, Items, Fees],
     DistributionKind: [Static, Unique, EventTriggered],
     ActivationKind: [Time, Event],
@@ -104,6 +105,7 @@ crate::named! {
     Period: [Day, Week, Month, Year],
     CapScope: [Global, PerUser],
     TierBasis: [Amount, Quantity],
+    Discounted: [Cheapest, MostExpensive],
 }
 
 impl Reward {
@@ -112,11 +114,22 @@ impl Reward {
             Reward::PercentOff { .. } => RewardKind::PercentOff,
             Reward::AmountOff { .. } => RewardKind::AmountOff,
             Reward::Cashback(_) => RewardKind::Cashback,
+            Reward::BuyXGetY(_) => RewardKind::BuyXGetY,
         }
     }
 }
 
 impl AppliesTo {
+    /// The items selected, as a set; none for the whole order or fees.
+    pub fn items(&self) -> Option<ItemSet> {
+        match self {
+            AppliesTo::Items { skus, categories, conditions } => {
+                Some(ItemSet { skus: skus.clone(), categories: categories.clone(), conditions: conditions.clone() })
+            }
+            AppliesTo::Order | AppliesTo::Fees { .. } => None,
+        }
+    }
+
     pub fn kind(&self) -> AppliesToKind {
         match self {
             AppliesTo::Order => AppliesToKind::Order,
@@ -166,6 +179,42 @@ pub enum Reward {
     PercentOff { percent: Percent, max_discount: Option<i64> },
     AmountOff { amount: i64 },
     Cashback(Cashback),
+    BuyXGetY(BuyXGetY),
+}
+
+/// Buy `buy` units, get `get` units `percent` off (100: free), as many times as the cart holds
+/// (up to `max_applications`). The units bought are those `applies_to` selects; the units got
+/// are `get_items`, or the same ones. `discounted` says which units are the ones got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuyXGetY {
+    pub buy: u32,
+    pub get: u32,
+    pub percent: Percent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub get_items: Option<ItemSet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_applications: Option<u32>,
+    #[serde(default)]
+    pub discounted: Discounted,
+}
+
+/// Which of the qualifying units a buy-X-get-Y discounts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discounted {
+    /// The cheapest units (as the peers do by default).
+    #[default]
+    Cheapest,
+    MostExpensive,
+}
+
+/// Items named by SKU, by category, or by conditions on their attributes: an item is in the set
+/// if it matches any of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ItemSet {
+    pub skus: Vec<String>,
+    pub categories: Vec<String>,
+    pub conditions: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

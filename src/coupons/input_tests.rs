@@ -440,6 +440,14 @@ fn each_kind_is_named_as_its_type_tag() {
         Reward::PercentOff { percent: Percent(10), max_discount: None },
         Reward::AmountOff { amount: 100 },
         Reward::Cashback(Cashback::Fixed { points: 5 }),
+        Reward::BuyXGetY(BuyXGetY {
+            buy: 1,
+            get: 1,
+            percent: Percent(100),
+            get_items: None,
+            max_applications: None,
+            discounted: Discounted::Cheapest,
+        }),
     ];
     for r in rewards {
         assert_eq!(tag(serde_json::to_value(&r).unwrap()), r.kind().wire());
@@ -470,7 +478,7 @@ fn each_kind_is_named_as_its_type_tag() {
     for x in [Expiry::Never, Expiry::Fixed { at: chrono::Utc::now() }, relative] {
         assert_eq!(tag(serde_json::to_value(&x).unwrap()), x.kind().wire());
     }
-    assert_eq!(RewardKind::ALL.len(), 3, "every kind is listed");
+    assert_eq!(RewardKind::ALL.len(), 4, "every kind is listed");
     assert_eq!(Day::Wed.key(), "wed");
 }
 

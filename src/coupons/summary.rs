@@ -30,7 +30,9 @@ pub fn describe(d: &PartialDefinition) -> String {
         });
         head = std::iter::once(head).chain(steps).collect::<Vec<_>>().join(", ");
     }
-    if let Some(a) = &d.applies_to {
+    if let (Some(Reward::BuyXGetY(b)), Some(a)) = (&d.reward, &d.applies_to) {
+        head = buy_x_get_y(b, a.items().as_ref(), &money);
+    } else if let Some(a) = &d.applies_to {
         let target = applies_to(a, &money);
         if !target.is_empty() {
             head = if head.is_empty() { target } else { format!("{head} {target}") };
@@ -107,8 +109,10 @@ pub fn describe_definition(d: &CouponDefinition) -> String {
     describe(&PartialDefinition::from(d.clone()))
 }
 
-fn reward(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
+/// The reward in words: "10% off up to ₹200", "buy 2, get 1 free".
+pub fn reward(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
     match r {
+        Reward::BuyXGetY(b) => buy_x_get_y(b, None, money),
         Reward::PercentOff { percent, max_discount: Some(max) } => {
             format!("{}% off up to {}", percent.0, money(*max))
         }
@@ -127,16 +131,40 @@ fn reward(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
 fn applies_to(a: &AppliesTo, money: &dyn Fn(i64) -> String) -> String {
     match a {
         AppliesTo::Order => String::new(),
-        AppliesTo::Items { skus, categories, conditions: conds } => {
-            let mut targets: Vec<String> = categories.clone();
-            targets.extend(skus.iter().cloned());
-            if !conds.is_empty() {
-                targets.push(format!("items where {}", conditions_in(conds, ITEM_AMOUNTS, money)));
-            }
-            format!("on {}", targets.join(" or "))
-        }
+        AppliesTo::Items { .. } => format!("on {}", item_set(&a.items().unwrap_or_default(), money)),
         AppliesTo::Fees { names } => format!("on {}", names.join(" and ")),
     }
+}
+
+/// "buy 2 of Shirts, get 1 of SOCK-1 free, twice an order": `bought` names what `applies_to`
+/// selects, when it is not the whole order.
+fn buy_x_get_y(b: &BuyXGetY, bought: Option<&ItemSet>, money: &dyn Fn(i64) -> String) -> String {
+    let of = |set: Option<&ItemSet>| set.map(|s| format!(" of {}", item_set(s, money))).unwrap_or_default();
+    let off = if b.percent.0 == 100 { "free".to_string() } else { format!("{}% off", b.percent.0) };
+    let mut text = format!(
+        "buy {}{}, get {}{} {off}",
+        group(b.buy.into()),
+        of(bought),
+        group(b.get.into()),
+        of(b.get_items.as_ref())
+    );
+    if b.discounted == Discounted::MostExpensive {
+        text.push_str(", the most expensive first");
+    }
+    if let Some(m) = b.max_applications {
+        text.push_str(&format!(", {} an order", times(m)));
+    }
+    text
+}
+
+/// "Shoes or SKU-1 or items where color is red".
+fn item_set(set: &ItemSet, money: &dyn Fn(i64) -> String) -> String {
+    let mut targets: Vec<String> = set.categories.clone();
+    targets.extend(set.skus.iter().cloned());
+    if !set.conditions.is_empty() {
+        targets.push(format!("items where {}", conditions_in(&set.conditions, ITEM_AMOUNTS, money)));
+    }
+    targets.join(" or ")
 }
 
 fn schedule(s: &Schedule) -> String {

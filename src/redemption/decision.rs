@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::allocate::{allocate, percent_of};
-use super::cart::{Cart, CART_AMOUNTS, ITEM_AMOUNTS};
+use super::bxgy::{self, AddItem, Units};
+use super::cart::{Cart, Item, CART_AMOUNTS, ITEM_AMOUNTS};
 use super::periods::schedule_open;
 use super::reasons::{Reason, Refusal};
 use crate::conditions::{all_hold, Condition, Properties};
@@ -86,6 +87,15 @@ pub struct LineQuote {
     pub amount: i64,
     pub discount: i64,
     pub total: i64,
+    /// Units a buy-X-get-Y bought on this line, and units it got (the discounted ones).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bought: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub got: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +127,13 @@ pub struct Quote {
     /// The next tier up, when the coupon has one the cart has not reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_tier: Option<NextTier>,
+    /// How many times a buy-X-get-Y applied to the cart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applications: Option<i64>,
+    /// Free items the app should add to the cart for the coupon to give all it can; they are
+    /// discounted once they are in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_items: Vec<AddItem>,
 }
 
 /// What the cart lacks for the next tier: "add ₹500 more for 15% off".
@@ -189,22 +206,60 @@ type Amounts = Vec<(usize, i64)>;
 pub struct Left {
     pub lines: Vec<i64>,
     pub fees: Vec<i64>,
+    /// Units of each line no buy-X-get-Y has bought or got yet, and what is left of their
+    /// amount (the rest of `lines` is on the units spent).
+    pub units: Vec<i64>,
+    pub unspent: Vec<i64>,
 }
 
 impl Left {
     pub fn of(cart: &Cart) -> Left {
-        Left { lines: cart.items.iter().map(|i| i.amount()).collect(), fees: cart.fees.iter().map(|f| f.1).collect() }
+        Left {
+            lines: cart.items.iter().map(|i| i.amount()).collect(),
+            fees: cart.fees.iter().map(|f| f.1).collect(),
+            units: cart.items.iter().map(|i| i.quantity).collect(),
+            unspent: cart.items.iter().map(|i| i.amount()).collect(),
+        }
     }
 
-    /// Takes a quote's discount off the lines and fees it was given on.
+    /// Takes a quote's discount off the lines and fees it was given on, and the units a
+    /// buy-X-get-Y spent.
     pub fn take(&mut self, quote: &Quote) {
-        for (left, line) in self.lines.iter_mut().zip(&quote.lines) {
-            *left -= line.discount;
+        for (i, line) in quote.lines.iter().enumerate().take(self.lines.len()) {
+            let (left, units, unspent) = (self.lines[i], self.units[i], self.unspent[i]);
+            let spent = line.bought + line.got;
+            // The units spent take their worth with them; a discount spread over the whole line
+            // takes its share of the unspent units' worth (rounded up, so it never exceeds what
+            // is left of the line).
+            let gone = match (spent, line.discount) {
+                (0, 0) => 0,
+                (0, d) => ceil_share(unspent, d, left),
+                (k, _) => ceil_share(unspent, k, units),
+            };
+            self.unspent[i] = (unspent - gone).clamp(0, left - line.discount);
+            self.lines[i] = left - line.discount;
+            self.units[i] = units - spent;
         }
         for (left, fee) in self.fees.iter_mut().zip(&quote.fees) {
             *left -= fee.discount;
         }
     }
+}
+
+/// Whether `item` is named by SKU or category, or matches the conditions.
+fn in_set(skus: &[String], categories: &[String], conditions: &[Condition], item: &Item) -> bool {
+    eq_ignore_case(skus, &item.sku)
+        || item.category.as_deref().is_some_and(|c| eq_ignore_case(categories, c))
+        || (!conditions.is_empty() && all_hold(conditions, &item.facts()))
+}
+
+/// `value × part / whole`, rounded up; `value` when `whole` is zero.
+fn ceil_share(value: i64, part: i64, whole: i64) -> i64 {
+    if whole == 0 {
+        return value;
+    }
+    let (num, den) = (i128::from(value) * i128::from(part), i128::from(whole));
+    ((num + den - 1) / den) as i64
 }
 
 /// The cart lines and fees the reward applies to, with what is left on them.
@@ -217,11 +272,7 @@ fn eligible(applies_to: &AppliesTo, cart: &Cart, left: &Left) -> (Amounts, Amoun
                 .iter()
                 .zip(&left.lines)
                 .enumerate()
-                .filter(|(_, (item, _))| {
-                    eq_ignore_case(skus, &item.sku)
-                        || item.category.as_deref().is_some_and(|c| eq_ignore_case(categories, c))
-                        || (!conditions.is_empty() && all_hold(conditions, &item.facts()))
-                })
+                .filter(|(_, (item, _))| in_set(skus, categories, conditions, item))
                 .map(|(i, (_, amount))| (i, *amount))
                 .collect();
             (lines, vec![])
@@ -249,21 +300,62 @@ pub fn quote(d: &CouponDefinition, cart: &Cart) -> Quote {
 /// coupon, `total`s what is left after it.
 pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
     let (lines, fees) = eligible(&d.applies_to, cart, left);
-    let eligible: i64 = lines.iter().chain(&fees).map(|(_, a)| *a).sum();
-    let (tier, next_tier, reward) = match &d.tiers {
-        None => (None, None, &d.reward),
+    let mut q = Quote {
+        currency: cart.currency.code().to_string(),
+        eligible: lines.iter().chain(&fees).map(|(_, a)| *a).sum(),
+        discount: 0,
+        cashback: 0,
+        lines: cart
+            .items
+            .iter()
+            .zip(&left.lines)
+            .enumerate()
+            .map(|(i, (item, amount))| LineQuote {
+                index: i,
+                sku: item.sku.clone(),
+                quantity: item.quantity,
+                eligible: false,
+                amount: *amount,
+                discount: 0,
+                total: *amount,
+                bought: 0,
+                got: 0,
+            })
+            .collect(),
+        fees: cart
+            .fees
+            .iter()
+            .zip(&left.fees)
+            .map(|((name, _), amount)| FeeQuote { name: name.clone(), amount: *amount, discount: 0, total: *amount })
+            .collect(),
+        tier: None,
+        next_tier: None,
+        applications: None,
+        add_items: Vec::new(),
+    };
+    for (i, _) in &lines {
+        q.lines[*i].eligible = true;
+    }
+    if let Reward::BuyXGetY(b) = &d.reward {
+        buy_x_get_y(b, &d.applies_to, cart, left, &mut q);
+        return q;
+    }
+    let reward = match &d.tiers {
+        None => &d.reward,
         Some(tiers) => {
             let reached = match tiers.basis {
-                TierBasis::Amount => eligible,
+                TierBasis::Amount => q.eligible,
                 TierBasis::Quantity => lines.iter().map(|(i, _)| cart.items[*i].quantity).sum(),
             };
             let (tier, reward) = tiers.reward_at(&d.reward, reached);
             let next = tiers.steps.iter().enumerate().find(|(_, t)| t.from > reached);
-            let next = next.map(|(index, t)| NextTier { index, from: t.from, missing: t.from - reached });
-            (tier, next, reward)
+            q.tier = tier;
+            q.next_tier = next.map(|(index, t)| NextTier { index, from: t.from, missing: t.from - reached });
+            reward
         }
     };
-    let (discount, cashback) = match reward {
+    let eligible = q.eligible;
+    (q.discount, q.cashback) = match reward {
         Reward::PercentOff { percent, max_discount } => {
             let raw = percent_of(eligible, percent.0);
             (max_discount.map_or(raw, |m| raw.min(m)).min(eligible), 0)
@@ -274,54 +366,66 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
             let raw = percent_of(eligible, percent.0);
             (0, max_points.map_or(raw, |m| raw.min(m)))
         }
+        // Answered above.
+        Reward::BuyXGetY(_) => (0, 0),
     };
     let weights: Vec<i64> = lines.iter().chain(&fees).map(|(_, a)| *a).collect();
-    let shares = allocate(discount, &weights);
+    let shares = allocate(q.discount, &weights);
     let (line_shares, fee_shares) = shares.split_at(lines.len());
-    let mut line_discount = vec![0; cart.items.len()];
-    let mut line_eligible = vec![false; cart.items.len()];
     for ((i, _), share) in lines.iter().zip(line_shares) {
-        line_discount[*i] = *share;
-        line_eligible[*i] = true;
+        q.lines[*i].discount = *share;
     }
-    let mut fee_discount = vec![0; cart.fees.len()];
     for ((i, _), share) in fees.iter().zip(fee_shares) {
-        fee_discount[*i] = *share;
+        q.fees[*i].discount = *share;
     }
-    Quote {
-        currency: cart.currency.code().to_string(),
-        eligible,
-        discount,
-        cashback,
-        lines: cart
-            .items
-            .iter()
-            .zip(&left.lines)
-            .enumerate()
-            .map(|(i, (item, amount))| LineQuote {
-                index: i,
-                sku: item.sku.clone(),
-                quantity: item.quantity,
-                eligible: line_eligible[i],
-                amount: *amount,
-                discount: line_discount[i],
-                total: amount - line_discount[i],
-            })
-            .collect(),
-        fees: cart
-            .fees
-            .iter()
-            .zip(&left.fees)
-            .enumerate()
-            .map(|(i, ((name, _), amount))| FeeQuote {
-                name: name.clone(),
-                amount: *amount,
-                discount: fee_discount[i],
-                total: amount - fee_discount[i],
-            })
-            .collect(),
-        tier,
-        next_tier,
+    for line in &mut q.lines {
+        line.total = line.amount - line.discount;
+    }
+    for fee in &mut q.fees {
+        fee.total = fee.amount - fee.discount;
+    }
+    q
+}
+
+/// A buy-X-get-Y's quote: the units bought are the lines `applies_to` selects (already marked
+/// eligible in `q`), the units got those of `get_items` or the same.
+fn buy_x_get_y(b: &BuyXGetY, applies_to: &AppliesTo, cart: &Cart, left: &Left, q: &mut Quote) {
+    let gets = |item: &Item, buy: bool| {
+        b.get_items.as_ref().map_or(buy, |set| in_set(&set.skus, &set.categories, &set.conditions, item))
+    };
+    let units: Vec<Units> = cart
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let buy = q.lines[i].eligible;
+            Units { free: left.units[i], worth: left.unspent[i], buy, get: gets(item, buy) }
+        })
+        .collect();
+    let applied = bxgy::apply(b, &units);
+    for (i, line) in q.lines.iter_mut().enumerate() {
+        line.eligible = units[i].buy || units[i].get;
+        line.bought = applied.bought[i];
+        line.got = applied.got[i];
+        line.discount = applied.discount[i];
+        line.total = line.amount - line.discount;
+    }
+    q.eligible = q.lines.iter().filter(|l| l.eligible).map(|l| l.amount).sum();
+    q.discount = applied.discount.iter().sum();
+    q.applications = Some(applied.applications);
+    // A free item: the first SKU of the units got, when the cart lacks some of it.
+    if let Some(sku) = b.get_items.as_ref().and_then(|g| g.skus.first()) {
+        let added =
+            Item { sku: sku.clone(), quantity: 1, unit_price: 0, category: None, attributes: Default::default() };
+        let buys = match applies_to {
+            AppliesTo::Order => true,
+            AppliesTo::Items { skus, categories, conditions } => in_set(skus, categories, conditions, &added),
+            AppliesTo::Fees { .. } => false,
+        };
+        let quantity = bxgy::missing(b, &units, buys);
+        if quantity > 0 {
+            q.add_items.push(AddItem { sku: sku.clone(), quantity, percent: b.percent.0 });
+        }
     }
 }
 
@@ -426,6 +530,12 @@ pub fn decide_on(
     let quote = quote_on(d, cart, left);
     if quote.eligible == 0 {
         refuse(Reason::NoEligibleItems, None);
+    } else if let (Reward::BuyXGetY(b), Some(0), true) = (&d.reward, quote.applications, quote.add_items.is_empty()) {
+        let needs = match b.get_items {
+            None => format!("Needs {} eligible units: buy {}, get {}.", b.buy + b.get, b.buy, b.get),
+            Some(_) => format!("Needs {} units to buy and {} to get.", b.buy, b.get),
+        };
+        refuse(Reason::CartConditionsNotMet, Some(needs));
     }
     if cart.currency != d.currency {
         refuse(

@@ -4,6 +4,7 @@
 pub mod allocate;
 #[cfg(feature = "ssr")]
 pub mod attempts;
+pub mod bxgy;
 pub mod cart;
 pub mod decision;
 pub mod periods;
@@ -14,6 +15,8 @@ pub mod server;
 pub mod stack;
 pub mod try_panel;
 
+#[cfg(test)]
+mod bxgy_tests;
 #[cfg(test)]
 mod decision_tests;
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub struct TryResult {
     pub fees: Vec<(String, String, String, String)>,
     /// Every reason for refusing, in plain words, most important first.
     pub reasons: Vec<(String, String)>,
+    /// What the app is told to do besides: free items to add.
+    pub notes: Vec<String>,
 }
 
 /// `key=value` pairs separated by commas or new lines.
@@ -126,7 +128,13 @@ pub async fn try_coupon(
         lines: quote
             .as_ref()
             .map(|q| {
-                q.lines.iter().map(|l| (l.sku.clone(), money(l.amount), money(l.discount), money(l.total))).collect()
+                q.lines
+                    .iter()
+                    .map(|l| {
+                        let name = if l.got > 0 { format!("{} ({} got)", l.sku, l.got) } else { l.sku.clone() };
+                        (name, money(l.amount), money(l.discount), money(l.total))
+                    })
+                    .collect()
             })
             .unwrap_or_default(),
         fees: quote
@@ -136,6 +144,14 @@ pub async fn try_coupon(
             })
             .unwrap_or_default(),
         reasons: decision.refusals.iter().map(|r| (r.reason.code().to_string(), r.message.clone())).collect(),
+        notes: quote
+            .iter()
+            .flat_map(|q| &q.add_items)
+            .map(|a| {
+                let off = if a.percent == 100 { "free".to_string() } else { format!("{}% off", a.percent) };
+                format!("Add {} × {} to the cart: {off}.", a.quantity, a.sku)
+            })
+            .collect(),
     })
 }
 

@@ -30,7 +30,7 @@ pub struct Facts {
 #[derive(Debug, Clone)]
 pub enum Candidate {
     Found(Box<Facts>),
-    Missing(Decision),
+    Missing(Box<Decision>),
 }
 
 /// The cart after every coupon: each line's and fee's original amount, total discount and total.
@@ -84,10 +84,12 @@ fn rank(coupon: &Coupon) -> (u8, u8) {
         AppliesTo::Fees { .. } => 2,
     };
     let kind = match d.reward {
-        Reward::PercentOff { .. } => 0,
-        Reward::AmountOff { .. } => 1,
-        Reward::Cashback(Cashback::Percent { .. }) => 2,
-        Reward::Cashback(Cashback::Fixed { .. }) => 3,
+        // Units first: what an order-wide percentage then takes is of what the units got left.
+        Reward::BuyXGetY(_) => 0,
+        Reward::PercentOff { .. } => 1,
+        Reward::AmountOff { .. } => 2,
+        Reward::Cashback(Cashback::Percent { .. }) => 3,
+        Reward::Cashback(Cashback::Fixed { .. }) => 4,
     };
     (level, kind)
 }
@@ -117,7 +119,7 @@ pub fn decide_stack(candidates: &[Candidate], cart: &Cart, now: DateTime<Utc>) -
     let mut stopped_by: Option<&str> = None;
     for i in order {
         let decision = match &candidates[i] {
-            Candidate::Missing(refused) => refused.clone(),
+            Candidate::Missing(refused) => (**refused).clone(),
             Candidate::Found(f) => {
                 let mut d = decide_on(&f.coupon, f.code.as_ref(), &f.user, cart, &left, &f.usage, now);
                 let stopped = stopped_by.map(|name| {
@@ -164,6 +166,8 @@ fn totals(cart: &Cart, left: &Left, decisions: &[Decision]) -> Totals {
                 amount: original.lines[i],
                 discount: original.lines[i] - left.lines[i],
                 total: left.lines[i],
+                bought: quotes().map(|q| q.lines[i].bought).sum(),
+                got: quotes().map(|q| q.lines[i].got).sum(),
             })
             .collect(),
         fees: cart

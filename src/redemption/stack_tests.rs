@@ -69,7 +69,7 @@ fn exclusive_coupons_and_repeats_are_not_combined() {
 #[test]
 fn an_unknown_code_fails_the_stack_but_not_the_others_quotes() {
     let other = combinable(2, json!({"type": "amount_off", "amount": 500}), json!({"type": "order"}));
-    let candidates = vec![Candidate::Missing(Decision::code_not_found("NOPE")), found(&other)];
+    let candidates = vec![Candidate::Missing(Box::new(Decision::code_not_found("NOPE"))), found(&other)];
     let s = decide_stack(&candidates, &shoes_cart(), now());
     assert!(!s.valid());
     assert_eq!(discounts(&s), vec![-1, 500]);
@@ -112,16 +112,28 @@ fn a_higher_priority_applies_first_and_may_stop_the_rest() {
     assert!(stack(&[&shoes_20, &order_100]).valid());
 }
 
+fn arb_bxgy() -> impl Strategy<Value = Value> {
+    (1i64..4, 1i64..3, 1i64..=100, any::<bool>()).prop_map(|(buy, get, percent, dear)| {
+        json!({"type": "buy_x_get_y", "buy_quantity": buy, "get_quantity": get, "percent": percent,
+               "discounted": if dear { "most_expensive" } else { "cheapest" }})
+    })
+}
+
 proptest! {
     #[test]
     fn stacked_totals_are_exact_and_order_free(
         cart in arb_cart(),
-        rewards in proptest::collection::vec((arb_reward(), arb_applies_to(), -2i32..=2, any::<bool>()), 1..=MAX_CODES),
+        rewards in proptest::collection::vec(
+            (prop_oneof![arb_reward(), arb_bxgy()], arb_applies_to(), -2i32..=2, any::<bool>()),
+            1..=MAX_CODES,
+        ),
     ) {
         let coupons: Vec<Coupon> = rewards
             .into_iter()
             .enumerate()
             .map(|(i, (r, a, priority, stop_after))| {
+                // Units are counted on items only.
+                let a = if r["type"] == "buy_x_get_y" && a["type"] == "fees" { json!({"type": "order"}) } else { a };
                 let mut c = combinable(i as i64 + 1, r, a);
                 c.definition.priority = priority;
                 c.definition.stop_after = stop_after && priority > 0;

@@ -104,6 +104,7 @@ fn Answer(result: TryResult) -> impl IntoView {
         view! {
             <div class="answer ok" data-testid="try-answer">
                 <p class="banner ok">{format!("Valid: {} off", result.discount)}{cashback}</p>
+                {result.notes.into_iter().map(|n| view! { <p class="hint">{n}</p> }).collect_view()}
                 <table class="table compact">
                     <thead><tr><th>"Line"</th><th class="num">"Amount"</th><th class="num">"Discount"</th><th class="num">"Total"</th></tr></thead>
                     <tbody>{rows(result.lines)}{rows(result.fees)}</tbody>

@@ -233,6 +233,16 @@ async fn read(res: reqwest::Response) -> (StatusCode, Value) {
     (status, value)
 }
 
+/// Waits, when fewer than `needed_ms` are left in the current fixed window of `window_ms` (the
+/// throttle's windows start at multiples of their length), for the next window to begin: a test
+/// that counts attempts to a limit must not straddle two windows.
+pub async fn early_in_window(window_ms: i64, needed_ms: i64) {
+    let left = window_ms - chrono::Utc::now().timestamp_millis().rem_euclid(window_ms);
+    if left < needed_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 50)).await;
+    }
+}
+
 /// The message for `field` in a server function's error body
 /// (`{"Invalid": [{"field": …, "message": …}]}`).
 pub fn field_error(body: &Value, field: &str) -> Option<String> {

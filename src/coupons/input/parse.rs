@@ -91,7 +91,38 @@ impl CouponInput {
 
     fn parse_reward(&self, e: &mut FieldErrors) -> Option<Reward> {
         let kind = e.check("reward.type", choice(&self.reward.kind, None, "a reward"))?;
-        reward_of(kind, RewardValues::from(&self.reward), "reward", e)
+        match kind {
+            RewardKind::BuyXGetY => self.parse_buy_x_get_y(e).map(Reward::BuyXGetY),
+            _ => reward_of(kind, RewardValues::from(&self.reward), "reward", e),
+        }
+    }
+
+    fn parse_buy_x_get_y(&self, e: &mut FieldErrors) -> Option<BuyXGetY> {
+        let r = &self.reward;
+        let units = |value: Option<i64>, what: &str| match count(value) {
+            Ok(None) => Err(format!("enter how many units {what}")),
+            Ok(Some(n)) if n > MAX_BXGY_UNITS => Err(format!("at most {MAX_BXGY_UNITS}")),
+            Ok(Some(n)) => Ok(n),
+            Err(m) => Err(m),
+        };
+        let buy = e.check("reward.buy_quantity", units(r.buy_quantity, "to buy"));
+        let get = e.check("reward.get_quantity", units(r.get_quantity, "got"));
+        let percent = e.check("reward.percent", percent(r.percent.or(Some(100))));
+        let max_applications = e.check("reward.max_applications", count(r.max_applications));
+        let discounted = e.check(
+            "reward.discounted",
+            choice(&r.discounted, Some(Discounted::Cheapest), "which units are discounted"),
+        );
+        let g = &r.get_items;
+        let get_items = (!g.is_empty()).then(|| item_set(&g.skus, &g.categories, &g.conditions, "reward.get_items", e));
+        Some(BuyXGetY {
+            buy: buy?,
+            get: get?,
+            percent: percent?,
+            get_items,
+            max_applications: max_applications?,
+            discounted: discounted?,
+        })
     }
 
     /// The steps of a tiered reward, each parsed as a reward of the coupon's kind.
@@ -102,6 +133,10 @@ impl CouponInput {
             return Some(None);
         }
         let kind = choice::<RewardKind>(&r.kind, None, "").ok()?;
+        if kind == RewardKind::BuyXGetY {
+            e.add("reward.tiers", "a buy-X-get-Y reward has no tiers");
+            return None;
+        }
         if r.tiers.len() > MAX_TIERS {
             e.add("reward.tiers", format!("at most {MAX_TIERS} tiers"));
         }
@@ -136,9 +171,8 @@ impl CouponInput {
             AppliesToKind::Order => Some(AppliesTo::Order),
             AppliesToKind::Items => {
                 let before = e.0.len();
-                let skus = texts(&a.skus, "applies_to.skus", 64, e);
-                let categories = texts(&a.categories, "applies_to.categories", 64, e);
-                let conditions = condition_list(&a.conditions, "applies_to.conditions", e);
+                let ItemSet { skus, categories, conditions } =
+                    item_set(&a.skus, &a.categories, &a.conditions, "applies_to", e);
                 if skus.is_empty() && categories.is_empty() && conditions.is_empty() && e.0.len() == before {
                     e.add("applies_to.skus", "name at least one SKU, category or item condition");
                 }
@@ -389,6 +423,9 @@ impl PartialDefinition {
         {
             e.add("reward.tier_basis", "fees have no units to count: tier on the amount");
         }
+        if let (Some(Reward::BuyXGetY(_)), Some(AppliesTo::Fees { .. })) = (&self.reward, &self.applies_to) {
+            e.add("applies_to.type", "buy X get Y counts item units: apply it to the order or to items");
+        }
         if self.stop_after && self.stacking == Some(Stacking::Exclusive) {
             e.add(
                 "stop_after",
@@ -396,7 +433,9 @@ impl PartialDefinition {
             );
         }
         match (&self.reward, &self.limits) {
-            (Some(Reward::AmountOff { .. } | Reward::PercentOff { .. }), Some(l)) if l.budget_cashback.is_some() => {
+            (Some(Reward::AmountOff { .. } | Reward::PercentOff { .. } | Reward::BuyXGetY(_)), Some(l))
+                if l.budget_cashback.is_some() =>
+            {
                 e.add("limits.budget_cashback", "a cashback budget needs a cashback reward");
             }
             (Some(Reward::Cashback(_)), Some(l)) if l.budget_discount.is_some() => {
@@ -523,5 +562,25 @@ fn reward_of(kind: RewardKind, r: RewardValues, at: &str, e: &mut FieldErrors) -
                 Some(Reward::Cashback(Cashback::Fixed { points }))
             }
         },
+        // Given by its own settings (see `parse_buy_x_get_y`); tiers of it are refused before.
+        RewardKind::BuyXGetY => None,
+    }
+}
+
+/// Units a buy-X-get-Y buys or gets at a time, at most.
+pub const MAX_BXGY_UNITS: u32 = 1_000;
+
+/// A set of items from its SKUs, categories and conditions, each error under `at`.
+fn item_set(
+    skus: &[String],
+    categories: &[String],
+    conditions: &[crate::conditions::ConditionInput],
+    at: &str,
+    e: &mut FieldErrors,
+) -> ItemSet {
+    ItemSet {
+        skus: texts(skus, &format!("{at}.skus"), 64, e),
+        categories: texts(categories, &format!("{at}.categories"), 64, e),
+        conditions: condition_list(conditions, &format!("{at}.conditions"), e),
     }
 }

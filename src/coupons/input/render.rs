@@ -40,6 +40,26 @@ impl From<&CouponDefinition> for CouponInput {
                 .map(|t| TierInput { from: Some(t.from), ..values_of(&t.reward) })
                 .collect(),
             tier_basis: d.tiers.as_ref().map(|t| t.basis.wire().to_string()).unwrap_or_default(),
+            ..Default::default()
+        };
+        let reward = match &d.reward {
+            Reward::BuyXGetY(b) => RewardInput {
+                buy_quantity: Some(b.buy.into()),
+                get_quantity: Some(b.get.into()),
+                get_items: b
+                    .get_items
+                    .as_ref()
+                    .map(|g| ItemSetInput {
+                        skus: g.skus.clone(),
+                        categories: g.categories.clone(),
+                        conditions: cond(&g.conditions),
+                    })
+                    .unwrap_or_default(),
+                max_applications: b.max_applications.map(i64::from),
+                discounted: b.discounted.wire().into(),
+                ..reward
+            },
+            _ => reward,
         };
         let applies_to = match &d.applies_to {
             AppliesTo::Order => AppliesToInput { kind: d.applies_to.kind().wire().into(), ..Default::default() },
@@ -165,5 +185,6 @@ fn values_of(r: &Reward) -> TierInput {
         Reward::Cashback(Cashback::Percent { percent, max_points }) => {
             TierInput { percent: Some(percent.0.into()), max_points: *max_points, ..Default::default() }
         }
+        Reward::BuyXGetY(b) => TierInput { percent: Some(b.percent.0.into()), ..Default::default() },
     }
 }

@@ -53,6 +53,38 @@ pub struct RewardInput {
     /// or `quantity` (eligible units).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub tier_basis: String,
+    /// Buy X get Y: the units to buy (of what `applies_to` selects)…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buy_quantity: Option<i64>,
+    /// …and the units got, `percent` off (100, the default: free).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_quantity: Option<i64>,
+    /// The units got, when not the same items as those bought. A SKU here that the cart lacks
+    /// comes back in the quote's `add_items`.
+    #[serde(skip_serializing_if = "ItemSetInput::is_empty")]
+    pub get_items: ItemSetInput,
+    /// How many times one order gets it; none: as many as the cart holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_applications: Option<i64>,
+    /// `cheapest` (the default) or `most_expensive`: which qualifying units are discounted.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub discounted: String,
+}
+
+/// Items by SKU, category or attribute conditions (any of them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ItemSetInput {
+    pub skus: Vec<String>,
+    pub categories: Vec<String>,
+    pub conditions: Vec<ConditionInput>,
+}
+
+impl ItemSetInput {
+    pub fn is_empty(&self) -> bool {
+        self.skus.is_empty() && self.categories.is_empty() && self.conditions.is_empty()
+    }
 }
 
 /// One step of a tiered reward: its threshold and the reward's values from there up.

@@ -19,8 +19,8 @@ use crate::components::problem::Problem;
 use crate::components::suggestions::Suggestions;
 use crate::conditions::ConditionInput;
 use crate::coupons::definition::{
-    ActivationKind, AppliesToKind, Audience, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind, RewardKind,
-    Stacking, TierBasis, Visibility,
+    ActivationKind, AppliesToKind, Audience, Discounted, DistributionKind, DurationUnit, ExpiryAnchor, ExpiryKind,
+    RewardKind, Stacking, TierBasis, Visibility,
 };
 use crate::coupons::input::*;
 use crate::coupons::server::{get_coupon, SaveCoupon};
@@ -315,7 +315,7 @@ fn BuilderForm(initial: CouponInput, id: Option<i64>, version: Option<i64>) -> i
                         </Field>
                     </div>
                 </Section>
-                <RewardSection input currency errors text_errors />
+                <RewardSection input currency errors text_errors item_amounts=amounts(ITEM_AMOUNTS) />
                 <AppliesToSection errors item_amounts=amounts(ITEM_AMOUNTS) input />
                 <Section title="Qualifying rules">
                     <p class="hint">"All must hold for a cart to qualify."</p>
@@ -503,10 +503,21 @@ fn RewardSection(
     currency: Signal<Option<Currency>>,
     errors: Errors,
     text_errors: RwSignal<FieldErrors>,
+    item_amounts: AmountFacts,
 ) -> impl IntoView {
     let kind = move || input.with(|i| i.reward.kind.clone());
+    let bxgy = move || kind() == RewardKind::BuyXGetY.wire();
     let cashback_percent = RwSignal::new(input.with_untracked(|i| i.reward.percent.is_some()));
-    let (k, set_k) = bind!(input, reward.kind);
+    let k = Signal::derive(move || input.with(|i| i.reward.kind.clone()));
+    // A buy-X-get-Y has no tiers: their editor goes, and so do they.
+    let set_k = Callback::new(move |v: String| {
+        input.update(|i| {
+            if v == RewardKind::BuyXGetY.wire() {
+                i.reward.tiers.clear();
+            }
+            i.reward.kind = v;
+        })
+    });
     let (percent, set_percent) = bind!(input, reward.percent);
     let (max_discount, set_max_discount) = bind!(input, reward.max_discount);
     let (amount, set_amount) = bind!(input, reward.amount);
@@ -528,7 +539,7 @@ fn RewardSection(
                     on_change=set_k
                     name="reward.type"
                     options=kinds(
-                        &[(RewardKind::PercentOff, "Percent off"), (RewardKind::AmountOff, "Amount off"), (RewardKind::Cashback, "Cashback points")],
+                        &[(RewardKind::PercentOff, "Percent off"), (RewardKind::AmountOff, "Amount off"), (RewardKind::Cashback, "Cashback points"), (RewardKind::BuyXGetY, "Buy X, get Y")],
                     )
                 />
             </Field>
@@ -599,7 +610,11 @@ fn RewardSection(
                     </Show>
                 </div>
             </Show>
+            <Show when=bxgy>
+                <BuyXGetYFields input errors text_errors item_amounts />
+            </Show>
             // Not a <Field>: its rows hold several controls, each named on its own.
+            <Show when=move || !bxgy()>
             <div class="field" data-field="reward.tiers">
                 <span class="label">"Tiers: spend more, save more"</span>
                 <p class="hint">"The highest tier the cart reaches replaces the reward above."</p>
@@ -613,6 +628,7 @@ fn RewardSection(
                     text_errors
                 />
             </div>
+            </Show>
             <Show when=move || input.with(|i| !i.reward.tiers.is_empty())>
                 <Field label="Tiers count" field="reward.tier_basis" errors>
                     <SelectInput
@@ -630,6 +646,93 @@ fn RewardSection(
     }
 }
 
+/// Buy X, get Y: the units, their discount, how often, which units, and the units got.
+#[component]
+fn BuyXGetYFields(
+    input: RwSignal<CouponInput>,
+    errors: Errors,
+    text_errors: RwSignal<FieldErrors>,
+    item_amounts: AmountFacts,
+) -> impl IntoView {
+    let (buy, set_buy) = bind!(input, reward.buy_quantity);
+    let (get, set_get) = bind!(input, reward.get_quantity);
+    let (percent, set_percent) = bind!(input, reward.percent);
+    let (max, set_max) = bind!(input, reward.max_applications);
+    let (discounted, set_discounted) = bind!(input, reward.discounted);
+    view! {
+        <div class="row">
+            <Field label="Buy (units)" field="reward.buy_quantity" errors hint="Of what the reward applies to">
+                <IntInput field="reward.buy_quantity" value=buy on_change=set_buy text_errors />
+            </Field>
+            <Field label="Get (units)" field="reward.get_quantity" errors>
+                <IntInput field="reward.get_quantity" value=get on_change=set_get text_errors />
+            </Field>
+            <Field label="Percent off the units got" field="reward.percent" errors hint="100 or blank: free">
+                <IntInput field="reward.percent" value=percent on_change=set_percent text_errors />
+            </Field>
+        </div>
+        <div class="row">
+            <Field label="Times per order" field="reward.max_applications" errors hint="Optional: as often as the cart holds">
+                <IntInput field="reward.max_applications" value=max on_change=set_max text_errors />
+            </Field>
+            <Field label="Discount first" field="reward.discounted" errors>
+                <SelectInput
+                    value=Signal::derive(move || {
+                        let d = discounted.get();
+                        if d.is_empty() { Discounted::Cheapest.wire().to_string() } else { d }
+                    })
+                    on_change=set_discounted
+                    name="reward.discounted"
+                    options=kinds(&[(Discounted::Cheapest, "the cheapest units"), (Discounted::MostExpensive, "the most expensive units")])
+                />
+            </Field>
+        </div>
+        <p class="hint">
+            "Units got: leave empty for the same items as those bought. A SKU named here that the cart lacks is returned for the app to add."
+        </p>
+        <ItemSetFields
+            path="reward.get_items"
+            categories=bind!(input, reward.get_items.categories)
+            skus=bind!(input, reward.get_items.skus)
+            conditions=bind!(input, reward.get_items.conditions)
+            errors
+            amounts=item_amounts
+        />
+    }
+}
+
+/// Items by category, SKU or attribute conditions: what a reward applies to, or the units a
+/// buy-X-get-Y gets.
+#[component]
+fn ItemSetFields(
+    path: &'static str,
+    categories: (Signal<Vec<String>>, Callback<Vec<String>>),
+    skus: (Signal<Vec<String>>, Callback<Vec<String>>),
+    conditions: (Signal<Vec<ConditionInput>>, Callback<Vec<ConditionInput>>),
+    errors: Errors,
+    amounts: AmountFacts,
+) -> impl IntoView {
+    view! {
+        <div class="row">
+            <Field label="Categories" field=format!("{path}.categories") errors hint="Comma-separated">
+                <ListInput value=categories.0 on_change=categories.1 placeholder="Shoes, Bags" />
+            </Field>
+            <Field label="SKUs" field=format!("{path}.skus") errors hint="Comma-separated">
+                <ListInput value=skus.0 on_change=skus.1 placeholder="SKU-1, SKU-2" />
+            </Field>
+        </div>
+        <ConditionsField
+            label="Or items whose attributes match"
+            path=format!("{path}.conditions")
+            binding=conditions
+            errors
+            property_hint="color"
+            suggest="item-facts"
+            amounts
+        />
+    }
+}
+
 #[component]
 fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors, item_amounts: AmountFacts) -> impl IntoView {
     let kind = move || input.with(|i| i.applies_to.kind.clone());
@@ -644,29 +747,12 @@ fn AppliesToSection(input: RwSignal<CouponInput>, errors: Errors, item_amounts: 
             />
             <Show when=move || kind() == AppliesToKind::Items.wire()>
                 <p class="hint">"An item is eligible if it matches any of these."</p>
-                <div class="row">
-                    <Field label="Categories" field="applies_to.categories" errors hint="Comma-separated">
-                        <ListInput
-                            value=bind!(input, applies_to.categories).0
-                            on_change=bind!(input, applies_to.categories).1
-                            placeholder="Shoes, Bags"
-                        />
-                    </Field>
-                    <Field label="SKUs" field="applies_to.skus" errors hint="Comma-separated">
-                        <ListInput
-                            value=bind!(input, applies_to.skus).0
-                            on_change=bind!(input, applies_to.skus).1
-                            placeholder="SKU-1, SKU-2"
-                        />
-                    </Field>
-                </div>
-                <ConditionsField
-                    label="Or items whose attributes match"
-                    path="applies_to.conditions"
-                    binding=bind!(input, applies_to.conditions)
+                <ItemSetFields
+                    path="applies_to"
+                    categories=bind!(input, applies_to.categories)
+                    skus=bind!(input, applies_to.skus)
+                    conditions=bind!(input, applies_to.conditions)
                     errors
-                    property_hint="color"
-                    suggest="item-facts"
                     amounts=item_amounts
                 />
             </Show>

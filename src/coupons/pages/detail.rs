@@ -13,7 +13,7 @@ use crate::coupons::definition::*;
 use crate::coupons::pages::activity::Activity;
 use crate::coupons::server::{get_coupon, get_coupon_activity, ChangeStatus, CouponActivity, CouponView};
 use crate::coupons::status::CouponStatus;
-use crate::coupons::summary::{conditions_in, duration_text};
+use crate::coupons::summary::{conditions_in, duration_text, reward as reward_text};
 use crate::error::AppError;
 use crate::money::group_thousands;
 use crate::redemption::cart::{CART_AMOUNTS, ITEM_AMOUNTS};
@@ -291,21 +291,6 @@ fn Detail(view: CouponView, activity: CouponActivity, change: ServerAction<Chang
                 <dd><When ms=c.created_at zone=d.time_zone /></dd>
             </dl>
         </section>
-    }
-}
-
-fn reward_text(r: &Reward, money: &dyn Fn(i64) -> String) -> String {
-    match r {
-        Reward::PercentOff { percent, max_discount } => {
-            format!("{}% off{}", percent.0, max_discount.map(|m| format!(", at most {}", money(m))).unwrap_or_default())
-        }
-        Reward::AmountOff { amount } => format!("{} off", money(*amount)),
-        Reward::Cashback(Cashback::Fixed { points }) => format!("{points} cashback points"),
-        Reward::Cashback(Cashback::Percent { percent, max_points }) => format!(
-            "{}% cashback{}",
-            percent.0,
-            max_points.map(|m| format!(", at most {m} points")).unwrap_or_default()
-        ),
     }
 }
 

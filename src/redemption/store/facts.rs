@@ -168,7 +168,7 @@ pub(super) async fn candidates(
     for target in &req.targets {
         all.push(match load_facts(conn, &req.user_id, target, now).await? {
             Ok(f) => Candidate::Found(Box::new(f)),
-            Err(refused) => Candidate::Missing(refused),
+            Err(refused) => Candidate::Missing(Box::new(refused)),
         });
     }
     Ok(all)
