@@ -908,3 +908,59 @@ on_both!(a_coupon_page_shows_its_limits_used_and_its_latest_redemptions, |app: T
     assert_eq!(users, ["u-2", "u-1"], "newest first");
     assert!(a["codes"].is_null(), "a static code has no pool");
 });
+
+on_both!(buy_x_get_y_frees_units_and_asks_for_the_free_item, |app: TestApp| async move {
+    let api = app.api().await;
+    let shoes = json!({"type": "items", "categories": ["Shoes"]});
+    // Refused settings name their field, and nothing is stored.
+    let bad = json!({"type": "buy_x_get_y", "buy_quantity": 0, "get_quantity": 1});
+    let (status, body) = api.post("/coupons", &coupon("BOGO", json!({"reward": bad, "applies_to": shoes}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"]["fields"][0]["field"], json!("reward.buy_quantity"), "{body}");
+    assert_eq!(app.count("coupons").await, 0);
+
+    // Buy 1 pair of shoes, get 1 pair free, with a budget of ₹2,000.
+    let bogo = json!({"type": "buy_x_get_y", "buy_quantity": 1, "get_quantity": 1});
+    let id = app
+        .live_coupon(coupon(
+            "BOGO",
+            json!({"reward": bogo, "applies_to": shoes, "limits": {"budget_discount": 200000}}),
+        ))
+        .await;
+    let (_, shown) = api.get(&format!("/coupons/{id}")).await;
+    assert!(shown["summary"].as_str().unwrap().starts_with("buy 1 of Shoes, get 1 free"), "{shown}");
+    let (_, answer) = api.post("/validate", &json!({"user_id": "u-1", "code": "BOGO", "cart": cart()})).await;
+    assert_eq!((answer["discount"].clone(), answer["applications"].clone()), (json!(150_000), json!(1)), "{answer}");
+    assert_eq!((answer["lines"][0]["bought"].clone(), answer["lines"][0]["got"].clone()), (json!(1), json!(1)));
+    let (status, redeemed) = api.post("/redemptions", &redeem_body("u-1", "BOGO", "b-1")).await;
+    assert_eq!((status, redeemed["discount"].clone()), (StatusCode::CREATED, json!(150_000)), "{redeemed}");
+    // Returning the free pair's line gives its discount back to the budget, exactly.
+    let rid = redeemed["id"].as_i64().unwrap();
+    let part = json!({"lines": [{"index": 0, "quantity": 2}]});
+    let (status, back, _) =
+        api.send(Method::POST, &format!("/redemptions/{rid}/reverse"), Some(&part), Some("bogo-return")).await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(back["discount"], json!(0), "{back}");
+    // The budget, back at ₹2,000, covers another pair but not two.
+    let (status, _) = api.post("/redemptions", &redeem_body("u-2", "BOGO", "b-2")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, refused) = api.post("/redemptions", &redeem_body("u-3", "BOGO", "b-3")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["details"]["reasons"][0]["code"], json!("budget_exhausted"));
+
+    // A free gift: buy 2 pairs of shoes, get a shoe-care kit the cart lacks.
+    let gift =
+        json!({"type": "buy_x_get_y", "buy_quantity": 2, "get_quantity": 1, "get_items": {"skus": ["CARE-KIT"]}});
+    app.live_coupon(coupon("GIFT", json!({"reward": gift, "applies_to": shoes}))).await;
+    let (_, answer) = api.post("/validate", &json!({"user_id": "u-4", "code": "GIFT", "cart": cart()})).await;
+    assert_eq!(answer["valid"], json!(true), "{answer}");
+    assert_eq!(answer["add_items"], json!([{"sku": "CARE-KIT", "quantity": 1, "percent": 100}]), "{answer}");
+    let mut with_kit = cart();
+    with_kit["items"].as_array_mut().unwrap().push(json!({"sku": "CARE-KIT", "quantity": 1, "unit_price": 49900}));
+    let (_, answer) = api.post("/validate", &json!({"user_id": "u-4", "code": "GIFT", "cart": with_kit})).await;
+    assert_eq!((answer["discount"].clone(), answer["lines"][2]["got"].clone()), (json!(49_900), json!(1)), "{answer}");
+    assert!(answer.get("add_items").is_none(), "{answer}");
+    // The document describes the new answer fields.
+    let (_, doc) = api.get("/openapi.json").await;
+    assert!(doc["components"]["schemas"]["AddItem"].is_object(), "AddItem is described");
+});

@@ -29,6 +29,16 @@ test("the live summary follows typing without a page load (hydration)", async ({
   await expect(summary).toContainText("25% off, 30% off from $2,000");
   await page.getByRole("button", { name: "Remove tier 1" }).click();
   await expect(summary).not.toContainText("30% off");
+  // Buy X, get Y: its own fields, the same sentence, and back.
+  await field(page, "reward.type").selectOption("buy_x_get_y");
+  await field(page, "reward.buy_quantity").fill("2");
+  await field(page, "reward.get_quantity").fill("1");
+  await field(page, "reward.percent").fill("100");
+  await expect(summary).toContainText("buy 2, get 1 free");
+  await expect(page.locator('[data-field="reward.tiers"]')).toHaveCount(0);
+  await field(page, "reward.type").selectOption("percent_off");
+  await field(page, "reward.percent").fill("25");
+  await expect(summary).toContainText("25% off");
   expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
   // Property names are suggested: the facts every cart has, with the page's first render.
   await expect(page.locator("datalist#cart-facts option")).toHaveCount(3);
