@@ -165,7 +165,9 @@ impl From<RedemptionError> for AppError {
     fn from(e: RedemptionError) -> Self {
         match e {
             RedemptionError::NotFound => AppError::NotFound,
-            RedemptionError::OrderTaken { .. } | RedemptionError::AlreadyReversed => conflict(e),
+            RedemptionError::OrderTaken { .. } | RedemptionError::AlreadyReversed | RedemptionError::Changed => {
+                conflict(e)
+            }
             RedemptionError::Invalid(errors) => AppError::Invalid(errors),
             RedemptionError::Throttled(e) => e.into(),
             RedemptionError::Idempotency(e) => e.into(),

@@ -7,10 +7,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{field_error, ServerProcess, TestApp};
+use common::{coupon_input, field_error, ServerProcess, TestApp};
 use couponry::audience::campaigns::server::{CancelCampaign, CreateCampaign, EstimateLaunch, GetCampaign};
 use couponry::audience::segments::server::{PreviewSegment, SaveSegment};
-use couponry::audience::users::server::LookupUser;
+use couponry::audience::users::server::{LookupUser, ReturnPart};
 use couponry::conditions::{Condition, Group, Join, Properties, Rule, Test};
 use couponry::db::{Db, Sql};
 use proptest::prelude::*;
@@ -685,4 +685,52 @@ on_both!(builders_suggest_the_names_the_app_sent, |app: TestApp| async move {
     assert_eq!(s, StatusCode::OK, "{names}");
     assert_eq!(names["properties"], json!(["city", "loyalty_tier"]));
     assert_eq!(names["events"], json!(["wishlist_added"]));
+});
+
+on_both!(support_refunds_part_of_a_redemption_once, |app: TestApp| async move {
+    app.login_admin().await;
+    let api = app.api().await;
+    app.live_coupon(coupon_input("PARTLY", json!({}))).await;
+    let cart = json!({"currency": "INR", "items": [{"sku": "A", "quantity": 2, "unit_price": 100000}]});
+    let (s, r) =
+        api.post("/redemptions", &json!({"user_id": "buyer", "code": "PARTLY", "cart": cart, "order_id": "o-1"})).await;
+    assert_eq!((s, r["discount"].clone()), (StatusCode::CREATED, json!(20_000)), "{r}");
+    let id = r["id"].to_string();
+    let (_, shown) = app.call_form::<LookupUser>(&[("user_id", "buyer")]).await;
+    assert_eq!(shown["redemptions"][0]["discount_minor"], json!(20_000), "{shown}");
+    // Half of the ₹2,000 comes back: half the discount with it, typed as the currency reads.
+    let form = |discount: &str, amount: &str| {
+        vec![
+            ("id", id.clone()),
+            ("discount", discount.to_string()),
+            ("amount", amount.to_string()),
+            ("reason", "one returned".into()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call_form::<ReturnPart>(&fields).await
+        }
+    };
+    let (s, body) = send(form("20000", "1,000.00")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, after) = api.get(&format!("/redemptions/{id}")).await;
+    assert_eq!(after["discount"], json!(10_000), "{after}");
+    // The same form again (a second click) is refused: the redemption changed meanwhile.
+    let (s, body) = send(form("20000", "1,000.00")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    // Too much, or not an amount, is refused next to the field, and nothing moves.
+    for amount in ["1500", "12.345", "0", "lots"] {
+        let (s, body) = send(form("10000", amount)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{amount}: {body}");
+        assert!(field_error(&body, "amount").is_some(), "{amount}: {body}");
+    }
+    assert_eq!(api.get(&format!("/redemptions/{id}")).await.1["discount"], json!(10_000));
+    // An analyst may look but not refund.
+    let analyst = app.browser_as("analyst").await;
+    let fields = form("10000", "100");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(analyst.call_form::<ReturnPart>(&fields).await.0, StatusCode::FORBIDDEN);
 });

@@ -481,8 +481,6 @@ pub struct ReverseBody {
     reason: Option<String>,
 }
 
-const MAX_REASON: usize = 500;
-
 #[utoipa::path(
     post, path = "/redemptions/{id}/reverse", tag = "checkout", request_body = ReverseBody,
     description = "Without `amount` or `lines`: gives the use back to every limit and takes the cashback back; \
@@ -514,8 +512,8 @@ pub async fn reverse(
         if raw.iter().all(u8::is_ascii_whitespace) { ReverseBody::default() } else { parse_body(&headers, &raw)? };
     let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let mut errors = FieldErrors::default();
-    if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
-        errors.add("reason", format!("at most {MAX_REASON} characters"));
+    if reason.is_some_and(|r| r.chars().count() > store::MAX_REASON) {
+        errors.add("reason", format!("at most {} characters", store::MAX_REASON));
     }
     let now = chrono::Utc::now();
     if body.amount.is_none() && body.lines.is_none() {
@@ -537,7 +535,8 @@ pub async fn reverse(
                 "a partial reverse needs an Idempotency-Key header, so that a retry cannot return the part twice",
             )
         })?;
-    let outcome = store::reverse_part(&state.db, id, &ret, reason, &caller.actor(), Some(&idempotency), now).await?;
+    let outcome =
+        store::reverse_part(&state.db, id, &ret, reason, &caller.actor(), store::Once::Key(&idempotency), now).await?;
     Ok(match outcome {
         Replayable::Fresh(r) => Json(r).into_response(),
         Replayable::Replay(r) => super::mark_replayed(Json(r).into_response(), true),

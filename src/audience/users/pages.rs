@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::server::{lookup_user, ReverseRedemption, UserView};
+use super::server::{lookup_user, RedemptionRow, ReturnPart, ReverseRedemption, UserView};
 use crate::components::confirm::Confirm;
 use crate::components::problem::Problem;
 use crate::components::query_value;
@@ -16,9 +16,11 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let wanted = move || query.read().get("user_id").filter(|u| !u.trim().is_empty());
     let reverse = ServerAction::<ReverseRedemption>::new();
+    // Bumped by each part returned, so the page reads the redemptions again.
+    let returned = RwSignal::new(0u32);
     let found = Resource::new(
-        move || (wanted(), reverse.version().get()),
-        |(id, _)| async move {
+        move || (wanted(), reverse.version().get(), returned.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => Some(lookup_user(id).await),
                 None => None,
@@ -40,7 +42,7 @@ pub fn UsersPage() -> impl IntoView {
                 match found.await {
                     None => view! { <p class="empty-state">"Type a user id to see their coupons, redemptions and wallet."</p> }.into_any(),
                     Some(Err(e)) => view! { <Problem error=e /> }.into_any(),
-                    Some(Ok(user)) => view! { <UserDetail user reverse /> }.into_any(),
+                    Some(Ok(user)) => view! { <UserDetail user reverse returned /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -48,7 +50,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl IntoView {
+fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>, returned: RwSignal<u32>) -> impl IntoView {
     let can_reverse = user.can_reverse;
     let properties = match &user.user {
         None => view! { <p class="muted">"The app has not sent this user yet."</p> }.into_any(),
@@ -145,6 +147,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                 <tbody>
                     {user.redemptions.into_iter().map(|r| {
                         let reversible = can_reverse && !r.reversed;
+                        let row = r.clone();
                         view! {
                             <tr data-redemption=r.id>
                                 <td class="muted"><When ms=r.redeemed_at /></td>
@@ -162,6 +165,7 @@ fn UserDetail(user: UserView, reverse: ServerAction<ReverseRedemption>) -> impl 
                                 </td>
                                 <td>
                                     <Show when=move || reversible>
+                                        <ReturnForm r=row.clone() returned />
                                         <Confirm label="Reverse" class="secondary small" question="Reverse this redemption? The use, the budget and any cashback are given back.">
                                             <ActionForm action=reverse attr:class="inline">
                                                 <input type="hidden" name="id" value=r.id />
@@ -211,4 +215,50 @@ fn tray_limits(expires_at: Option<i64>, uses_left: Option<i64>) -> Option<String
         uses_left.map(|n| format!("{} use{} left", crate::coupons::summary::group(n), if n == 1 { "" } else { "s" }));
     let text = expiry.into_iter().chain(uses).collect::<Vec<_>>().join(" · ");
     (!text.is_empty()).then_some(text)
+}
+
+/// Part of a redemption back (a partial refund): an amount of its eligible amount, and why. The
+/// form is its own confirmation; it carries the discount it was made with, so a second click
+/// cannot return the part twice.
+#[component]
+fn ReturnForm(r: RedemptionRow, returned: RwSignal<u32>) -> impl IntoView {
+    let action = ServerAction::<ReturnPart>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            returned.update(|n| *n += 1);
+        }
+    });
+    let error = move |field: &'static str| {
+        action.value().get().and_then(|v| v.err()).and_then(|e| match e {
+            crate::error::AppError::Invalid(errors) if field != "form" => errors.get(field).map(str::to_string),
+            crate::error::AppError::Invalid(_) => None,
+            other if field == "form" => Some(other.to_string()),
+            _ => None,
+        })
+    };
+    let amount_id = format!("return-amount-{}", r.id);
+    let reason_id = format!("return-reason-{}", r.id);
+    view! {
+        <details class="return-part">
+            <summary class="button small">"Refund part"</summary>
+            <ActionForm action attr:class="stacked">
+                <input type="hidden" name="id" value=r.id />
+                <input type="hidden" name="discount" value=r.discount_minor />
+                <label for=amount_id.clone()>{format!("Amount refunded, of {} eligible", r.eligible)}</label>
+                <input
+                    id=amount_id
+                    name="amount"
+                    inputmode="decimal"
+                    required
+                    aria-invalid=move || error("amount").is_some().to_string()
+                />
+                {move || error("amount").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                <label for=reason_id.clone()>"Reason (optional)"</label>
+                <input id=reason_id name="reason" maxlength="500" />
+                {move || error("reason").map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                {move || error("form").map(|m| view! { <p class="banner error">{m}</p> })}
+                <button type="submit" class="danger small">"Give back this part"</button>
+            </ActionForm>
+        </details>
+    }
 }

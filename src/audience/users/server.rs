@@ -18,6 +18,10 @@ pub struct RedemptionRow {
     pub code: Option<String>,
     pub order_id: Option<String>,
     pub discount: String,
+    /// The discount in minor units, which a return form sends back (see [`return_part`]), and
+    /// the eligible amount it was computed on, formatted.
+    pub discount_minor: i64,
+    pub eligible: String,
     pub cashback: i64,
     pub reversed: bool,
     #[serde(with = "crate::dates::rfc3339")]
@@ -62,8 +66,9 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
             coupon_name: names.get(&r.coupon_id).cloned().unwrap_or_else(|| format!("#{}", r.coupon_id)),
             code: r.code,
             order_id: r.order_id,
-            discount: crate::money::Currency::parse(&r.currency)
-                .map_or_else(|| r.discount.to_string(), |c| c.format(r.discount)),
+            discount: money(&r.currency, r.discount),
+            discount_minor: r.discount,
+            eligible: money(&r.currency, r.quote.eligible),
             cashback: r.cashback,
             reversed: r.status == RedemptionStatus::Reversed,
             redeemed_at: r.redeemed_at,
@@ -87,6 +92,43 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
         similar,
         user_id,
     })
+}
+
+/// An amount in a currency by its code, or the bare number for a code no longer known.
+#[cfg(feature = "ssr")]
+fn money(currency: &str, minor: i64) -> String {
+    crate::money::Currency::parse(currency).map_or_else(|| minor.to_string(), |c| c.format(minor))
+}
+
+/// Gives back part of a redemption from the dashboard (a partial refund): `amount` of its
+/// eligible amount, typed in its currency, returns its share of the discount and cashback.
+/// `discount` is the discount the form was made with: if another return came first, this one is
+/// refused rather than returning the part twice.
+#[server]
+pub async fn return_part(id: i64, discount: i64, amount: String, reason: String) -> Result<(), AppError> {
+    use crate::accounts::auth::authorize;
+    use crate::accounts::Permission;
+    use crate::redemption::{returns::Return, store};
+    let (app, account) = authorize(Permission::EditCoupons).await?;
+    let actor = crate::accounts::audit::Actor::from(&account);
+    let redemption = store::get(&app.db, id).await?;
+    let mut errors = crate::fields::FieldErrors::default();
+    let amount = match crate::money::Currency::parse(&redemption.currency) {
+        Some(c) => errors.check("amount", c.parse_major(&amount)),
+        None => errors.check("amount", Err(format!("{} is no longer a known currency", redemption.currency))),
+    };
+    if amount == Some(0) {
+        errors.add("amount", "enter an amount above zero");
+    }
+    let reason = reason.trim();
+    if reason.chars().count() > store::MAX_REASON {
+        errors.add("reason", format!("at most {} characters", store::MAX_REASON));
+    }
+    let amount = errors.into_result(|| amount).map_err(AppError::Invalid)?.unwrap_or_default();
+    let ret = Return { lines: Vec::new(), amount };
+    let reason = (!reason.is_empty()).then_some(reason);
+    store::reverse_part(&app.db, id, &ret, reason, &actor, store::Once::Seen(discount), chrono::Utc::now()).await?;
+    Ok(())
 }
 
 /// Reverses a redemption from the dashboard (an order cancelled by support, say).

@@ -9,6 +9,9 @@ pub enum RedemptionError {
     NotFound,
     #[error("this redemption is reversed: nothing is left to return")]
     AlreadyReversed,
+    /// A return from a form made before another return of the same redemption.
+    #[error("this redemption changed since the page was loaded: look at it again")]
+    Changed,
     /// A partial reverse asked for more than is left, or for a line that is not there.
     #[error("{0}")]
     Invalid(crate::fields::FieldErrors),

@@ -18,7 +18,7 @@ pub use error::RedemptionError;
 pub use facts::{load_facts, validate};
 pub use ledger::{get, page, Filter, RedeemOutcome, Redemption, RedemptionStatus};
 pub use redeem::{redeem, Replayable};
-pub use reverse::{reverse, reverse_part};
+pub use reverse::{reverse, reverse_part, Once, MAX_REASON};
 
 use super::stack::StackDecision;
 use crate::activity::checks::{self, Door};

@@ -86,6 +86,18 @@ async fn reverse_one(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<Option<
     Ok(Some(redemption))
 }
 
+/// What keeps one return from being given twice: the API's idempotency key (a retry answers the
+/// first answer again), or, in the dashboard, the discount the form was made with (a second click
+/// or a second person finds it changed and is refused).
+#[derive(Debug, Clone, Copy)]
+pub enum Once<'a> {
+    Key(&'a Idempotency),
+    Seen(i64),
+}
+
+/// Characters in the reason a reverse or a return gives, at most.
+pub const MAX_REASON: usize = 500;
+
 /// Gives back the part of a redemption that `ret` returns (a partial refund): its share of the
 /// discount goes back to the budget buckets and the analytics, its share of the cashback leaves
 /// the wallet; the use stays counted. With an idempotency key, a retry answers the first answer
@@ -97,10 +109,14 @@ pub async fn reverse_part(
     ret: &Return,
     reason: Option<&str>,
     actor: &Actor,
-    idem: Option<&Idempotency>,
+    once: Once<'_>,
     now: DateTime<Utc>,
 ) -> Result<Replayable<Redemption>, RedemptionError> {
     let mut tx = db.begin_write().await?;
+    let idem = match once {
+        Once::Key(idem) => Some(idem),
+        Once::Seen(_) => None,
+    };
     if let Some(stored) = match idem {
         Some(idem) => idempotency::claim(&mut tx, idem, now).await?,
         None => None,
@@ -117,6 +133,9 @@ pub async fn reverse_part(
     let (mut r, buckets) = load(&mut tx, id).await?.ok_or(RedemptionError::NotFound)?;
     if r.status != RedemptionStatus::Redeemed {
         return Err(RedemptionError::AlreadyReversed);
+    }
+    if matches!(once, Once::Seen(d) if d != r.discount) {
+        return Err(RedemptionError::Changed);
     }
     let before = r.returned.clone();
     let (discount, cashback) = r.returned.add(&r.quote, ret).map_err(RedemptionError::Invalid)?;
