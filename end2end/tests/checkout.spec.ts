@@ -54,6 +54,11 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
   await expect(row.getByRole("link", { name: "Shop ten" })).toBeVisible();
   await expect(page.locator("table.properties")).toContainText("Mumbai");
   await expect(row).toContainText("₹150");
+  // Support refunds a third of the order: a third of the discount comes back.
+  await row.locator("summary", { hasText: "Refund part" }).click();
+  await row.getByLabel(/Amount refunded/).fill("500");
+  await row.locator('button:has-text("Give back this part")').click();
+  await expect(row.locator("td.num").first()).toContainText("₹100");
   await row.locator('button:has-text("Reverse")').click();
   await row.locator('button:has-text("Yes, reverse")').click();
   await expect(row.locator(".badge")).toHaveText("reversed");
@@ -67,6 +72,7 @@ test("an admin creates an API key, an app redeems with it, the dashboard tries, 
   // The reversal is in the audit log, with who did it.
   await page.click('nav a:has-text("Audit log")');
   await expect(page.locator("table.audit")).toContainText("redemption.reverse");
+  await expect(page.locator("table.audit")).toContainText("redemption.return");
 
   // The API reference, rendered from the generated OpenAPI document.
   await page.locator("header nav").getByRole("link", { name: "API", exact: true }).click();
