@@ -75,7 +75,11 @@ impl Returned {
         let amount = self.amount + r.amount;
         let left = quote.eligible - self.amount - lines_eligible;
         if r.amount < 0 || r.amount > left.max(0) {
-            e.add("amount", format!("from 0 to {}, the eligible amount not yet returned", left.max(0)));
+            // Minor units, as the API takes them, and the amount as a person reads it.
+            let readable = crate::money::Currency::parse(&quote.currency)
+                .map(|c| format!(" ({})", c.format(left.max(0))))
+                .unwrap_or_default();
+            e.add("amount", format!("from 0 to {}{readable}, the eligible amount not yet returned", left.max(0)));
         }
         if !e.is_empty() {
             return Err(e);
@@ -136,7 +140,7 @@ mod tests {
         assert_eq!(r.add(&q, &Return { lines: vec![], amount: 100_000 }), Ok((10_000, 0)));
         let before = r.clone();
         let e = r.add(&q, &Return { lines: vec![], amount: 300_000 }).unwrap_err();
-        assert_eq!(e.get("amount"), Some("from 0 to 299999, the eligible amount not yet returned"));
+        assert_eq!(e.get("amount"), Some("from 0 to 299999 (₹2,999.99), the eligible amount not yet returned"));
         assert_eq!(r, before, "a refused return changes nothing");
         assert_eq!(r.add(&q, &Return { lines: vec![], amount: 299_999 }), Ok((30_000, 0)));
     }
