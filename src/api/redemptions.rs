@@ -144,8 +144,8 @@ pub struct QuoteOut {
     pub applications: Option<i64>,
     /// Free items to add to the cart (a buy-X-get-Y's units got that the cart lacks): add them
     /// and validate again, and they are discounted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub add_items: Vec<AddItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub add_items: Option<Vec<AddItem>>,
 }
 
 /// The answer of validate for one coupon: valid or not, the money, and every reason.
@@ -213,7 +213,7 @@ fn validation(d: &Decision) -> Validation {
             tier: q.tier,
             next_tier: q.next_tier.clone(),
             applications: q.applications,
-            add_items: q.add_items.clone(),
+            add_items: (!q.add_items.is_empty()).then(|| q.add_items.clone()),
         }),
     }
 }
