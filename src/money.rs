@@ -157,6 +157,11 @@ impl Currency {
 }
 
 /// `1234567` → `1,234,567`.
+/// `minor` in the currency `code` names, or the bare number and code for a code no longer known.
+pub fn format_in(code: &str, minor: i64) -> String {
+    Currency::parse(code).map_or_else(|| format!("{minor} {code}"), |c| c.format(minor))
+}
+
 pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);

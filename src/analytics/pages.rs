@@ -262,13 +262,7 @@ fn money(amounts: &[Amount]) -> String {
     if amounts.is_empty() {
         return "—".into();
     }
-    amounts
-        .iter()
-        .map(|a| {
-            Currency::parse(&a.currency).map_or_else(|| format!("{} {}", a.minor, a.currency), |c| c.format(a.minor))
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
+    amounts.iter().map(|a| crate::money::format_in(&a.currency, a.minor)).collect::<Vec<_>>().join(" · ")
 }
 
 fn first_minor(amounts: &[Amount]) -> i64 {

@@ -130,6 +130,19 @@ pub fn kinds<T: crate::wire::Named>(labelled: &[(T, &str)]) -> Vec<(String, Stri
     labelled.iter().map(|(k, l)| (k.wire().to_string(), l.to_string())).collect()
 }
 
+/// A choice's wire name as the select shows it: blank (not chosen yet) reads as `default`, the
+/// kind the parser takes for blank.
+pub fn or_default<T: crate::wire::Named + Send + Sync + 'static>(value: Signal<String>, default: T) -> Signal<String> {
+    Signal::derive(move || {
+        let v = value.get();
+        if v.is_empty() {
+            default.wire().to_string()
+        } else {
+            v
+        }
+    })
+}
+
 /// Options from `&[(&str, &str)]`.
 pub fn options(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect()

@@ -336,10 +336,22 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
     for (i, _) in &lines {
         q.lines[*i].eligible = true;
     }
-    if let Reward::BuyXGetY(b) = &d.reward {
-        buy_x_get_y(b, &d.applies_to, cart, left, &mut q);
-        return q;
+    match &d.reward {
+        Reward::BuyXGetY(b) => buy_x_get_y(b, &d.applies_to, cart, left, &mut q),
+        _ => spread(d, cart, &lines, &fees, &mut q),
     }
+    for line in &mut q.lines {
+        line.total = line.amount - line.discount;
+    }
+    for fee in &mut q.fees {
+        fee.total = fee.amount - fee.discount;
+    }
+    q
+}
+
+/// A reward on the eligible amount (the step of it the cart reached, for tiers), spread over the
+/// eligible `lines` and `fees` in proportion.
+fn spread(d: &CouponDefinition, cart: &Cart, lines: &Amounts, fees: &Amounts, q: &mut Quote) {
     let reward = match &d.tiers {
         None => &d.reward,
         Some(tiers) => {
@@ -366,10 +378,10 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
             let raw = percent_of(eligible, percent.0);
             (0, max_points.map_or(raw, |m| raw.min(m)))
         }
-        // Answered above.
+        // Units, not amounts: see `buy_x_get_y`.
         Reward::BuyXGetY(_) => (0, 0),
     };
-    let weights: Vec<i64> = lines.iter().chain(&fees).map(|(_, a)| *a).collect();
+    let weights: Vec<i64> = lines.iter().chain(fees).map(|(_, a)| *a).collect();
     let shares = allocate(q.discount, &weights);
     let (line_shares, fee_shares) = shares.split_at(lines.len());
     for ((i, _), share) in lines.iter().zip(line_shares) {
@@ -378,13 +390,6 @@ pub fn quote_on(d: &CouponDefinition, cart: &Cart, left: &Left) -> Quote {
     for ((i, _), share) in fees.iter().zip(fee_shares) {
         q.fees[*i].discount = *share;
     }
-    for line in &mut q.lines {
-        line.total = line.amount - line.discount;
-    }
-    for fee in &mut q.fees {
-        fee.total = fee.amount - fee.discount;
-    }
-    q
 }
 
 /// A buy-X-get-Y's quote: the units bought are the lines `applies_to` selects (already marked
@@ -408,7 +413,6 @@ fn buy_x_get_y(b: &BuyXGetY, applies_to: &AppliesTo, cart: &Cart, left: &Left, q
         line.bought = applied.bought[i];
         line.got = applied.got[i];
         line.discount = applied.discount[i];
-        line.total = line.amount - line.discount;
     }
     q.eligible = q.lines.iter().filter(|l| l.eligible).map(|l| l.amount).sum();
     q.discount = applied.discount.iter().sum();

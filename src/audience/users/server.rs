@@ -66,9 +66,9 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
             coupon_name: names.get(&r.coupon_id).cloned().unwrap_or_else(|| format!("#{}", r.coupon_id)),
             code: r.code,
             order_id: r.order_id,
-            discount: money(&r.currency, r.discount),
+            discount: crate::money::format_in(&r.currency, r.discount),
             discount_minor: r.discount,
-            eligible: money(&r.currency, r.quote.eligible),
+            eligible: crate::money::format_in(&r.currency, r.quote.eligible),
             cashback: r.cashback,
             reversed: r.status == RedemptionStatus::Reversed,
             redeemed_at: r.redeemed_at,
@@ -92,12 +92,6 @@ pub async fn lookup_user(user_id: String) -> Result<UserView, AppError> {
         similar,
         user_id,
     })
-}
-
-/// An amount in a currency by its code, or the bare number for a code no longer known.
-#[cfg(feature = "ssr")]
-fn money(currency: &str, minor: i64) -> String {
-    crate::money::Currency::parse(currency).map_or_else(|| minor.to_string(), |c| c.format(minor))
 }
 
 /// Gives back part of a redemption from the dashboard (a partial refund): `amount` of its

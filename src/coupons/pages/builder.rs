@@ -12,7 +12,7 @@ use super::editors::{
 use crate::accounts::Permission;
 use crate::audience::users::server::sent_names;
 use crate::components::fields::{
-    focus_first_error, kinds, ErrorSummary, Errors, Field, FieldMessage, SelectInput, TextInput,
+    focus_first_error, kinds, or_default, ErrorSummary, Errors, Field, FieldMessage, SelectInput, TextInput,
 };
 use crate::components::layout::allowed;
 use crate::components::problem::Problem;
@@ -632,10 +632,7 @@ fn RewardSection(
             <Show when=move || input.with(|i| !i.reward.tiers.is_empty())>
                 <Field label="Tiers count" field="reward.tier_basis" errors>
                     <SelectInput
-                        value=Signal::derive(move || {
-                            let b = tier_basis.get();
-                            if b.is_empty() { TierBasis::Amount.wire().to_string() } else { b }
-                        })
+                        value=or_default(tier_basis, TierBasis::Amount)
                         on_change=set_tier_basis
                         name="reward.tier_basis"
                         options=kinds(&[(TierBasis::Amount, "the eligible amount"), (TierBasis::Quantity, "eligible units")])
@@ -677,10 +674,7 @@ fn BuyXGetYFields(
             </Field>
             <Field label="Discount first" field="reward.discounted" errors>
                 <SelectInput
-                    value=Signal::derive(move || {
-                        let d = discounted.get();
-                        if d.is_empty() { Discounted::Cheapest.wire().to_string() } else { d }
-                    })
+                    value=or_default(discounted, Discounted::Cheapest)
                     on_change=set_discounted
                     name="reward.discounted"
                     options=kinds(&[(Discounted::Cheapest, "the cheapest units"), (Discounted::MostExpensive, "the most expensive units")])
@@ -890,10 +884,7 @@ fn ExpirySection(input: RwSignal<CouponInput>, errors: Errors, text_errors: RwSi
                     </Field>
                     <Field label="Unit" field="expiry.duration.unit" errors>
                         <SelectInput
-                            value=Signal::derive(move || {
-                                let u = duration().unit;
-                                if u.is_empty() { DurationUnit::Days.wire().to_string() } else { u }
-                            })
+                            value=or_default(Signal::derive(move || duration().unit), DurationUnit::Days)
                             on_change=Callback::new(move |u: String| set_duration(&|d| d.unit = u.clone()))
                             options=kinds(&[(DurationUnit::Minutes, "minutes"), (DurationUnit::Hours, "hours"), (DurationUnit::Days, "days")])
                         />
